@@ -1,0 +1,219 @@
+"""Strict configuration: a YAML file plus environment overrides; unknown keys fail, the token stays secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bot.errors import ConfigError
+from bot.retrieval import ConfidenceGate
+
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+class Secret:
+    """A string that never shows itself in repr, str or logs; `reveal()` is the only way to read it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value, for the one place that must send it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """Everything the Discord side needs; the token is a Secret."""
+
+    token: Secret | None = field(default=None, repr=False)
+    guild_ids: tuple[int, ...] = ()
+    sync_commands: bool = True
+    answer_channels: tuple[int, ...] = ()
+    editor_role_ids: tuple[int, ...] = ()
+    mentor_role_ids: tuple[int, ...] = ()
+    cooldown_seconds: float = 5.0
+    shard_count: int | Literal["auto"] | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole, validated configuration."""
+
+    knowledge_path: Path = Path("knowledge")
+    database_path: Path = Path("data/faqbot.db")
+    log_level: str = "INFO"
+    retrieval: ConfidenceGate = ConfidenceGate()
+    discord: DiscordConfig = DiscordConfig()
+
+
+def _number(minimum: float, maximum: float) -> Callable[[str, Any], float]:
+    def convert(key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{key} must be between {minimum} and {maximum}, got {value}")
+        return float(value)
+
+    return convert
+
+
+def _count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 25:
+        raise ConfigError(f"{key} must be a whole number from 1 to 25, got {value!r}")
+    return value
+
+
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be a non-empty string")
+    return value
+
+
+def _path(key: str, value: Any) -> Path:
+    return Path(_text(key, value)).expanduser()
+
+
+def _ids(key: str, value: Any) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{key} must be a list of Discord ids, got {value!r}")
+    ids = []
+    for item in value:
+        if isinstance(item, str) and item.isdigit():
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            raise ConfigError(f"{key} must hold Discord ids (positive whole numbers), got {item!r}")
+        ids.append(item)
+    return tuple(ids)
+
+
+def _token(key: str, value: Any) -> Secret | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string")
+    return Secret(value.strip())
+
+
+def _shards(key: str, value: Any) -> int | Literal["auto"] | None:
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f'{key} must be "auto" or a whole number of shards (1 or more), got {value!r}')
+    return value
+
+
+def _level(key: str, value: Any) -> str:
+    level = _text(key, value).upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"{key} must be one of DEBUG, INFO, WARNING, ERROR, got {value!r}")
+    return level
+
+
+# section -> key -> (converter, attribute path in Config)
+_SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
+    "knowledge": {"path": (_path, "knowledge_path")},
+    "storage": {"database": (_path, "database_path")},
+    "logging": {"level": (_level, "log_level")},
+    "retrieval": {
+        "answer_threshold": (_number(0.0, 1.0), "retrieval.answer_threshold"),
+        "role_named_threshold": (_number(0.0, 1.0), "retrieval.role_named_threshold"),
+        "one_word_threshold": (_number(0.0, 1.0), "retrieval.one_word_threshold"),
+        "suggest_threshold": (_number(0.0, 1.0), "retrieval.suggest_threshold"),
+        "min_margin": (_number(0.0, 1.0), "retrieval.min_margin"),
+        "max_alternatives": (_count, "retrieval.max_alternatives"),
+    },
+    "discord": {
+        "token": (_token, "discord.token"),
+        "guild_ids": (_ids, "discord.guild_ids"),
+        "sync_commands": (_flag, "discord.sync_commands"),
+        "answer_channels": (_ids, "discord.answer_channels"),
+        "editor_role_ids": (_ids, "discord.editor_role_ids"),
+        "mentor_role_ids": (_ids, "discord.mentor_role_ids"),
+        "cooldown_seconds": (_number(0.0, 3600.0), "discord.cooldown_seconds"),
+        "shard_count": (_shards, "discord.shard_count"),
+    },
+}
+
+
+def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Config:
+    """Validate a parsed YAML mapping into a Config; any unknown section or key is an error."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    values: dict[str, dict[str, Any]] = {"": {}, "retrieval": {}, "discord": {}}
+    for section, body in raw.items():
+        if section not in _SCHEMA:
+            raise ConfigError(f"{source}: unknown section {section!r} (known: {', '.join(_SCHEMA)})")
+        if body is None:
+            continue
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{source}: section {section!r} must be a mapping")
+        for key, value in body.items():
+            if key not in _SCHEMA[section]:
+                known = ", ".join(_SCHEMA[section])
+                raise ConfigError(f"{source}: unknown key {section}.{key} (known in {section}: {known})")
+            convert, target = _SCHEMA[section][key]
+            group, _, attribute = target.rpartition(".")
+            try:
+                values[group][attribute] = convert(f"{section}.{key}", value)
+            except ConfigError as error:
+                raise ConfigError(f"{source}: {error}") from None
+    retrieval = ConfidenceGate(**values["retrieval"])
+    lowest = min(retrieval.answer_threshold, retrieval.role_named_threshold, retrieval.one_word_threshold)
+    if retrieval.suggest_threshold > lowest:
+        raise ConfigError(f"{source}: retrieval.suggest_threshold must not exceed any answer threshold")
+    return Config(**values[""], retrieval=retrieval, discord=DiscordConfig(**values["discord"]))
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the config file (optional) and apply the DISCORD_TOKEN environment variable over it."""
+    environ = os.environ if environ is None else environ
+    raw: Any = None
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    config = parse_config(raw, source=source)
+    env_token = environ.get(TOKEN_ENV, "").strip()
+    if env_token:
+        config = replace(config, discord=replace(config.discord, token=Secret(env_token)))
+    return config
