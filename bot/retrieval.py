@@ -1,0 +1,341 @@
+"""TF-IDF retrieval over knowledge entries, and the confidence gate that decides answer, suggest or abstain."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Self
+
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from bot.knowledge import Entry, KnowledgeBase
+
+# Words scikit-learn calls stop words that carry meaning in questions about a job.
+_MEANINGFUL = {"system", "full", "top", "part", "first", "much", "many", "become", "move", "back"}
+# Chat filler: words members add to any question that say nothing about which passage they want.
+_FILLER = {
+    "s", "t", "d", "ll", "ve", "re", "m", "don", "doesn", "isn", "aren", "didn", "won", "can", "u", "ur", "r",
+    "im", "ive", "id", "dont", "doesnt", "isnt", "arent", "didnt", "wont", "cant", "thats", "whats", "hows", "whos",
+    "need", "needs", "know", "want", "wanna", "gonna", "gotta", "tell", "like", "just", "really", "actually",
+    "basically", "literally", "usually", "typically", "lol", "lmao", "pls", "plz", "please", "thing", "things",
+    "stuff", "kinda", "sorta", "ok", "okay", "guys", "yeah", "yes", "nah", "bro", "dude", "hey", "hi", "ask",
+    "question", "questions", "wondering", "curious", "mean", "means", "get", "got", "gets", "say", "says", "said",
+    "thanks", "thx", "tbh", "imo", "idk", "btw", "anyway", "ya", "yo",
+}
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _MEANINGFUL) | _FILLER
+TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball-stem one lowercase word, so 'certifications' and 'certification' meet."""
+    return _stemmer.stemWord(word)
+
+
+class Normalizer:
+    """Folds text to lowercase ASCII-ish words and rewrites members' variants into the page's terms."""
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        self.synonyms = {term: tuple(variants) for term, variants in synonyms.items()}
+        pairs = sorted(
+            ((variant, term) for term, variants in self.synonyms.items() for variant in variants),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._replacement = {variant: term for variant, term in pairs}
+        alternatives = "|".join(re.escape(variant) for variant, _ in pairs)
+        self._pattern = re.compile(rf"(?<![\w:])(?:{alternatives})(?![\w:])") if pairs else None
+
+    def fold(self, text: str) -> str:
+        """Lowercase, strip accents and unify quotes and dashes."""
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        return text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", " - ")
+
+    def __call__(self, text: str) -> str:
+        """Return the folded text with every synonym variant replaced by its canonical term."""
+        text = self.fold(text)
+        if self._pattern is not None:
+            text = self._pattern.sub(lambda match: self._replacement[match.group(0)], text)
+        return text
+
+    def content_words(self, text: str) -> list[str]:
+        """The words that carry meaning: normalised, without stop words."""
+        return [word for word in TOKEN.findall(self(text)) if word not in STOP_WORDS]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An entry and how well it matches the question (0..1)."""
+
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Ranked hits for one question, best first."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    term_count: int = 0
+    names_role: bool = False
+
+    @property
+    def best(self) -> Hit | None:
+        """The top hit, if any."""
+        return self.hits[0] if self.hits else None
+
+    @property
+    def margin(self) -> float:
+        """How far the top hit is ahead of the runner-up."""
+        if not self.hits:
+            return 0.0
+        runner_up = self.hits[1].score if len(self.hits) > 1 else 0.0
+        return self.hits[0].score - runner_up
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, start=1):
+            cost = char_a != char_b
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Speller:
+    """Corrects a misspelt word to a word the knowledge uses within one edit (two for long words)."""
+
+    def __init__(self, lexicon: Iterable[str], *, min_length: int = 5) -> None:
+        self.lexicon = tuple(sorted(set(lexicon)))
+        self.known = frozenset(self.lexicon)
+        self.min_length = min_length
+        self._cache: dict[str, str | None] = {}
+        self._grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
+        self._index_t = self._grams.fit_transform(self.lexicon).T.tocsr() if self.lexicon else None
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to `word` (itself if known), or None when nothing is close enough."""
+        if word in self.known:
+            return word
+        if len(word) < self.min_length or self._index_t is None or not word.isalpha():
+            return None
+        if word not in self._cache:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[word] = self._closest(word)
+        return self._cache[word]
+
+    def _closest(self, word: str) -> str | None:
+        similarity = _dense(self._grams.transform([word]) @ self._index_t)
+        allowed = 1 if len(word) <= 7 else 2
+        candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
+        scored = sorted((edit_distance(word, self.lexicon[i]), self.lexicon[i]) for i in candidates)
+        if scored and scored[0][0] <= allowed and (len(scored) == 1 or scored[1][0] > scored[0][0]):
+            return scored[0][1]
+        return None
+
+
+class TfidfRetriever:
+    """Word and character TF-IDF over each entry's text, title and known phrasings; fit once, search often."""
+
+    def __init__(
+        self,
+        *,
+        word_weight: float = 0.55,
+        char_ngram_range: tuple[int, int] = (3, 5),
+        body_weight: float = 0.35,
+        coverage_power: float = 1.0,
+    ) -> None:
+        self.word_weight = word_weight
+        self.char_ngram_range = char_ngram_range
+        self.body_weight = body_weight
+        self.coverage_power = coverage_power
+
+    def fit(self, knowledge: KnowledgeBase) -> Self:
+        """Index the knowledge base: one row per phrasing of each entry, grouped by entry."""
+        if not knowledge.entries:
+            raise ValueError("cannot fit a retriever on an empty knowledge base")
+        self.normalizer_ = Normalizer(knowledge.synonyms)
+        self.role_words_ = frozenset(
+            word for role in knowledge.roles for word in self.normalizer_.content_words(role)
+        )
+        self.entries_ = knowledge.entries
+        phrasings: list[list[str]] = []
+        bodies: list[list[str]] = []
+        owners: list[int] = []
+        for index, entry in enumerate(knowledge.entries):
+            bodies.append(self.terms(" ".join((entry.title, entry.text, *entry.questions, *entry.tags))))
+            for phrasing in (entry.title, *entry.questions):
+                phrasings.append(self.terms(phrasing))
+                owners.append(index)
+        self.owners_ = np.asarray(owners)
+        self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
+        self.word_vectorizer_ = TfidfVectorizer(analyzer=_word_features, sublinear_tf=True, dtype=np.float32)
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb",
+            preprocessor=" ".join,
+            ngram_range=self.char_ngram_range,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        documents = phrasings + bodies
+        words = self.word_vectorizer_.fit_transform(documents)
+        chars = self.char_vectorizer_.fit_transform(documents)
+        split = len(phrasings)
+        self.phrasing_word_t_ = words[:split].T.tocsr()
+        self.phrasing_char_t_ = chars[:split].T.tocsr()
+        self.body_word_t_ = words[split:].T.tocsr()
+        self.body_char_t_ = chars[split:].T.tocsr()
+        self.speller_ = Speller(
+            word
+            for entry in knowledge.entries
+            for word in self.normalizer_.content_words(" ".join((entry.title, entry.text, *entry.questions)))
+        )
+        self.entry_stems_ = tuple(frozenset(stem(word) for word in body) for body in bodies)
+        vocabulary = self.word_vectorizer_.vocabulary_
+        self.idf_ = {term: float(self.word_vectorizer_.idf_[i]) for term, i in vocabulary.items() if " " not in term}
+        self.unknown_idf_ = float(self.word_vectorizer_.idf_.max())
+        return self
+
+    def terms(self, text: str) -> list[str]:
+        """Content words, leaving out the role's own name (it is in every entry) unless that is all there is."""
+        words = self.normalizer_.content_words(text)
+        specific = [word for word in words if word not in self.role_words_]
+        return specific or words
+
+    def query_terms(self, query: str) -> list[str]:
+        """The question's terms with misspellings corrected to words the knowledge uses (unknown ones kept)."""
+        return [self.speller_.correct(word) or word for word in self.terms(query)]
+
+    def coverage(self, stems: Sequence[str], entry_index: int) -> float:
+        """The share of the question's weight (IDF) that the entry's words account for."""
+        weights = [self.idf_.get(word, self.unknown_idf_) for word in stems]
+        total = sum(weights)
+        if not total:
+            return 0.0
+        covered = sum(w for word, w in zip(stems, weights, strict=True) if word in self.entry_stems_[entry_index])
+        return covered / total
+
+    def _similarities(self, terms: list[str]) -> np.ndarray:
+        """Score every entry: the best phrasing match, blended with the match on its whole body."""
+        word_q = self.word_vectorizer_.transform([terms])
+        char_q = self.char_vectorizer_.transform([terms])
+        w = self.word_weight
+        phrasing = w * _dense(word_q @ self.phrasing_word_t_) + (1 - w) * _dense(char_q @ self.phrasing_char_t_)
+        body = w * _dense(word_q @ self.body_word_t_) + (1 - w) * _dense(char_q @ self.body_char_t_)
+        best_phrasing = np.maximum.reduceat(phrasing, self.group_starts_)
+        return (1 - self.body_weight) * np.maximum(best_phrasing, body) + self.body_weight * body
+
+    def search(self, query: str, k: int = 5) -> SearchResults:
+        """Return the k best entries for the question, best first (empty when nothing matches at all)."""
+        terms = self.query_terms(query)
+        if not terms:
+            return SearchResults(query=query, hits=())
+        names_role = self.names_role(query)
+        similarity = self._similarities(terms)
+        depth = min(max(k, 10), len(similarity))
+        candidates = np.argpartition(-similarity, depth - 1)[:depth]
+        stems = [stem(word) for word in terms]
+        scored = [
+            (float(similarity[i]) * self.coverage(stems, i) ** self.coverage_power, int(i))
+            for i in candidates
+            if similarity[i] > 0
+        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
+        return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role)
+
+    def names_role(self, query: str) -> bool:
+        """Whether the question names the role ("TL", "cloud tech lead"), strong evidence that it is on topic."""
+        named = self.role_words_.intersection(self.normalizer_.content_words(query))
+        return len(named) >= min(2, len(self.role_words_))
+
+
+def _word_features(terms: list[str]) -> list[str]:
+    """Stemmed unigrams and bigrams of a term list."""
+    words = [stem(word) for word in terms]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def _dense(matrix: sparse.spmatrix) -> np.ndarray:
+    return np.asarray(matrix.todense()).ravel()
+
+
+class Status(str, Enum):
+    """What the bot does with a question."""
+
+    ANSWERED = "answered"
+    SUGGEST = "suggest"
+    UNKNOWN = "unknown"
+    SMALLTALK = "smalltalk"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's decision for one question: the status, the best match either way, and alternatives."""
+
+    status: Status
+    best: Hit | None
+    alternatives: tuple[Hit, ...] = ()
+
+    @property
+    def score(self) -> float:
+        """The best match's score (0 when nothing matched)."""
+        return self.best.score if self.best else 0.0
+
+    @property
+    def answer(self) -> Hit | None:
+        """The hit to post, only when the gate is confident."""
+        return self.best if self.status is Status.ANSWERED else None
+
+
+@dataclass(frozen=True)
+class ConfidenceGate:
+    """Answer only when the best match is strong and clearly ahead; suggest when it is plausible; else abstain.
+
+    The bar depends on the evidence: a question that names the role is on topic, so a lower score will do; a
+    question of one content word is thin evidence, so it must match very well.
+    """
+
+    answer_threshold: float = 0.24
+    role_named_threshold: float = 0.10
+    one_word_threshold: float = 0.60
+    suggest_threshold: float = 0.10
+    min_margin: float = 0.02
+    max_alternatives: int = 3
+
+    def threshold(self, results: SearchResults) -> float:
+        """The score this question's best match needs for an answer."""
+        if results.names_role:
+            return self.role_named_threshold
+        if results.term_count <= 1:
+            return self.one_word_threshold
+        return self.answer_threshold
+
+    def judge(self, results: SearchResults) -> Verdict:
+        """Turn ranked hits into answered / suggest / unknown."""
+        best = results.best
+        if best is None:
+            return Verdict(Status.UNKNOWN, None)
+        plausible = tuple(hit for hit in results.hits if hit.score >= self.suggest_threshold)
+        if best.score >= self.threshold(results) and results.margin >= self.min_margin:
+            return Verdict(Status.ANSWERED, best, plausible[1 : 1 + self.max_alternatives])
+        if plausible:
+            return Verdict(Status.SUGGEST, best, plausible[: self.max_alternatives])
+        return Verdict(Status.UNKNOWN, best)
