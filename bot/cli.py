@@ -1,0 +1,296 @@
+"""The `faqbot` command: a thin layer over the core (knowledge, retrieval, storage) and the Discord runner."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import __version__
+from bot.answering import Answer, Answerer
+from bot.config import Config, load_config
+from bot.errors import FaqbotError
+from bot.evaluation import (
+    Scores,
+    bm25_predictor,
+    faqbot_predictor,
+    load_eval_set,
+    load_offdomain,
+    score_system,
+)
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.retrieval import Status
+from bot.storage import Origin, Store
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_REPLY = "I don't know that yet; I've passed it to the editors."
+CLI_ORIGIN = Origin(kind="cli")
+
+
+def setup_logging(level: str) -> None:
+    """Log to standard error with a plain, greppable format."""
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def resolve_config(args: argparse.Namespace) -> Config:
+    """Load the config file (if any) and apply --knowledge / --db overrides."""
+    config = load_config(args.config)
+    if getattr(args, "knowledge", None) is not None:
+        config = replace(config, knowledge_path=args.knowledge)
+    if getattr(args, "db", None) is not None:
+        config = replace(config, database_path=args.db)
+    return config
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """The --json shape of one answer."""
+    verdict = answer.verdict
+    hit = verdict.answer if verdict else None
+    return {
+        "question": answer.question,
+        "status": answer.status.value,
+        "score": round(answer.score, 4),
+        "answer": None
+        if hit is None
+        else {"id": hit.entry.id, "title": hit.entry.title, "section": hit.entry.section, "text": hit.entry.text},
+        "alternatives": [
+            {"id": alt.entry.id, "title": alt.entry.title, "score": round(alt.score, 4)}
+            for alt in (verdict.alternatives if verdict else ())
+        ],
+        **({"reply": answer.reply} if answer.reply else {}),
+    }
+
+
+def answer_to_text(answer: Answer) -> str:
+    """A human rendering of one answer, as the bot would say it."""
+    if answer.status is Status.SMALLTALK:
+        return answer.reply or ""
+    verdict = answer.verdict
+    assert verdict is not None
+    if verdict.answer is not None:
+        entry = verdict.answer.entry
+        lines = [f"{entry.title}  [{entry.section} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
+        if verdict.alternatives:
+            lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
+        return "\n".join(lines)
+    if answer.status is Status.SUGGEST:
+        lines = ["I'm not sure. Did you mean:"]
+        lines += [f"  - {alt.entry.title}  [{alt.entry.id}]" for alt in verdict.alternatives]
+        return "\n".join(lines)
+    return UNKNOWN_REPLY
+
+
+def read_questions(stream: TextIO) -> Iterator[str]:
+    """Yield one question per non-blank input line."""
+    for line in stream:
+        if line.strip():
+            yield line.strip()
+
+
+async def open_answerer(config: Config) -> tuple[Answerer, Store]:
+    """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
+    knowledge = load_knowledge(config.knowledge_path)
+    store = await Store.open(config.database_path)
+    return Answerer.build(knowledge, config.retrieval, store), store
+
+
+async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:
+    """Answer each question in turn, printing text or one JSON object per line."""
+    answerer, store = await open_answerer(config)
+    async with store:
+        for index, question in enumerate(questions):
+            answer = await answerer.answer(question, CLI_ORIGIN)
+            if as_json:
+                out.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
+            else:
+                if index:
+                    out.write("\n")
+                out.write(f"Q: {question}\n{answer_to_text(answer)}\n")
+            out.flush()
+    return 0
+
+
+def command_ask(args: argparse.Namespace) -> int:
+    """faqbot ask: answer the questions given as arguments, or one per line of standard input."""
+    config = resolve_config(args)
+    if args.question:
+        if not all(question.strip() for question in args.question):
+            raise FaqbotError("a question is empty: try  faqbot ask 'how many years of experience?'")
+        questions: Iterable[str] = args.question
+    else:
+        questions = read_questions(sys.stdin)
+    return asyncio.run(answer_all(config, questions, sys.stdout, args.json))
+
+
+def command_chat(args: argparse.Namespace) -> int:
+    """faqbot chat: an interactive console that answers as the bot does."""
+    config = resolve_config(args)
+    return asyncio.run(chat(config, sys.stdin, sys.stdout))
+
+
+async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
+    """Answer line by line; prompt only when a person is typing."""
+    answerer, store = await open_answerer(config)
+    interactive = stream.isatty()
+    if interactive:
+        roles = ", ".join(answerer.knowledge.roles)
+        out.write(f"faqbot {__version__}: ask about the {roles} role. Ctrl-D or 'quit' to leave.\n")
+    async with store:
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                out.write("\nyou> ")
+                out.flush()
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line:
+                break
+            question = line.strip()
+            if interactive and question.lower() in {"quit", "exit", ":q"}:
+                break
+            if not question:
+                continue
+            answer = await answerer.answer(question, CLI_ORIGIN)
+            prefix = "" if interactive else f"you> {question}\n"
+            out.write(f"{prefix}faqbot> {answer_to_text(answer)}\n")
+            out.flush()
+    return 0
+
+
+def command_knowledge(args: argparse.Namespace) -> int:
+    """faqbot knowledge check|list: validate and show the knowledge base."""
+    config = resolve_config(args)
+    knowledge = load_knowledge(config.knowledge_path)
+    if args.action == "check":
+        print_summary(knowledge)
+    elif args.json:
+        for entry in knowledge.entries:
+            record = {
+                "id": entry.id,
+                "title": entry.title,
+                "section": entry.section,
+                "text": entry.text,
+                "questions": list(entry.questions),
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        for entry in knowledge.entries:
+            sys.stdout.write(f"{entry.id:34} {entry.title}  [{entry.section}]\n")
+    return 0
+
+
+def print_summary(knowledge: KnowledgeBase) -> None:
+    """Print what `knowledge check` found: files, entries per section, phrasings, synonyms."""
+    out = sys.stdout
+    phrasings = sum(len(entry.questions) for entry in knowledge.entries)
+    out.write(f"OK: {len(knowledge.entries)} entries in {len(knowledge.files)} file(s), ")
+    out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
+    for path in knowledge.files:
+        out.write(f"  file {path}\n")
+    for section in knowledge.sections:
+        count = sum(entry.section == section for entry in knowledge.entries)
+        out.write(f"  {count:3d}  {section}\n")
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    """faqbot eval: accuracy, abstention, MRR@5 and CLINC150 false answers, for faqbot and a BM25 baseline."""
+    config = resolve_config(args)
+    knowledge = load_knowledge(config.knowledge_path)
+    eval_set = load_eval_set(args.questions, knowledge)
+    offdomain = load_offdomain(args.offdomain)
+    answerer = Answerer.build(knowledge, config.retrieval, store=None)
+    results = [
+        score_system("faqbot (TF-IDF + gate)", faqbot_predictor(answerer), eval_set, offdomain),
+        score_system("BM25 baseline (bm25s)", bm25_predictor(knowledge), eval_set, offdomain),
+    ]
+    if args.json:
+        for scores in results:
+            sys.stdout.write(json.dumps(scores.__dict__) + "\n")
+        return 0
+    sys.stdout.write(
+        f"{len(eval_set.answerable)} answerable questions, {len(eval_set.offtopic)} off-topic, "
+        f"{len(offdomain)} CLINC150 off-domain; {len(knowledge.entries)} entries\n\n"
+    )
+    sys.stdout.write(scores_table(results) + "\n")
+    return 0
+
+
+def scores_table(results: list[Scores]) -> str:
+    """A Markdown table of the eval figures."""
+    header = (
+        "| system | answerable accuracy | wrong answers | off-topic abstention | overall accuracy "
+        "| MRR@5 | CLINC150 false answers |\n|---|---|---|---|---|---|---|"
+    )
+    rows = [
+        f"| {s.system} | {s.answerable_accuracy:.3f} | {s.wrong_answer_rate:.3f} | {s.offtopic_abstention:.3f} "
+        f"| {s.overall_accuracy:.3f} | {s.mrr_at_5:.3f} | "
+        + ("n/a" if s.clinc_false_answer_rate is None else f"{s.clinc_false_answer_rate:.2%}")
+        + " |"
+        for s in results
+    ]
+    return "\n".join([header, *rows])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every faqbot command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="YAML config file (see config.example.yaml)")
+    common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
+    common.add_argument("--db", type=Path, help="SQLite database (overrides storage.database)")
+
+    parser = argparse.ArgumentParser(
+        prog="faqbot", description="Answers questions about the Cloud Technical Lead role, honestly."
+    )
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer questions (arguments, or one per stdin line)")
+    ask.add_argument(
+        "question", nargs="*", help="one or more questions (quote each); omit to read one per line from stdin"
+    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler=command_ask)
+
+    chat_parser = commands.add_parser("chat", parents=[common], help="interactive console that answers as the bot")
+    chat_parser.set_defaults(handler=command_chat)
+
+    knowledge = commands.add_parser("knowledge", help="validate or list the knowledge base")
+    actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("check", parents=[common], help="validate every file and summarise")
+    listing = actions.add_parser("list", parents=[common], help="list every entry")
+    listing.add_argument("--json", action="store_true", help="one JSON object per entry")
+    knowledge.set_defaults(handler=command_knowledge, json=False)
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure answer quality against BM25")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="labelled set")
+    evaluate.add_argument(
+        "--offdomain", type=Path, default=Path("eval/clinc150-val-offdomain.json"), help="CLINC150 queries"
+    )
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per system")
+    evaluate.set_defaults(handler=command_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one faqbot command; user mistakes print one line and exit 2, never a traceback."""
+    args = build_parser().parse_args(argv)
+    setup_logging(getattr(args, "log_level", None) or "WARNING")
+    try:
+        return int(args.handler(args))
+    except FaqbotError as error:
+        sys.stderr.write(f"faqbot: error: {error}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
