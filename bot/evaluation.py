@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,7 @@ def bm25_predictor(knowledge: KnowledgeBase) -> Callable[[str], Prediction]:
         import bm25s
     except ImportError:
         raise FaqbotError("the BM25 baseline needs the bm25s package: pip install -e '.[test]'") from None
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     entries = knowledge.entries
     index = bm25s.BM25()
     index.index(bm25s.tokenize([entry_document(e) for e in entries], stopwords="en", show_progress=False),

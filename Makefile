@@ -1,0 +1,50 @@
+# Two commands on a fresh machine with Python 3.11+:  make run  and  make test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CONFIG ?= $(wildcard config.yaml)
+CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG),)
+
+.PHONY: run test bench eval lint clean
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "faqbot needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.python-ok
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.python-ok
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.python-ok
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@ $(VENV)/.installed
+
+## run: the Discord bot when DISCORD_TOKEN is set, otherwise the console chat on the bundled knowledge
+run: $(VENV)/.installed
+	@if [ -n "$$DISCORD_TOKEN" ]; then exec $(BIN)/faqbot run $(CONFIG_ARG); \
+	else echo "DISCORD_TOKEN is not set: starting the console chat (faqbot chat)."; exec $(BIN)/faqbot chat $(CONFIG_ARG); fi
+
+## test: the whole suite (unit, Discord via SimCord, end-to-end on a loopback fake Discord, answer quality)
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest
+
+## eval: answer quality on eval/questions.yaml and CLINC150, next to BM25
+eval: $(VENV)/.test-installed
+	$(BIN)/faqbot eval $(CONFIG_ARG)
+
+## bench: quality and speed benchmarks (not part of make test); writes benchmarks/results.md
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,142 @@
+"""The retriever on a tiny corpus with exact expectations, and every outcome of the confidence gate."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import smalltalk_reply
+from bot.knowledge import Entry, KnowledgeBase
+from bot.retrieval import (
+    ConfidenceGate,
+    Hit,
+    Normalizer,
+    SearchResults,
+    Speller,
+    Status,
+    TfidfRetriever,
+    edit_distance,
+)
+
+
+@pytest.fixture
+def retriever(tiny_knowledge: KnowledgeBase) -> TfidfRetriever:
+    return TfidfRetriever().fit(tiny_knowledge)
+
+
+def top_ids(retriever: TfidfRetriever, question: str) -> list[str]:
+    return [hit.entry.id for hit in retriever.search(question, k=3).hits]
+
+
+def test_ranks_the_entry_that_shares_the_words_first(retriever: TfidfRetriever) -> None:
+    assert top_ids(retriever, "who trims the wick?")[0] == "duty-lamp"
+    assert top_ids(retriever, "where are storms written down")[0] == "duty-log"
+    assert top_ids(retriever, "who looks after the light")[0] == "duty-lamp"  # matched through `questions:`
+
+
+def test_synonyms_connect_members_words_to_the_page(retriever: TfidfRetriever) -> None:
+    # "salary" is nowhere in the tiny page: the synonym list maps it, and "wage", to "compensation".
+    assert top_ids(retriever, "salary?")[0] == "faq-salary"
+    assert top_ids(retriever, "cleaning the glass")[0] == "duty-lamp"
+
+
+def test_typos_are_corrected_to_words_the_knowledge_uses(retriever: TfidfRetriever) -> None:
+    assert retriever.query_terms("logbok entries") == ["logbook", "entries"]
+    assert top_ids(retriever, "logbok")[0] == "duty-log"
+
+
+def test_results_are_ranked_bounded_and_typed(retriever: TfidfRetriever) -> None:
+    results = retriever.search("lamp lens logbook wage", k=2)
+    assert len(results.hits) == 2
+    assert all(isinstance(hit, Hit) and 0 < hit.score <= 1 for hit in results.hits)
+    assert results.hits[0].score >= results.hits[1].score
+    assert results.margin == pytest.approx(results.hits[0].score - results.hits[1].score)
+
+
+def test_off_topic_and_empty_questions_find_nothing(retriever: TfidfRetriever) -> None:
+    assert retriever.search("banana bread recipe").hits == ()
+    assert retriever.search("   ").hits == ()
+    assert retriever.search("the of and").hits == ()
+
+
+def test_naming_the_role_is_noticed(retriever: TfidfRetriever) -> None:
+    assert retriever.search("what does a lighthouse keeper do with the lamp").names_role
+    assert not retriever.search("what do i do with the lamp").names_role
+    assert retriever.search("lamp and logbook").term_count == 2
+
+
+def test_fitting_an_empty_knowledge_base_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty knowledge base"):
+        TfidfRetriever().fit(KnowledgeBase(entries=(), synonyms={}, files=()))
+
+
+def test_normalizer_rewrites_whole_words_only() -> None:
+    normalize = Normalizer({"kubernetes": ["k8s", "kube"], "compensation": ["pay"]})
+    assert normalize("K8s and KUBE pay") == "kubernetes and kubernetes compensation"
+    assert normalize("kubectl paying payday") == "kubectl paying payday"
+
+
+def test_speller_only_fixes_close_unambiguous_typos() -> None:
+    speller = Speller(["certification", "kubernetes", "terraform", "strong"])
+    assert speller.correct("certifcation") == "certification"
+    assert speller.correct("kubernets") == "kubernetes"
+    assert speller.correct("song") is None  # too short to guess
+    assert speller.correct("banana") is None
+    assert edit_distance("teh", "the") == 1
+    assert edit_distance("kitten", "sitting") == 3
+
+
+def entry(entry_id: str) -> Entry:
+    return Entry(id=entry_id, title=entry_id, section="S", text="t", role="R", source="r.yaml")
+
+
+def results(*scores: float, terms: int = 3, names_role: bool = False) -> SearchResults:
+    hits = tuple(Hit(entry(f"e{i}"), score) for i, score in enumerate(scores))
+    return SearchResults("q", hits, term_count=terms, names_role=names_role)
+
+
+GATE = ConfidenceGate(
+    answer_threshold=0.3, role_named_threshold=0.15, one_word_threshold=0.6, suggest_threshold=0.12, min_margin=0.05
+)
+
+
+def test_gate_answers_a_strong_clear_match_and_lists_related_entries() -> None:
+    verdict = GATE.judge(results(0.5, 0.2, 0.05))
+    assert verdict.status is Status.ANSWERED
+    assert verdict.answer is not None and verdict.answer.entry.id == "e0"
+    assert [hit.entry.id for hit in verdict.alternatives] == ["e1"]
+
+
+def test_gate_suggests_when_the_runner_up_is_too_close() -> None:
+    verdict = GATE.judge(results(0.5, 0.47, 0.3))
+    assert verdict.status is Status.SUGGEST
+    assert verdict.answer is None
+    assert [hit.entry.id for hit in verdict.alternatives] == ["e0", "e1", "e2"]
+
+
+def test_gate_suggests_a_plausible_but_weak_match() -> None:
+    verdict = GATE.judge(results(0.2, 0.05))
+    assert verdict.status is Status.SUGGEST
+    assert [hit.entry.id for hit in verdict.alternatives] == ["e0"]
+
+
+def test_gate_abstains_below_the_suggestion_bar_but_keeps_the_best_candidate() -> None:
+    verdict = GATE.judge(results(0.1, 0.02))
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.answer is None and verdict.best is not None and verdict.score == 0.1
+    assert GATE.judge(results()).status is Status.UNKNOWN
+
+
+def test_gate_bar_depends_on_the_evidence() -> None:
+    assert GATE.judge(results(0.2, 0.0, names_role=True)).status is Status.ANSWERED
+    assert GATE.judge(results(0.5, 0.0, terms=1)).status is Status.SUGGEST
+    assert GATE.judge(results(0.7, 0.0, terms=1)).status is Status.ANSWERED
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello there!", "thanks!", "thank you so much", "ty", "bye bot", "gm"])
+def test_greetings_and_thanks_get_a_friendly_reply(text: str) -> None:
+    assert smalltalk_reply(text)
+
+
+@pytest.mark.parametrize("text", ["hi, what certs do i need?", "thanks but what about salary", "history"])
+def test_questions_are_not_small_talk(text: str) -> None:
+    assert smalltalk_reply(text) is None
