@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.retrieval import ConfidenceGate, Status, TfidfRetriever, Verdict
 from bot.storage import Origin, Store
 
@@ -23,6 +25,18 @@ _THANKS = re.compile(
     r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
 )
 _FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+
+
+_QUESTION_START = re.compile(
+    r"^(?:what|whats|what's|how|why|when|where|who|whom|whose|which|is|are|am|do|does|did|can|could|should|"
+    r"would|will|shall|may|might|must|any|anyone|anybody|has|have|had|was|were|isn't|aren't|don't|doesn't)\b"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a chat message reads as a question (a '?' or a question word first), for answer channels."""
+    stripped = text.strip()
+    return "?" in stripped or bool(_QUESTION_START.match(stripped.casefold()))
 
 
 def smalltalk_reply(question: str) -> str | None:
@@ -81,20 +95,52 @@ class Answerer:
         verdict = self.gate.judge(self.retriever.search(question, k=SEARCH_DEPTH))
         return Answer(question, verdict.status, verdict)
 
-    async def answer(self, question: str, origin: Origin, *, log_unanswered: bool = True) -> Answer:
-        """Judge a question, count it, and log it for the editors when the bot cannot answer it."""
-        answer = self.judge(question)
-        if answer.verdict is None or self.store is None or not question.strip():
+    async def record(
+        self, answer: Answer, origin: Origin, *, queue: frozenset[Status] = frozenset({Status.UNKNOWN})
+    ) -> Answer:
+        """Count a judged question for the statistics, and queue it for the editors when its status is in `queue`."""
+        verdict = answer.verdict
+        if verdict is None or self.store is None:
             return answer
-        best = answer.verdict.best
-        await self.store.record_ask(answer.status.value, best.entry.id if answer.verdict.answer else None, origin)
-        if answer.status is not Status.UNKNOWN or not log_unanswered:
+        best = verdict.best
+        await self.store.record_ask(answer.status.value, verdict.answer.entry.id if verdict.answer else None, origin)
+        if answer.status not in queue:
             return answer
         question_id = await self.store.log_unanswered(
-            question,
+            answer.question,
             origin,
-            best_score=answer.verdict.score if best else None,
+            best_score=verdict.score if best else None,
             best_entry_id=best.entry.id if best else None,
         )
-        log.info("logged unanswered question #%d (best score %.3f)", question_id, answer.score)
-        return Answer(answer.question, answer.status, answer.verdict, logged_question_id=question_id)
+        log.info("queued unanswered question #%d (best score %.3f)", question_id, answer.score)
+        return Answer(answer.question, answer.status, verdict, logged_question_id=question_id)
+
+    async def answer(self, question: str, origin: Origin) -> Answer:
+        """Judge a question, count it, and queue it for the editors when the bot cannot answer it."""
+        return await self.record(self.judge(question), origin)
+
+    async def reload(self, path: Path) -> KnowledgeBase:
+        """Load and index the knowledge again, off the event loop; on any error the old knowledge stays live."""
+        knowledge, retriever = await asyncio.to_thread(_load_and_fit, path)
+        self.replace_knowledge(knowledge, retriever)
+        log.info("reloaded %d entries from %s", len(knowledge.entries), path)
+        return knowledge
+
+    async def recheck_open_questions(self) -> list[tuple[int, str]]:
+        """Mark the open unanswered questions that the current knowledge now answers; return (question, entry)."""
+        if self.store is None:
+            return []
+        resolved = []
+        for question in await self.store.questions(status="open"):
+            if question.kind != "unanswered":
+                continue
+            verdict = self.judge(question.text).verdict
+            if verdict is not None and verdict.answer is not None:
+                await self.store.resolve(question.id, verdict.answer.entry.id)
+                resolved.append((question.id, verdict.answer.entry.id))
+        return resolved
+
+
+def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever]:
+    knowledge = load_knowledge(path)
+    return knowledge, TfidfRetriever().fit(knowledge)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import logging
 import sys
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,9 +26,11 @@ from bot.evaluation import (
     load_offdomain,
     score_system,
 )
+from bot.grouping import QuestionGroup, group_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.retrieval import Status
-from bot.storage import Origin, Store
+from bot.promotion import promotion_yaml
+from bot.retrieval import Status, TfidfRetriever
+from bot.storage import STATUSES, Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +126,7 @@ async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_j
 
 
 def command_ask(args: argparse.Namespace) -> int:
-    """faqbot ask: answer the questions given as arguments, or one per line of standard input."""
+    """Faqbot ask: answer the questions given as arguments, or one per line of standard input."""
     config = resolve_config(args)
     if args.question:
         if not all(question.strip() for question in args.question):
@@ -134,7 +138,7 @@ def command_ask(args: argparse.Namespace) -> int:
 
 
 def command_chat(args: argparse.Namespace) -> int:
-    """faqbot chat: an interactive console that answers as the bot does."""
+    """Faqbot chat: an interactive console that answers as the bot does."""
     config = resolve_config(args)
     return asyncio.run(chat(config, sys.stdin, sys.stdout))
 
@@ -167,8 +171,17 @@ async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
     return 0
 
 
+def command_run(args: argparse.Namespace) -> int:
+    """Faqbot run: the Discord bot."""
+    from bot.runner import run_bot  # discord.py is imported only by the command that needs it
+
+    config = resolve_config(args)
+    logging.getLogger().setLevel(config.log_level)
+    return asyncio.run(run_bot(config))
+
+
 def command_knowledge(args: argparse.Namespace) -> int:
-    """faqbot knowledge check|list: validate and show the knowledge base."""
+    """Faqbot knowledge check|list: validate and show the knowledge base."""
     config = resolve_config(args)
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
@@ -203,7 +216,7 @@ def print_summary(knowledge: KnowledgeBase) -> None:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    """faqbot eval: accuracy, abstention, MRR@5 and CLINC150 false answers, for faqbot and a BM25 baseline."""
+    """Faqbot eval: accuracy, abstention, MRR@5 and CLINC150 false answers, for faqbot and a BM25 baseline."""
     config = resolve_config(args)
     knowledge = load_knowledge(config.knowledge_path)
     eval_set = load_eval_set(args.questions, knowledge)
@@ -241,6 +254,166 @@ def scores_table(results: list[Scores]) -> str:
     return "\n".join([header, *rows])
 
 
+def question_record(question: QueuedQuestion, group_of: dict[int, int]) -> dict[str, Any]:
+    """A queued question as a flat JSON-ready record."""
+    record = asdict(question)
+    record["group"] = group_of.get(question.id, question.id)
+    record["places"] = [asdict(place) for place in question.places]
+    return record
+
+
+async def queue_with_groups(config: Config, status: str | None, sort: str) -> tuple[list[QuestionGroup], KnowledgeBase]:
+    """Queued questions, grouped when open (as editors see them in Discord)."""
+    knowledge = load_knowledge(config.knowledge_path)
+    async with await Store.open(config.database_path) as store:
+        questions = await store.questions(status=status, sort=sort)
+    if status == "open":
+        groups = group_questions(questions, TfidfRetriever().fit(knowledge))
+    else:
+        groups = [QuestionGroup(question, (question,)) for question in questions]
+    return groups, knowledge
+
+
+def command_unanswered(args: argparse.Namespace) -> int:
+    """Faqbot unanswered list|export|resolve|dismiss|promote|purge."""
+    config = resolve_config(args)
+    return asyncio.run(UNANSWERED_ACTIONS[args.action](config, args))
+
+
+async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
+    """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
+    status = None if args.status == "all" else args.status
+    groups, _ = await queue_with_groups(config, status, args.sort)
+    out = sys.stdout
+    if args.json:
+        group_of = {q.id: g.representative.id for g in groups for q in g.members}
+        for group in groups:
+            for question in group.members:
+                out.write(json.dumps(question_record(question, group_of), ensure_ascii=False) + "\n")
+        return 0
+    if not groups:
+        out.write(f"No {args.status} questions.\n")
+    for group in groups:
+        first = group.representative
+        size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
+        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {first.status:9} {first.text}{size}\n")
+        if first.jump_url:
+            out.write(f"       {first.jump_url}\n")
+        for other in group.others:
+            out.write(f"   ↳ #{other.id:<4} x{other.ask_count:<3} {other.text}\n")
+    return 0
+
+
+async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
+    """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
+    async with await Store.open(config.database_path) as store:
+        questions = await store.questions(status=None, sort="recent")
+    records = [question_record(question, {}) for question in questions]
+    if args.format == "json":
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    columns = [name for name in records[0] if name not in {"places", "group"}] if records else EXPORT_COLUMNS
+    writer = csv.DictWriter(sys.stdout, fieldnames=[*columns, "places"], extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        places = " ".join(place["jump_url"] or place["origin"] for place in record["places"])
+        writer.writerow({**record, "places": places})
+    return 0
+
+
+async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
+    """Mark a question answered by an entry (which must exist)."""
+    knowledge = load_knowledge(config.knowledge_path)
+    entry = knowledge.resolve(args.entry)
+    if entry is None:
+        closest = ", ".join(e.id for e in knowledge.lookup(args.entry, 3)) or "none"
+        raise FaqbotError(f"no entry {args.entry!r} (closest: {closest})")
+    async with await Store.open(config.database_path) as store:
+        if not await store.resolve(args.id, entry.id):
+            raise FaqbotError(f"no question #{args.id}")
+    sys.stdout.write(f"#{args.id} marked answered by {entry.id}\n")
+    return 0
+
+
+async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
+    """Dismiss a question with a reason."""
+    if not args.reason.strip():
+        raise FaqbotError("--reason must say why")
+    async with await Store.open(config.database_path) as store:
+        if not await store.dismiss(args.id, args.reason):
+            raise FaqbotError(f"no question #{args.id}")
+    sys.stdout.write(f"#{args.id} dismissed\n")
+    return 0
+
+
+async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
+    """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
+    knowledge = load_knowledge(config.knowledge_path)
+    async with await Store.open(config.database_path) as store:
+        question = await store.question(args.id)
+        if question is None:
+            raise FaqbotError(f"no question #{args.id}")
+        open_questions = await store.questions(status="open")
+    groups = group_questions(
+        [q for q in open_questions if q.id != question.id] + [question], TfidfRetriever().fit(knowledge)
+    )
+    group = next(g for g in groups if any(q.id == question.id for q in g.members))
+    group = QuestionGroup(question, group.members)
+    sys.stdout.write(promotion_yaml(group, knowledge))
+    return 0
+
+
+async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
+    """Delete questions, places, answer records and votes older than N days."""
+    if args.older_than < 1:
+        raise FaqbotError("--older-than takes a whole number of days, 1 or more")
+    async with await Store.open(config.database_path) as store:
+        counts = await store.purge(timedelta(days=args.older_than))
+    sys.stdout.write(
+        f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
+        f"older than {args.older_than} days\n"
+    )
+    return 0
+
+
+UNANSWERED_ACTIONS = {
+    "list": unanswered_list,
+    "export": unanswered_export,
+    "resolve": unanswered_resolve,
+    "dismiss": unanswered_dismiss,
+    "promote": unanswered_promote,
+    "purge": unanswered_purge,
+}
+EXPORT_COLUMNS = [field.name for field in fields(QueuedQuestion) if field.name != "places"]
+
+
+def command_stats(args: argparse.Namespace) -> int:
+    """Faqbot stats: questions, answer and abstain rates, votes per entry, for 7 and 30 days."""
+    config = resolve_config(args)
+    return asyncio.run(print_stats(config, args.json))
+
+
+async def print_stats(config: Config, as_json: bool) -> int:
+    """Read the two windows and print them."""
+    async with await Store.open(config.database_path) as store:
+        windows = [await store.stats(7), await store.stats(30)]
+    out = sys.stdout
+    if as_json:
+        for stats in windows:
+            record = {**asdict(stats), "answer_rate": stats.answer_rate, "abstain_rate": stats.abstain_rate}
+            out.write(json.dumps(record) + "\n")
+        return 0
+    for stats in windows:
+        out.write(
+            f"last {stats.days:>2} days: {stats.asked} questions, {stats.answer_rate:.0%} answered, "
+            f"{stats.suggested} suggestions, {stats.abstain_rate:.0%} not known\n"
+        )
+    for votes in windows[-1].votes:
+        out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every faqbot command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -261,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.set_defaults(handler=command_ask)
 
+    run = commands.add_parser("run", parents=[common], help="run the Discord bot (token from DISCORD_TOKEN)")
+    run.set_defaults(handler=command_run)
+
     chat_parser = commands.add_parser("chat", parents=[common], help="interactive console that answers as the bot")
     chat_parser.set_defaults(handler=command_chat)
 
@@ -270,6 +446,30 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", parents=[common], help="list every entry")
     listing.add_argument("--json", action="store_true", help="one JSON object per entry")
     knowledge.set_defaults(handler=command_knowledge, json=False)
+
+    unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
+    queue = unanswered.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = queue.add_parser("list", parents=[common], help="list queued questions, similar ones grouped")
+    listing.add_argument("--status", choices=[*STATUSES, "all"], default="open", help="default: open")
+    listing.add_argument("--sort", choices=["count", "recent"], default="count", help="default: most asked first")
+    listing.add_argument("--json", action="store_true", help="one JSON object per question")
+    export = queue.add_parser("export", parents=[common], help="export every queued question")
+    export.add_argument("--format", choices=["csv", "json"], required=True)
+    resolve = queue.add_parser("resolve", parents=[common], help="mark a question answered by an entry")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("entry", help="entry id or title")
+    dismiss = queue.add_parser("dismiss", parents=[common], help="dismiss a question with a reason")
+    dismiss.add_argument("id", type=int)
+    dismiss.add_argument("--reason", required=True)
+    promote = queue.add_parser("promote", parents=[common], help="print a ready-to-paste knowledge entry")
+    promote.add_argument("id", type=int)
+    purge = queue.add_parser("purge", parents=[common], help="delete questions older than N days")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    unanswered.set_defaults(handler=command_unanswered)
+
+    stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
+    stats.add_argument("--json", action="store_true", help="one JSON object per window")
+    stats.set_defaults(handler=command_stats)
 
     evaluate = commands.add_parser("eval", parents=[common], help="measure answer quality against BM25")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="labelled set")

@@ -13,7 +13,7 @@ import yaml
 from bot.errors import ConfigError
 from bot.retrieval import ConfidenceGate
 
-TOKEN_ENV = "DISCORD_TOKEN"
+TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 class Secret:
@@ -61,8 +61,8 @@ class Config:
     knowledge_path: Path = Path("knowledge")
     database_path: Path = Path("data/faqbot.db")
     log_level: str = "INFO"
-    retrieval: ConfidenceGate = ConfidenceGate()
-    discord: DiscordConfig = DiscordConfig()
+    retrieval: ConfidenceGate = field(default_factory=ConfidenceGate)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
 
 
 def _number(minimum: float, maximum: float) -> Callable[[str, Any], float]:

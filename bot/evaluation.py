@@ -125,7 +125,7 @@ def score_system(
 
 
 def faqbot_predictor(answerer: Answerer) -> Callable[[str], Prediction]:
-    """faqbot's own answer path (small talk, retrieval, gate) as a predictor; nothing is logged."""
+    """Faqbot's own answer path (small talk, retrieval, gate) as a predictor; nothing is logged."""
 
     def predict(question: str) -> Prediction:
         answer = answerer.judge(question)
@@ -149,8 +149,9 @@ def bm25_predictor(knowledge: KnowledgeBase) -> Callable[[str], Prediction]:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     entries = knowledge.entries
     index = bm25s.BM25()
-    index.index(bm25s.tokenize([entry_document(e) for e in entries], stopwords="en", show_progress=False),
-                show_progress=False)
+    index.index(
+        bm25s.tokenize([entry_document(e) for e in entries], stopwords="en", show_progress=False), show_progress=False
+    )
     k = min(MRR_DEPTH, len(entries))
 
     def predict(question: str) -> Prediction:

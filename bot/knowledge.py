@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Mapping
@@ -53,6 +54,27 @@ class KnowledgeBase:
         """Return the entry with this id, or None."""
         return self.by_id.get(entry_id)
 
+    def lookup(self, text: str, limit: int = 25) -> list[Entry]:
+        """Entries whose id or title best match what a mentor typed (prefixes first, then typo-tolerant)."""
+        query = " ".join(text.casefold().split())
+        if not query:
+            return list(self.entries[:limit])
+        scored = []
+        for position, entry in enumerate(self.entries):
+            score = _lookup_score(query, entry)
+            if score > 0:
+                scored.append((-score, position, entry))
+        scored.sort(key=lambda item: item[:2])
+        return [entry for _, _, entry in scored[:limit]]
+
+    def resolve(self, text: str) -> Entry | None:
+        """The entry a mentor named exactly, by id or by title (case and spacing ignored)."""
+        wanted = " ".join(text.casefold().split())
+        for entry in self.entries:
+            if wanted in (entry.id, " ".join(entry.title.casefold().split())):
+                return entry
+        return None
+
     @property
     def roles(self) -> tuple[str, ...]:
         """The role names covered, in file order."""
@@ -62,6 +84,26 @@ class KnowledgeBase:
     def sections(self) -> tuple[str, ...]:
         """The section names, in page order."""
         return tuple(dict.fromkeys(entry.section for entry in self.entries))
+
+
+def _lookup_score(query: str, entry: Entry) -> float:
+    """How well a typed fragment names an entry: exact > prefix > every word a prefix > substring > fuzzy."""
+    title = entry.title.casefold()
+    if query in (entry.id, title):
+        return 100.0
+    if entry.id.startswith(query) or title.startswith(query):
+        return 90.0
+    words = re.findall(r"[a-z0-9]+", f"{entry.id} {title}")
+    fragments = re.findall(r"[a-z0-9]+", query)
+    if fragments and all(any(word.startswith(fragment) for word in words) for fragment in fragments):
+        return 80.0
+    if query in entry.id or query in title:
+        return 70.0
+    best = max(
+        difflib.SequenceMatcher(None, query, candidate).ratio()
+        for candidate in (entry.id, title, *(word for word in words if len(word) > 3))
+    )
+    return 60.0 * best if best >= 0.6 else 0.0
 
 
 def _line_of(node: yaml.Node | None) -> int | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Self
 
 import numpy as np
@@ -18,16 +19,117 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from bot.knowledge import Entry, KnowledgeBase
 
 # Words scikit-learn calls stop words that carry meaning in questions about a job.
-_MEANINGFUL = {"system", "full", "top", "part", "first", "much", "many", "become", "move", "back"}
+_MEANINGFUL = {"system", "full", "top", "part", "first", "become", "move", "back"}
 # Chat filler: words members add to any question that say nothing about which passage they want.
 _FILLER = {
-    "s", "t", "d", "ll", "ve", "re", "m", "don", "doesn", "isn", "aren", "didn", "won", "can", "u", "ur", "r",
-    "im", "ive", "id", "dont", "doesnt", "isnt", "arent", "didnt", "wont", "cant", "thats", "whats", "hows", "whos",
-    "need", "needs", "know", "want", "wanna", "gonna", "gotta", "tell", "like", "just", "really", "actually",
-    "basically", "literally", "usually", "typically", "lol", "lmao", "pls", "plz", "please", "thing", "things",
-    "stuff", "kinda", "sorta", "ok", "okay", "guys", "yeah", "yes", "nah", "bro", "dude", "hey", "hi", "ask",
-    "question", "questions", "wondering", "curious", "mean", "means", "get", "got", "gets", "say", "says", "said",
-    "thanks", "thx", "tbh", "imo", "idk", "btw", "anyway", "ya", "yo",
+    "s",
+    "t",
+    "d",
+    "ll",
+    "ve",
+    "re",
+    "m",
+    "don",
+    "doesn",
+    "isn",
+    "aren",
+    "didn",
+    "won",
+    "can",
+    "u",
+    "ur",
+    "r",
+    "im",
+    "ive",
+    "id",
+    "dont",
+    "doesnt",
+    "isnt",
+    "arent",
+    "didnt",
+    "wont",
+    "cant",
+    "thats",
+    "whats",
+    "hows",
+    "whos",
+    "need",
+    "needs",
+    "know",
+    "want",
+    "wanna",
+    "gonna",
+    "gotta",
+    "tell",
+    "like",
+    "just",
+    "really",
+    "actually",
+    "basically",
+    "literally",
+    "usually",
+    "typically",
+    "lol",
+    "lmao",
+    "pls",
+    "plz",
+    "please",
+    "thing",
+    "things",
+    "stuff",
+    "kinda",
+    "sorta",
+    "ok",
+    "okay",
+    "guys",
+    "yeah",
+    "yes",
+    "nah",
+    "bro",
+    "dude",
+    "hey",
+    "hi",
+    "ask",
+    "question",
+    "questions",
+    "wondering",
+    "curious",
+    "mean",
+    "means",
+    "get",
+    "got",
+    "gets",
+    "say",
+    "says",
+    "said",
+    "thanks",
+    "thx",
+    "tbh",
+    "imo",
+    "idk",
+    "btw",
+    "anyway",
+    "ya",
+    "yo",
+    "going",
+    "coming",
+    "make",
+    "makes",
+    "set",
+    "help",
+    "lot",
+    "lots",
+    "kind",
+    "sort",
+    "way",
+    "ways",
+    "good",
+    "bad",
+    "new",
+    "old",
+    "big",
+    "little",
+    "different",
 }
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _MEANINGFUL) | _FILLER
 TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
@@ -119,9 +221,13 @@ def edit_distance(a: str, b: str) -> int:
 
 
 class Speller:
-    """Corrects a misspelt word to a word the knowledge uses within one edit (two for long words)."""
+    """Corrects a misspelt word to a word the knowledge uses, only when that is certain.
 
-    def __init__(self, lexicon: Iterable[str], *, min_length: int = 5) -> None:
+    The correction must be one edit away (two for long words), start with the same letter, have about the same
+    length and be the single closest candidate; anything less certain is left alone.
+    """
+
+    def __init__(self, lexicon: Iterable[str], *, min_length: int = 6) -> None:
         self.lexicon = tuple(sorted(set(lexicon)))
         self.known = frozenset(self.lexicon)
         self.min_length = min_length
@@ -143,9 +249,13 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         similarity = _dense(self._grams.transform([word]) @ self._index_t)
-        allowed = 1 if len(word) <= 7 else 2
+        allowed = 1 if len(word) < 9 else 2
         candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
-        scored = sorted((edit_distance(word, self.lexicon[i]), self.lexicon[i]) for i in candidates)
+        scored = sorted(
+            (edit_distance(word, self.lexicon[i]), self.lexicon[i])
+            for i in candidates
+            if self.lexicon[i][0] == word[0] and abs(len(self.lexicon[i]) - len(word)) <= 1
+        )
         if scored and scored[0][0] <= allowed and (len(scored) == 1 or scored[1][0] > scored[0][0]):
             return scored[0][1]
         return None
@@ -172,21 +282,19 @@ class TfidfRetriever:
         if not knowledge.entries:
             raise ValueError("cannot fit a retriever on an empty knowledge base")
         self.normalizer_ = Normalizer(knowledge.synonyms)
-        self.role_words_ = frozenset(
-            word for role in knowledge.roles for word in self.normalizer_.content_words(role)
-        )
+        self.role_words_ = frozenset(word for role in knowledge.roles for word in self.normalizer_.content_words(role))
         self.entries_ = knowledge.entries
         phrasings: list[list[str]] = []
         bodies: list[list[str]] = []
         owners: list[int] = []
         for index, entry in enumerate(knowledge.entries):
-            bodies.append(self.terms(" ".join((entry.title, entry.text, *entry.questions, *entry.tags))))
+            bodies.append(self.terms(_entry_text(entry)))
             for phrasing in (entry.title, *entry.questions):
                 phrasings.append(self.terms(phrasing))
                 owners.append(index)
         self.owners_ = np.asarray(owners)
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
-        self.word_vectorizer_ = TfidfVectorizer(analyzer=_word_features, sublinear_tf=True, dtype=np.float32)
+        self.word_vectorizer_ = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
             preprocessor=" ".join,
@@ -203,11 +311,12 @@ class TfidfRetriever:
         self.body_word_t_ = words[split:].T.tocsr()
         self.body_char_t_ = chars[split:].T.tocsr()
         self.speller_ = Speller(
-            word
-            for entry in knowledge.entries
-            for word in self.normalizer_.content_words(" ".join((entry.title, entry.text, *entry.questions)))
+            word for entry in knowledge.entries for word in self.normalizer_.content_words(_entry_text(entry))
         )
-        self.entry_stems_ = tuple(frozenset(stem(word) for word in body) for body in bodies)
+        self.entry_stems_ = tuple(
+            frozenset(stem(word) for word in self.normalizer_.content_words(_entry_text(entry)))
+            for entry in knowledge.entries
+        )
         vocabulary = self.word_vectorizer_.vocabulary_
         self.idf_ = {term: float(self.word_vectorizer_.idf_[i]) for term, i in vocabulary.items() if " " not in term}
         self.unknown_idf_ = float(self.word_vectorizer_.idf_.max())
@@ -267,17 +376,22 @@ class TfidfRetriever:
         return len(named) >= min(2, len(self.role_words_))
 
 
-def _word_features(terms: list[str]) -> list[str]:
+def _entry_text(entry: Entry) -> str:
+    """Everything the retriever reads of an entry."""
+    return " ".join((entry.title, entry.text, *entry.questions, *entry.tags))
+
+
+def word_features(terms: list[str]) -> list[str]:
     """Stemmed unigrams and bigrams of a term list."""
     words = [stem(word) for word in terms]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 def _dense(matrix: sparse.spmatrix) -> np.ndarray:
     return np.asarray(matrix.todense()).ravel()
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What the bot does with a question."""
 
     ANSWERED = "answered"

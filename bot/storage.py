@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
 import sqlite3
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Self, TypeVar
@@ -56,6 +58,101 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class AnswerPost:
+    """A message in which the bot posted an answer or suggestions, and the question behind it."""
+
+    message_id: int
+    question: str
+    entry_id: str | None
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """Whether a vote was stored, or the member had already voted (and how)."""
+
+    recorded: bool
+    vote: int
+
+
+STATUSES = ("open", "answered", "dismissed")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One time and place a queued question was asked."""
+
+    asked_at: str
+    origin: str
+    guild_id: int | None
+    channel_id: int | None
+    jump_url: str | None
+
+
+@dataclass(frozen=True)
+class QueuedQuestion:
+    """A question in the editors' queue: asked but not answered, or answered and voted 👎."""
+
+    id: int
+    text: str
+    kind: str
+    ask_count: int
+    first_asked_at: str
+    last_asked_at: str
+    best_score: float | None
+    best_entry_id: str | None
+    rejected_entry_id: str | None
+    status: str
+    answer_entry_id: str | None
+    dismiss_reason: str | None
+    places: tuple[Place, ...] = ()
+
+    @property
+    def jump_url(self) -> str | None:
+        """The most recent place it was asked on Discord, if any."""
+        return next((place.jump_url for place in self.places if place.jump_url), None)
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    """How many rows a purge deleted."""
+
+    questions: int
+    places: int
+    other: int
+
+
+@dataclass(frozen=True)
+class EntryVotes:
+    """👍 and 👎 for one entry."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What /stats and `faqbot stats` show for one window."""
+
+    days: int
+    asked: int
+    answered: int
+    suggested: int
+    unknown: int
+    votes: tuple[EntryVotes, ...]
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of questions answered outright."""
+        return self.answered / self.asked if self.asked else 0.0
+
+    @property
+    def abstain_rate(self) -> float:
+        """Share of questions the bot did not know."""
+        return self.unknown / self.asked if self.asked else 0.0
+
+
+@dataclass(frozen=True)
 class Migration:
     """One numbered schema change."""
 
@@ -94,9 +191,14 @@ class Store:
 
     @classmethod
     async def open(
-        cls, path: Path, *, clock: Clock = utc_now, migrations: list[Migration] | None = None
+        cls,
+        path: Path,
+        *,
+        clock: Clock = utc_now,
+        migrations: list[Migration] | None = None,
+        migrate: bool = True,
     ) -> Self:
-        """Open (creating it and its folder on first use) and migrate the database; refuse unsafe ones."""
+        """Open (creating it and its folder on first use) and, unless told not to, migrate the database."""
         migrations = bundled_migrations() if migrations is None else migrations
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,14 +210,16 @@ class Store:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         store = cls(connection, path, clock)
         try:
-            await store._prepare(migrations)
+            await store._check(migrations)
+            if migrate:
+                await store.migrate(migrations)
         except BaseException:
             await connection.close()
             raise
         return store
 
-    async def _prepare(self, migrations: list[Migration]) -> None:
-        """Check the file is a database we understand, then set pragmas and apply pending migrations."""
+    async def _check(self, migrations: list[Migration]) -> None:
+        """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
         self._db.row_factory = sqlite3.Row
         try:
             version = await self._scalar("PRAGMA user_version")
@@ -136,9 +240,15 @@ class Store:
             await self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
         except sqlite3.OperationalError as error:
             raise StoreError(f"cannot use the database {self.path}: {error}") from None
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> int:
+        """Apply every pending numbered migration, each in its own transaction; return the schema version."""
+        migrations = bundled_migrations() if migrations is None else migrations
+        version = await self._scalar("PRAGMA user_version")
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
+        return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
         """Run one migration script as its own transaction; roll back if it fails half-way."""
@@ -228,37 +338,253 @@ class Store:
     ) -> int:
         """Store a question the bot could not answer (once per normalised text, counted) and where it was asked."""
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
-        normalized = normalize_question(text)
-        if not normalized:
+        if not normalize_question(text):
             raise ValueError("an empty question is not logged")
         now = timestamp(self.clock())
+        return await self._write(
+            lambda db: _queue_question(db, text, origin, now, best_score, best_entry_id, kind, rejected_entry_id)
+        )
 
-        async def work(db: aiosqlite.Connection) -> int:
-            async with db.execute(
-                """
-                INSERT INTO questions (normalized, kind, text, ask_count, first_asked_at, last_asked_at,
-                                       best_score, best_entry_id, rejected_entry_id)
-                VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-                ON CONFLICT (normalized, kind) DO UPDATE SET
-                    ask_count = ask_count + 1,
-                    last_asked_at = excluded.last_asked_at,
-                    best_score = excluded.best_score,
-                    best_entry_id = excluded.best_entry_id,
-                    rejected_entry_id = coalesce(excluded.rejected_entry_id, rejected_entry_id)
-                RETURNING id
-                """,
-                (normalized, kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            assert row is not None
-            question_id = int(row[0])
+    async def record_answer_post(self, message_id: int, question: str, entry_id: str | None, origin: Origin) -> None:
+        """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> None:
             await db.execute(
                 """
-                INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """,
-                (question_id, now, origin.kind, origin.guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+                (message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin.guild_id, origin.channel_id, now),
             )
-            return question_id
+
+        await self._write(work)
+
+    async def answer_post(self, message_id: int) -> AnswerPost | None:
+        """The question and entry behind a posted answer, if the bot recorded it."""
+        async with self._db.execute(
+            "SELECT message_id, question, entry_id FROM answer_posts WHERE message_id = ?", (message_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else AnswerPost(row["message_id"], row["question"], row["entry_id"])
+
+    async def _user_hash(self, user_id: int) -> str:
+        async with self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_key'") as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: the user hash key is missing; the database was altered by hand")
+        return hmac.new(bytes.fromhex(row[0]), str(user_id).encode(), hashlib.sha256).hexdigest()
+
+    async def record_vote(
+        self, *, message_id: int, entry_id: str, question: str, user_id: int, vote: int, origin: Origin
+    ) -> VoteOutcome:
+        """Store one member's 👍 (+1) or 👎 (-1) on an answer; a 👎 also puts the question in the editors' queue."""
+        if vote not in (1, -1):
+            raise ValueError("vote must be 1 or -1")
+        user_hash = await self._user_hash(user_id)
+        text = question.strip()[:MAX_STORED_QUESTION_CHARS]
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> VoteOutcome:
+            async with db.execute(
+                "SELECT vote FROM feedback WHERE message_id = ? AND user_hash = ?", (message_id, user_hash)
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None:
+                return VoteOutcome(recorded=False, vote=int(existing[0]))
+            await db.execute(
+                """
+                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                (message_id, entry_id, text, user_hash, vote, now),
+            )
+            if vote == -1 and normalize_question(text):
+                await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
+            return VoteOutcome(recorded=True, vote=vote)
 
         return await self._write(work)
+
+    async def questions(
+        self,
+        *,
+        status: str | None = "open",
+        sort: str = "count",
+        since: timedelta | None = None,
+        limit: int | None = None,
+    ) -> list[QueuedQuestion]:
+        """Queued questions with their places, most asked (or most recent) first; `since` keeps recent ones."""
+        if status not in (None, *STATUSES):
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        order = {"count": "ask_count DESC, last_asked_at DESC", "recent": "last_asked_at DESC, ask_count DESC"}[sort]
+        conditions, parameters = ["1 = 1"], []
+        if status:
+            conditions.append("status = ?")
+            parameters.append(status)
+        if since is not None:
+            conditions.append("last_asked_at >= ?")
+            parameters.append(timestamp(self.clock() - since))
+        where = "WHERE " + " AND ".join(conditions)
+        # Only fixed SQL fragments are formatted in; every value is a ? parameter.
+        sql = f"SELECT * FROM questions {where} ORDER BY {order}, id"  # noqa: S608
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        async with self._db.execute(sql, parameters) as cursor:
+            rows = await cursor.fetchall()
+        places = await self._places([row["id"] for row in rows])
+        return [_queued(row, places.get(row["id"], ())) for row in rows]
+
+    async def question(self, question_id: int) -> QueuedQuestion | None:
+        """One queued question by id."""
+        async with self._db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        places = await self._places([question_id])
+        return _queued(row, places.get(question_id, ()))
+
+    async def _places(self, question_ids: list[int]) -> dict[int, tuple[Place, ...]]:
+        if not question_ids:
+            return {}
+        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
+        sql = (
+            "SELECT question_id, asked_at, origin, guild_id, channel_id, jump_url FROM question_asks "  # noqa: S608
+            f"WHERE question_id IN ({marks}) ORDER BY asked_at DESC, id DESC"
+        )
+        async with self._db.execute(sql, question_ids) as cursor:
+            rows = await cursor.fetchall()
+        places: dict[int, list[Place]] = {}
+        for row in rows:
+            places.setdefault(row["question_id"], []).append(
+                Place(row["asked_at"], row["origin"], row["guild_id"], row["channel_id"], row["jump_url"])
+            )
+        return {key: tuple(value) for key, value in places.items()}
+
+    async def resolve(self, question_id: int, entry_id: str) -> bool:
+        """Mark a question answered by an entry; False when there is no such question."""
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                """
+                UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ?
+                WHERE id = ?
+                """,
+                (entry_id, now, question_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(work)
+
+    async def dismiss(self, question_id: int, reason: str) -> bool:
+        """Mark a question dismissed with a reason; False when there is no such question."""
+        if not reason.strip():
+            raise ValueError("a dismissal needs a reason")
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                """
+                UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ?
+                WHERE id = ?
+                """,
+                (reason.strip(), now, question_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(work)
+
+    async def purge(self, older_than: timedelta) -> PurgeCounts:
+        """Delete questions (with their places), answer records and votes not touched within `older_than`."""
+        cutoff = timestamp(self.clock() - older_than)
+
+        async def work(db: aiosqlite.Connection) -> PurgeCounts:
+            places = await db.execute("DELETE FROM question_asks WHERE asked_at < ?", (cutoff,))
+            questions = await db.execute("DELETE FROM questions WHERE last_asked_at < ?", (cutoff,))
+            posts = await db.execute("DELETE FROM answer_posts WHERE posted_at < ?", (cutoff,))
+            votes = await db.execute("DELETE FROM feedback WHERE voted_at < ?", (cutoff,))
+            asks = await db.execute("DELETE FROM asks WHERE asked_at < ?", (cutoff,))
+            return PurgeCounts(questions.rowcount, places.rowcount, posts.rowcount + votes.rowcount + asks.rowcount)
+
+        return await self._write(work)
+
+    async def stats(self, days: int) -> Stats:
+        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days."""
+        since = timestamp(self.clock() - timedelta(days=days))
+        async with self._db.execute(
+            "SELECT status, count(*) FROM asks WHERE asked_at >= ? GROUP BY status", (since,)
+        ) as cursor:
+            by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        async with self._db.execute(
+            """
+            SELECT entry_id, sum(vote > 0), sum(vote < 0) FROM feedback WHERE voted_at >= ?
+            GROUP BY entry_id ORDER BY sum(vote < 0) DESC, sum(vote > 0) DESC, entry_id
+            """,
+            (since,),
+        ) as cursor:
+            votes = tuple(EntryVotes(row[0], int(row[1]), int(row[2])) for row in await cursor.fetchall())
+        return Stats(
+            days=days,
+            asked=sum(by_status.values()),
+            answered=by_status.get("answered", 0),
+            suggested=by_status.get("suggest", 0),
+            unknown=by_status.get("unknown", 0),
+            votes=votes,
+        )
+
+
+async def _queue_question(
+    db: aiosqlite.Connection,
+    text: str,
+    origin: Origin,
+    now: str,
+    best_score: float | None,
+    best_entry_id: str | None,
+    kind: str,
+    rejected_entry_id: str | None,
+) -> int:
+    """Insert or count a queued question and the place it was asked, inside the caller's transaction."""
+    async with db.execute(
+        """
+        INSERT INTO questions (normalized, kind, text, ask_count, first_asked_at, last_asked_at,
+                               best_score, best_entry_id, rejected_entry_id)
+        VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
+        ON CONFLICT (normalized, kind) DO UPDATE SET
+            ask_count = ask_count + 1,
+            last_asked_at = excluded.last_asked_at,
+            best_score = excluded.best_score,
+            best_entry_id = excluded.best_entry_id,
+            rejected_entry_id = coalesce(excluded.rejected_entry_id, rejected_entry_id)
+        RETURNING id
+        """,
+        (normalize_question(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    question_id = int(row[0])
+    await db.execute(
+        """
+        INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        (question_id, now, origin.kind, origin.guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+    )
+    return question_id
+
+
+def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
+    return QueuedQuestion(
+        id=row["id"],
+        text=row["text"],
+        kind=row["kind"],
+        ask_count=row["ask_count"],
+        first_asked_at=row["first_asked_at"],
+        last_asked_at=row["last_asked_at"],
+        best_score=row["best_score"],
+        best_entry_id=row["best_entry_id"],
+        rejected_entry_id=row["rejected_entry_id"],
+        status=row["status"],
+        answer_entry_id=row["answer_entry_id"],
+        dismiss_reason=row["dismiss_reason"],
+        places=places,
+    )
