@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -18,6 +21,38 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.members", "bot.cogs.mentors", "bot.cogs.editors")
+
+
+DRAIN_SECONDS = 10.0
+
+
+class InFlight:
+    """Counts handlers at work, so that a shutdown lets them finish their replies and database writes."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        """Mark one handler busy for the duration of the block."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no handler is busy; False if some were still busy after `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
 
 class EditorsOnly(app_commands.CheckFailure):
@@ -71,6 +106,7 @@ class FaqBot(commands.Bot):
         self.answerer = answerer
         self.store = store
         self.cooldown = Cooldown(config.discord.cooldown_seconds)
+        self.busy = InFlight()
 
     async def setup_hook(self) -> None:
         """Migrate the store, register persistent buttons, load the cogs, and sync commands when configured."""
@@ -104,6 +140,12 @@ class FaqBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the members cog listens to messages itself."""
+
+    async def close(self) -> None:
+        """Let handlers that are answering finish (up to DRAIN_SECONDS), then close the connection."""
+        if not self.is_closed() and not await self.busy.wait_idle(DRAIN_SECONDS):
+            log.warning("closing while some handlers are still busy")
+        await super().close()
 
 
 class ShardedFaqBot(FaqBot, commands.AutoShardedBot):

@@ -116,28 +116,29 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Store the vote (one per member per answer); a 👎 queues the question for the editors."""
-        message = interaction.message
-        if message is None:
-            return await interaction.response.send_message("That answer is gone.", ephemeral=True)
-        store = interaction.client.store
-        post = await store.answer_post(message.id)
-        question = post.question if post else ""
-        outcome = await store.record_vote(
-            message_id=message.id,
-            entry_id=self.entry_id,
-            question=question,
-            user_id=interaction.user.id,
-            vote=self.vote,
-            origin=origin_of(interaction.guild_id, interaction.channel_id, message.id),
-        )
-        if not outcome.recorded:
-            mark = "👍" if outcome.vote > 0 else "👎"
-            text = f"You already voted {mark} on this answer."
-        elif self.vote > 0:
-            text = "Thanks for the feedback!"
-        else:
-            text = "Thanks. I've passed this to the editors so they can improve the answer."
-        return await interaction.response.send_message(text, ephemeral=True)
+        async with interaction.client.busy():
+            message = interaction.message
+            if message is None:
+                return await interaction.response.send_message("That answer is gone.", ephemeral=True)
+            store = interaction.client.store
+            post = await store.answer_post(message.id)
+            question = post.question if post else ""
+            outcome = await store.record_vote(
+                message_id=message.id,
+                entry_id=self.entry_id,
+                question=question,
+                user_id=interaction.user.id,
+                vote=self.vote,
+                origin=origin_of(interaction.guild_id, interaction.channel_id, message.id),
+            )
+            if not outcome.recorded:
+                mark = "👍" if outcome.vote > 0 else "👎"
+                text = f"You already voted {mark} on this answer."
+            elif self.vote > 0:
+                text = "Thanks for the feedback!"
+            else:
+                text = "Thanks. I've passed this to the editors so they can improve the answer."
+            return await interaction.response.send_message(text, ephemeral=True)
 
 
 class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:show:(?P<entry>[a-z0-9-]+)"):
@@ -160,19 +161,22 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
 
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Post the chosen entry with vote buttons, remembering the original question."""
-        bot = interaction.client
-        entry = bot.answerer.knowledge.get(self.entry_id)
-        if entry is None:
-            return await interaction.response.send_message(
-                "That entry no longer exists; the knowledge was updated. Ask again?", ephemeral=True
+        async with interaction.client.busy():
+            bot = interaction.client
+            entry = bot.answerer.knowledge.get(self.entry_id)
+            if entry is None:
+                return await interaction.response.send_message(
+                    "That entry no longer exists; the knowledge was updated. Ask again?", ephemeral=True
+                )
+            post = await bot.store.answer_post(interaction.message.id) if interaction.message else None
+            question = post.question if post else entry.title
+            callback = await interaction.response.send_message(
+                embed=entry_embed(entry, question), view=vote_view(entry.id)
             )
-        post = await bot.store.answer_post(interaction.message.id) if interaction.message else None
-        question = post.question if post else entry.title
-        callback = await interaction.response.send_message(embed=entry_embed(entry, question), view=vote_view(entry.id))
-        if callback.message_id is not None:
-            origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
-            await bot.store.record_answer_post(callback.message_id, question, entry.id, origin)
-        return None
+            if callback.message_id is not None:
+                origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
+                await bot.store.record_answer_post(callback.message_id, question, entry.id, origin)
+            return None
 
 
 def vote_view(entry_id: str) -> discord.ui.View:

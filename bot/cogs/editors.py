@@ -151,33 +151,35 @@ class Editors(commands.Cog):
     @app_commands.choices(status=STATUS_CHOICES, sort=SORT_CHOICES)
     async def list_questions(self, interaction: discord.Interaction, status: str = "open", sort: str = "count") -> None:
         """List the questions I could not answer, similar ones grouped, largest group first."""
-        questions = await self.bot.store.questions(status=status, sort=sort)
-        if status == "open":
-            groups = group_questions(questions, self.bot.answerer.retriever)
-            if sort == "recent":
-                groups.sort(key=lambda g: max(q.last_asked_at for q in g.members), reverse=True)
-        else:
-            groups = [QuestionGroup(question, (question,)) for question in questions]
-        pages = queue_pages(groups, f"Unanswered questions: {status} ({len(questions)})")
-        if len(pages) == 1:
-            await interaction.response.send_message(embed=pages[0], ephemeral=True)
-        else:
-            await interaction.response.send_message(
-                embed=pages[0], view=Pager(pages, interaction.user.id), ephemeral=True
-            )
+        async with self.bot.busy():
+            questions = await self.bot.store.questions(status=status, sort=sort)
+            if status == "open":
+                groups = group_questions(questions, self.bot.answerer.retriever)
+                if sort == "recent":
+                    groups.sort(key=lambda g: max(q.last_asked_at for q in g.members), reverse=True)
+            else:
+                groups = [QuestionGroup(question, (question,)) for question in questions]
+            pages = queue_pages(groups, f"Unanswered questions: {status} ({len(questions)})")
+            if len(pages) == 1:
+                await interaction.response.send_message(embed=pages[0], ephemeral=True)
+            else:
+                await interaction.response.send_message(
+                    embed=pages[0], view=Pager(pages, interaction.user.id), ephemeral=True
+                )
 
     @unanswered.command(name="resolve")
     @app_commands.describe(id="The question's number (#id)", entry="The entry that answers it")
     async def resolve(self, interaction: discord.Interaction, id: int, entry: str) -> None:
         """Mark a question answered by a knowledge entry."""
-        found = self.bot.answerer.knowledge.resolve(entry)
-        if found is None:
-            await interaction.response.send_message(f"No entry named “{echo(entry, 100)}”.", ephemeral=True)
-            return
-        if not await self.bot.store.resolve(id, found.id):
-            await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
-            return
-        await interaction.response.send_message(f"#{id} is marked answered by `{found.id}`.", ephemeral=True)
+        async with self.bot.busy():
+            found = self.bot.answerer.knowledge.resolve(entry)
+            if found is None:
+                await interaction.response.send_message(f"No entry named “{echo(entry, 100)}”.", ephemeral=True)
+                return
+            if not await self.bot.store.resolve(id, found.id):
+                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
+                return
+            await interaction.response.send_message(f"#{id} is marked answered by `{found.id}`.", ephemeral=True)
 
     @resolve.autocomplete("entry")
     async def resolve_entry_autocomplete(
@@ -190,40 +192,44 @@ class Editors(commands.Cog):
     @app_commands.describe(id="The question's number (#id)", reason="Why (off-topic, spam, duplicate, …)")
     async def dismiss(self, interaction: discord.Interaction, id: int, reason: str) -> None:
         """Dismiss a question with a reason."""
-        if not reason.strip():
-            await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
-            return
-        if not await self.bot.store.dismiss(id, reason):
-            await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
-            return
-        await interaction.response.send_message(f"#{id} is dismissed.", ephemeral=True)
+        async with self.bot.busy():
+            if not reason.strip():
+                await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
+                return
+            if not await self.bot.store.dismiss(id, reason):
+                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
+                return
+            await interaction.response.send_message(f"#{id} is dismissed.", ephemeral=True)
 
     @knowledge.command(name="reload")
     async def reload(self, interaction: discord.Interaction) -> None:
         """Reload the knowledge from disk without a restart; a bad file is rejected and the old knowledge stays."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            knowledge = await self.bot.answerer.reload(self.bot.config.knowledge_path)
-        except KnowledgeError as error:
+        async with self.bot.busy():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                knowledge = await self.bot.answerer.reload(self.bot.config.knowledge_path)
+            except KnowledgeError as error:
+                await interaction.followup.send(
+                    f"Reload rejected, the old knowledge is still live:\n```\n{clip(str(error), 1800)}\n```",
+                    ephemeral=True,
+                )
+                return
+            resolved = await self.bot.answerer.recheck_open_questions()
             await interaction.followup.send(
-                f"Reload rejected, the old knowledge is still live:\n```\n{clip(str(error), 1800)}\n```", ephemeral=True
+                f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
+                f"{len(resolved)} open question(s) can now be answered and were marked answered.",
+                ephemeral=True,
             )
-            return
-        resolved = await self.bot.answerer.recheck_open_questions()
-        await interaction.followup.send(
-            f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
-            f"{len(resolved)} open question(s) can now be answered and were marked answered.",
-            ephemeral=True,
-        )
 
     @app_commands.command(name="stats")
     async def stats(self, interaction: discord.Interaction) -> None:
         """Questions asked, answer and abstain rates, votes per entry and top gaps, for 7 and 30 days."""
-        store = self.bot.store
-        windows = [await store.stats(7), await store.stats(30)]
-        recent = await store.questions(status="open", since=timedelta(days=30))
-        gaps = group_questions(recent, self.bot.answerer.retriever)
-        await interaction.response.send_message(embed=stats_embed(windows, gaps), ephemeral=True)
+        async with self.bot.busy():
+            store = self.bot.store
+            windows = [await store.stats(7), await store.stats(30)]
+            recent = await store.questions(status="open", since=timedelta(days=30))
+            gaps = group_questions(recent, self.bot.answerer.retriever)
+            await interaction.response.send_message(embed=stats_embed(windows, gaps), ephemeral=True)
 
 
 async def setup(bot: FaqBot) -> None:

@@ -39,25 +39,26 @@ class Members(commands.Cog):
     @app_commands.describe(question="Your question about the role, in your own words")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Ask a question about the Cloud Technical Lead role."""
-        question = question.strip()
-        if not question:
-            await interaction.response.send_message(EMPTY_TEXT, ephemeral=True)
-            return
-        if len(question) > MAX_QUESTION_CHARS:
-            await interaction.response.send_message(TOO_LONG_TEXT, ephemeral=True)
-            return
-        wait = self.bot.cooldown.retry_after(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(
-                f"Slow down a little: you can ask again in {wait:.0f}s.", ephemeral=True
-            )
-            return
-        answer = self.bot.answerer.judge(question)
-        reply = render(answer)
-        kwargs = {"embed": reply.embed} if reply.view is None else {"embed": reply.embed, "view": reply.view}
-        callback = await interaction.response.send_message(**kwargs)
-        origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
-        await self.remember(answer, origin, callback.message_id)
+        async with self.bot.busy():
+            question = question.strip()
+            if not question:
+                await interaction.response.send_message(EMPTY_TEXT, ephemeral=True)
+                return
+            if len(question) > MAX_QUESTION_CHARS:
+                await interaction.response.send_message(TOO_LONG_TEXT, ephemeral=True)
+                return
+            wait = self.bot.cooldown.retry_after(interaction.user.id)
+            if wait:
+                await interaction.response.send_message(
+                    f"Slow down a little: you can ask again in {wait:.0f}s.", ephemeral=True
+                )
+                return
+            answer = self.bot.answerer.judge(question)
+            reply = render(answer)
+            kwargs = {"embed": reply.embed} if reply.view is None else {"embed": reply.embed, "view": reply.view}
+            callback = await interaction.response.send_message(**kwargs)
+            origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
+            await self.remember(answer, origin, callback.message_id)
 
     async def remember(
         self, answer: Answer, origin: Origin, message_id: int | None, *, queue: frozenset[Status] = QUEUE_UNKNOWN
@@ -114,16 +115,17 @@ class Members(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer DMs and mentions; in answer channels, answer confident questions and log the rest quietly."""
-        if message.author.bot or message.webhook_id is not None or self.bot.user is None:
-            return
-        if message.author.id == self.bot.user.id:
-            return
-        if message.guild is None:
-            await self.answer_message(message, message.content)
-        elif self.bot.user in message.mentions:
-            await self.answer_message(message, self.strip_mention(message.content))
-        elif self.in_answer_channel(message.channel):
-            await self.answer_quietly(message)
+        async with self.bot.busy():
+            if message.author.bot or message.webhook_id is not None or self.bot.user is None:
+                return
+            if message.author.id == self.bot.user.id:
+                return
+            if message.guild is None:
+                await self.answer_message(message, message.content)
+            elif self.bot.user in message.mentions:
+                await self.answer_message(message, self.strip_mention(message.content))
+            elif self.in_answer_channel(message.channel):
+                await self.answer_quietly(message)
 
     def strip_mention(self, content: str) -> str:
         """The message without the bot's own mention."""

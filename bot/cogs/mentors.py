@@ -35,34 +35,35 @@ class Mentors(commands.Cog):
     @app_commands.describe(entry="The entry's id or title (start typing to search)", member="Post it for this member")
     async def faq(self, interaction: discord.Interaction, entry: str, member: discord.Member | None = None) -> None:
         """Post a knowledge entry by id or title, optionally for a member."""
-        knowledge = self.bot.answerer.knowledge
-        found = knowledge.resolve(entry)
-        if found is None:
-            closest = ", ".join(f"`{e.id}`" for e in knowledge.lookup(entry, 5)) or "none"
-            await interaction.response.send_message(
-                f"No entry named “{echo(entry, 100)}”. Closest: {closest}.", ephemeral=True
-            )
-            return
-        embed = entry_embed(found)
-        if member is not None and not is_mentor(interaction.user, self.bot.config):
-            await interaction.response.send_message(
-                "Only mentors and editors can post answers for someone else; here it is for you.",
-                embed=embed,
-                ephemeral=True,
-            )
-            return
-        if member is None:
-            callback = await interaction.response.send_message(embed=embed, view=vote_view(found.id))
-        else:
-            callback = await interaction.response.send_message(
-                content=f"{member.mention}, this should help:",
-                embed=embed,
-                view=vote_view(found.id),
-                allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[member]),
-            )
-        if callback.message_id is not None:
-            origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
-            await self.bot.store.record_answer_post(callback.message_id, found.title, found.id, origin)
+        async with self.bot.busy():
+            knowledge = self.bot.answerer.knowledge
+            found = knowledge.resolve(entry)
+            if found is None:
+                closest = ", ".join(f"`{e.id}`" for e in knowledge.lookup(entry, 5)) or "none"
+                await interaction.response.send_message(
+                    f"No entry named “{echo(entry, 100)}”. Closest: {closest}.", ephemeral=True
+                )
+                return
+            embed = entry_embed(found)
+            if member is not None and not is_mentor(interaction.user, self.bot.config):
+                await interaction.response.send_message(
+                    "Only mentors and editors can post answers for someone else; here it is for you.",
+                    embed=embed,
+                    ephemeral=True,
+                )
+                return
+            if member is None:
+                callback = await interaction.response.send_message(embed=embed, view=vote_view(found.id))
+            else:
+                callback = await interaction.response.send_message(
+                    content=f"{member.mention}, this should help:",
+                    embed=embed,
+                    view=vote_view(found.id),
+                    allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[member]),
+                )
+            if callback.message_id is not None:
+                origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
+                await self.bot.store.record_answer_post(callback.message_id, found.title, found.id, origin)
 
     @faq.autocomplete("entry")
     async def faq_entry_autocomplete(
@@ -73,37 +74,38 @@ class Mentors(commands.Cog):
 
     async def answer_with_faq(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Reply to a member's message with the best answer (mentors), or show it privately (anyone else)."""
-        question = message.content.strip()
-        if not question:
-            await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
-            return
-        answer = self.bot.answerer.judge(question[:MAX_QUESTION_CHARS])
-        verdict = answer.verdict
-        origin = origin_of(interaction.guild_id, message.channel.id, message.id)
-        if verdict is None or verdict.answer is None:
-            if answer.status is not Status.SMALLTALK:
-                await self.bot.answerer.record(answer, origin, queue=QUEUE_UNKNOWN)
-            text = "I have no confident answer to that message"
-            if answer.status is Status.SUGGEST and verdict is not None:
-                ids = ", ".join(f"`{hit.entry.id}`" for hit in verdict.alternatives)
-                text += f". Closest entries: {ids}. Post one with `/faq entry: member:`."
-            else:
-                text += "; I've passed it to the editors."
-            await interaction.response.send_message(text, ephemeral=True)
-            return
-        entry = verdict.answer.entry
-        embed = entry_embed(entry, question, verdict.alternatives)
-        if not is_mentor(interaction.user, self.bot.config):
-            await interaction.response.send_message(
-                "Only mentors and editors can answer for someone else; here is the answer for you.",
-                embed=embed,
-                ephemeral=True,
-            )
-            return
-        sent = await message.reply(embed=embed, view=vote_view(entry.id), mention_author=False)
-        await self.bot.answerer.record(answer, origin)
-        await self.bot.store.record_answer_post(sent.id, question, entry.id, origin)
-        await interaction.response.send_message(f"Answered with `{entry.id}`.", ephemeral=True)
+        async with self.bot.busy():
+            question = message.content.strip()
+            if not question:
+                await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
+                return
+            answer = self.bot.answerer.judge(question[:MAX_QUESTION_CHARS])
+            verdict = answer.verdict
+            origin = origin_of(interaction.guild_id, message.channel.id, message.id)
+            if verdict is None or verdict.answer is None:
+                if answer.status is not Status.SMALLTALK:
+                    await self.bot.answerer.record(answer, origin, queue=QUEUE_UNKNOWN)
+                text = "I have no confident answer to that message"
+                if answer.status is Status.SUGGEST and verdict is not None:
+                    ids = ", ".join(f"`{hit.entry.id}`" for hit in verdict.alternatives)
+                    text += f". Closest entries: {ids}. Post one with `/faq entry: member:`."
+                else:
+                    text += "; I've passed it to the editors."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
+            entry = verdict.answer.entry
+            embed = entry_embed(entry, question, verdict.alternatives)
+            if not is_mentor(interaction.user, self.bot.config):
+                await interaction.response.send_message(
+                    "Only mentors and editors can answer for someone else; here is the answer for you.",
+                    embed=embed,
+                    ephemeral=True,
+                )
+                return
+            sent = await message.reply(embed=embed, view=vote_view(entry.id), mention_author=False)
+            await self.bot.answerer.record(answer, origin)
+            await self.bot.store.record_answer_post(sent.id, question, entry.id, origin)
+            await interaction.response.send_message(f"Answered with `{entry.id}`.", ephemeral=True)
 
 
 async def setup(bot: FaqBot) -> None:
