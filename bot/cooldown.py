@@ -9,9 +9,9 @@ from collections.abc import Callable
 class Cooldown:
     """Remembers when each user was last served; `retry_after` is 0 when they may ask now (and starts a new wait)."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
         self.seconds = seconds
-        self.clock = clock
+        self.clock = clock or (lambda: time.monotonic())  # looked up per call, so a patched clock is seen
         self._last: dict[int, float] = {}
 
     def retry_after(self, user_id: int) -> float:

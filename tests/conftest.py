@@ -68,3 +68,62 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A migrated store in a fresh folder."""
     async with await Store.open(tmp_path / "data" / "faqbot.db") as opened:
         yield opened
+
+
+# ---------------------------------------------------------------- Discord (simcord) fixtures
+#
+# The bot under test is the real FaqBot, wired like production (config, answerer, store), driven by simcord's
+# in-memory Discord. `bot_config` is the knob: override it in a test module or class (e.g. a cooldown, a gate
+# that turns every match into a suggestion, or the placeholder answer channel that switches the message-content
+# intent on). `world` builds the guild and writes the real role ids into the bot's config.
+
+import simcord  # noqa: E402
+from discord_helpers import World, configure_discord  # noqa: E402
+
+from bot.answering import Answerer  # noqa: E402
+from bot.client import FaqBot  # noqa: E402
+from bot.config import Config, DiscordConfig  # noqa: E402
+from bot.retrieval import TfidfRetriever  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
+    """The bundled knowledge's retriever, fitted once per session."""
+    return TfidfRetriever().fit(knowledge)
+
+
+@pytest.fixture
+def bot_config() -> Config:
+    """The bot's configuration: default gate, no cooldown, commands synced globally, no answer channel."""
+    return Config(discord=DiscordConfig(cooldown_seconds=0.0))
+
+
+@pytest.fixture
+async def simcord_bot(
+    bot_config: Config, knowledge: KnowledgeBase, retriever: TfidfRetriever, tmp_path: Path
+) -> AsyncIterator[FaqBot]:
+    """A real, not yet started FaqBot for simcord; its setup_hook migrates the store. Closed after the test."""
+    bot_store = await Store.open(tmp_path / "faqbot.db", migrate=False)
+    answerer = Answerer(knowledge, retriever, bot_config.retrieval, bot_store)
+    bot = FaqBot(config=bot_config, answerer=answerer, store=bot_store)
+    try:
+        yield bot
+    finally:
+        # simcord_env has already shut down here; simcord never closes the bot itself.
+        await bot.close()
+        await bot_store.close()
+
+
+@pytest.fixture
+async def world(simcord_env: simcord.Env, simcord_bot: FaqBot) -> World:
+    """The guild the tests play in; the roles' ids are written into the bot's config once they exist."""
+    env = simcord_env
+    guild = env.create_guild("Cloud Leads")
+    general = guild.create_text_channel("general")
+    mentor_role = guild.create_role("Mentor")
+    editor_role = guild.create_role("Editor")
+    configure_discord(simcord_bot, mentor_role_ids=(mentor_role.id,), editor_role_ids=(editor_role.id,))
+    alice = guild.add_member(env.create_user("alice"))
+    mona = guild.add_member(env.create_user("mona"), roles=[mentor_role])
+    eddie = guild.add_member(env.create_user("eddie"), roles=[editor_role])
+    return World(env, simcord_bot, guild, general, mentor_role, editor_role, alice, mona, eddie)

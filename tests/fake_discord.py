@@ -670,8 +670,7 @@ class FakeDiscord:
         message["flags"] = flags
         if files:
             message["attachments"] = [
-                {"id": str(self._ids.next()), "filename": n, "size": 0, "url": "", "proxy_url": ""}
-                for n in files
+                {"id": str(self._ids.next()), "filename": n, "size": 0, "url": "", "proxy_url": ""} for n in files
             ]
         message["edited_timestamp"] = _now_iso()
         return message
@@ -717,9 +716,7 @@ class FakeDiscord:
             await self._notify()
         return ws
 
-    async def _record_frame(
-        self, direction: str, conn: _Connection, payload: JSON, binary: bool = False
-    ) -> None:
+    async def _record_frame(self, direction: str, conn: _Connection, payload: JSON, binary: bool = False) -> None:
         """Record a gateway payload and wake waiters."""
         frame = GatewayFrame(len(self.gateway_frames), direction, conn.number, payload, binary)
         self.gateway_frames.append(frame)
@@ -730,9 +727,7 @@ class FakeDiscord:
         """Send one payload to the bot as a JSON text frame (or a zlib-stream binary frame if enabled)."""
         text = json.dumps(payload, separators=(",", ":"))
         if conn.compressor is not None:
-            await conn.ws.send_bytes(
-                conn.compressor.compress(text.encode()) + conn.compressor.flush(zlib.Z_SYNC_FLUSH)
-            )
+            await conn.ws.send_bytes(conn.compressor.compress(text.encode()) + conn.compressor.flush(zlib.Z_SYNC_FLUSH))
         else:
             await conn.ws.send_str(text)
         await self._record_frame("send", conn, payload, binary=conn.compressor is not None)
@@ -904,9 +899,7 @@ class FakeDiscord:
         options = []
         for name, value in values.items():
             declared = by_name.get(name, {})
-            options.append(
-                {"name": name, "type": declared.get("type", self._infer_option_type(value)), "value": value}
-            )
+            options.append({"name": name, "type": declared.get("type", self._infer_option_type(value)), "value": value})
         return options
 
     def build_slash_command(
@@ -927,9 +920,7 @@ class FakeDiscord:
         parts = name.split()
         command, is_guild_command = self._find_command(parts[0], guild_id)
         if command is None and require_synced:
-            raise LookupError(
-                f"command {parts[0]!r} has not been synced to the fake (synced: {self._synced_names()})"
-            )
+            raise LookupError(f"command {parts[0]!r} has not been synced to the fake (synced: {self._synced_names()})")
         command = command or {"id": str(self._ids.next()), "name": parts[0], "options": []}
 
         schema: Sequence[JSON] = command.get("options") or []
@@ -1030,9 +1021,7 @@ class FakeDiscord:
             if mention not in content:
                 content = f"{mention} {content}"
             mentions.append(
-                self.bot_user
-                if dm
-                else {**self.bot_user, "member": self.member(self.bot_user, with_user=False)}
+                self.bot_user if dm else {**self.bot_user, "member": self.member(self.bot_user, with_user=False)}
             )
         message_id = self._ids.next()
         message: JSON = {
@@ -1071,9 +1060,7 @@ class FakeDiscord:
         timeout: float = 10.0,
     ) -> JSON:
         """Dispatch a MESSAGE_CREATE (mentioning the bot by default) and return the message payload."""
-        message = self.build_message(
-            content, mention_bot=mention_bot, author=author, channel_id=channel_id, dm=dm
-        )
+        message = self.build_message(content, mention_bot=mention_bot, author=author, channel_id=channel_id, dm=dm)
         await self.dispatch("MESSAGE_CREATE", message, timeout)
         return message
 
@@ -1188,9 +1175,7 @@ class FakeDiscord:
 
     def _requires_bot_auth(self, path: str) -> bool:
         """Tell whether a route is authenticated with the bot token (webhook/interaction routes are not)."""
-        return not (
-            path.startswith("/interactions/") or path.startswith("/webhooks/") or path.startswith("/gateway")
-        )
+        return not (path.startswith("/interactions/") or path.startswith("/webhooks/") or path.startswith("/gateway"))
 
     async def _rest_handler(self, request: web.Request) -> web.StreamResponse:
         """Route, answer and record one REST request."""
@@ -1249,9 +1234,7 @@ class FakeDiscord:
     def _create_dm(self, call: _RestCall) -> _Reply:
         """POST /users/@me/channels (open a DM)."""
         recipient = self._user_by_id(int((call.body or {}).get("recipient_id", 0))) or self.human_user
-        return _Reply(
-            200, {"id": str(self._ids.next()), "type": 1, "last_message_id": None, "recipients": [recipient]}
-        )
+        return _Reply(200, {"id": str(self._ids.next()), "type": 1, "last_message_id": None, "recipients": [recipient]})
 
     def _get_gateway(self, call: _RestCall) -> _Reply:
         """GET /gateway."""
@@ -1277,9 +1260,7 @@ class FakeDiscord:
             return self.global_commands, None
         return self.guild_commands.setdefault(int(guild), {}), int(guild)
 
-    def _normalise_command(
-        self, payload: Mapping[str, Any], existing: JSON | None, guild_id: int | None
-    ) -> JSON:
+    def _normalise_command(self, payload: Mapping[str, Any], existing: JSON | None, guild_id: int | None) -> JSON:
         """Return the stored form of a command: request fields plus id, application_id and version."""
         command: JSON = {
             "type": 1,
@@ -1434,9 +1415,7 @@ class FakeDiscord:
         message = self._webhook_message(call, state)
         if message is None:
             return _error(404, 10008, "Unknown Message")
-        return _Reply(
-            200, self._edit_message(message, call.body if isinstance(call.body, dict) else {}, call.files)
-        )
+        return _Reply(200, self._edit_message(message, call.body if isinstance(call.body, dict) else {}, call.files))
 
     def _webhook_delete(self, call: _RestCall) -> _Reply:
         """DELETE /webhooks/{app}/{token}/messages/{id|@original}."""
@@ -1459,11 +1438,7 @@ class FakeDiscord:
         """POST /channels/{id}/messages."""
         body = call.body if isinstance(call.body, dict) else {}
         if not (
-            body.get("content")
-            or body.get("embeds")
-            or call.files
-            or body.get("components")
-            or body.get("sticker_ids")
+            body.get("content") or body.get("embeds") or call.files or body.get("components") or body.get("sticker_ids")
         ):
             return _error(400, 50006, "Cannot send an empty message")
         message = self._make_message(int(call.match["channel"]), self.bot_user, body, files=call.files)
@@ -1490,9 +1465,7 @@ class FakeDiscord:
         message = self.messages.get(int(call.match["message"]))
         if message is None:
             return _error(404, 10008, "Unknown Message")
-        return _Reply(
-            200, self._edit_message(message, call.body if isinstance(call.body, dict) else {}, call.files)
-        )
+        return _Reply(200, self._edit_message(message, call.body if isinstance(call.body, dict) else {}, call.files))
 
     def _no_content(self, call: _RestCall) -> _Reply:
         """Answer 204 (typing, reactions, deletes)."""

@@ -47,7 +47,9 @@ def test_ask_json_answers_each_question_argument(db: Path) -> None:
 
 
 def test_ask_reads_one_question_per_line_from_stdin_and_logs_what_it_cannot_answer(db: Path) -> None:
-    result = faqbot("ask", "--json", "--db", str(db), stdin="what is a cloud technical lead?\n\nhow do I bake sourdough bread\n")
+    result = faqbot(
+        "ask", "--json", "--db", str(db), stdin="what is a cloud technical lead?\n\nhow do I bake sourdough bread\n"
+    )
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["status"] for a in answers] == ["answered", "unknown"]

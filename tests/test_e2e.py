@@ -16,7 +16,7 @@ from tests.fake_discord import FakeDiscord, message_body
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = ROOT / "tests" / "e2e_launcher.py"
-TOKEN = "e2e-secret-token-value"  # noqa: S105 - a made-up token for the fake
+TOKEN = "e2e-secret-token-value"
 
 
 @pytest.fixture
@@ -32,8 +32,15 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, asyncio.su
         env = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN}
         with log_path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, str(LAUNCHER), "run", "--config", str(config),
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(tmp_path),
+                sys.executable,
+                str(LAUNCHER),
+                "run",
+                "--config",
+                str(config),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(tmp_path),
             )
         try:
             yield fake, process, log_path
@@ -53,7 +60,9 @@ async def test_faqbot_run_logs_in_syncs_answers_and_stops_on_sigterm(running) ->
     names = {command["name"] for command in commands}
     assert {"ask", "help", "faq", "unanswered", "knowledge", "stats", "Answer with FAQ"} <= names
 
-    interaction = await fake.send_slash_command("ask", {"question": "is a cloud technical lead a manager or an engineer?"})
+    interaction = await fake.send_slash_command(
+        "ask", {"question": "is a cloud technical lead a manager or an engineer?"}
+    )
     reply = await fake.wait_for_interaction_reply(interaction, timeout=15)
     body = message_body(reply)
     assert body["embeds"][0]["title"] == "Is a Cloud Technical Lead a manager or an engineer?"
@@ -74,11 +83,18 @@ async def test_faqbot_run_logs_in_syncs_answers_and_stops_on_sigterm(running) ->
 
 
 async def test_a_rejected_token_is_one_clear_line(tmp_path: Path) -> None:
-    async with FakeDiscord(token="the-right-token", max_lifetime=60) as fake:  # noqa: S106
+    async with FakeDiscord(token="the-right-token", max_lifetime=60) as fake:
         env = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN}
         result = await asyncio.create_subprocess_exec(
-            sys.executable, str(LAUNCHER), "run", "--db", str(tmp_path / "faqbot.db"),
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT),
+            sys.executable,
+            str(LAUNCHER),
+            "run",
+            "--db",
+            str(tmp_path / "faqbot.db"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=str(ROOT),
         )
         stdout, stderr = await asyncio.wait_for(result.communicate(), timeout=60)
     assert result.returncode == 2

@@ -14,9 +14,18 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 SOURCE = Path(__file__).parent / "data" / "cloud-technical-lead.txt"
 PAGE_CHROME = {"JobDescription.org", "Information Technology", "Cloud Technical Lead", "Last updated"}
 HEADINGS = {
-    "Role at a glance", "Duties and responsibilities", "Overview", "Qualifications", "Education:",
-    "Certifications:", "Technical skills:", "Leadership skills:", "Experience benchmarks:", "Career outlook",
-    "Sample cover letter", "Frequently asked questions",
+    "Role at a glance",
+    "Duties and responsibilities",
+    "Overview",
+    "Qualifications",
+    "Education:",
+    "Certifications:",
+    "Technical skills:",
+    "Leadership skills:",
+    "Experience benchmarks:",
+    "Career outlook",
+    "Sample cover letter",
+    "Frequently asked questions",
 }
 
 
@@ -73,7 +82,9 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
     ("body", "expected"),
     [
         (
-            "role: R\nentries:\n" + GOOD_ENTRY + "  - id: bad\n    title: T\n    section: S\n    text: x\n    colour: red\n",
+            "role: R\nentries:\n"
+            + GOOD_ENTRY
+            + "  - id: bad\n    title: T\n    section: S\n    text: x\n    colour: red\n",
             r"bad\.yaml:11: entry bad: unknown key 'colour'",
         ),
         (
@@ -118,8 +129,20 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         ),
     ],
     ids=[
-        "unknown-key", "duplicate-id", "empty-text", "wrong-type", "questions-not-list", "missing-id", "bad-id",
-        "duplicate-key", "bad-yaml", "no-entries", "no-role", "unknown-top-level", "bad-synonyms", "bad-url",
+        "unknown-key",
+        "duplicate-id",
+        "empty-text",
+        "wrong-type",
+        "questions-not-list",
+        "missing-id",
+        "bad-id",
+        "duplicate-key",
+        "bad-yaml",
+        "no-entries",
+        "no-role",
+        "unknown-top-level",
+        "bad-synonyms",
+        "bad-url",
     ],
 )
 def test_bad_files_name_file_line_entry_and_problem(

@@ -64,7 +64,9 @@ async def test_corrupt_database_is_refused_and_left_untouched(tmp_path: Path) ->
 async def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path) -> None:
     path = tmp_path / "faqbot.db"
     good = Migration(1, "good", "BEGIN; CREATE TABLE a (x); PRAGMA user_version = 1; COMMIT;")
-    bad = Migration(2, "bad", "BEGIN; CREATE TABLE b (x); INSERT INTO missing VALUES (1); PRAGMA user_version = 2; COMMIT;")
+    bad = Migration(
+        2, "bad", "BEGIN; CREATE TABLE b (x); INSERT INTO missing VALUES (1); PRAGMA user_version = 2; COMMIT;"
+    )
     with pytest.raises(sqlite3.OperationalError, match="no such table: missing"):
         await Store.open(path, migrations=[good, bad])
     assert read(path, "PRAGMA user_version") == [(1,)]
@@ -91,9 +93,9 @@ async def test_the_same_question_is_stored_once_counted_with_every_place(tmp_pat
         place = Origin("discord", guild_id=1, channel_id=2, message_id=3, jump_url="https://discord.com/channels/1/2/3")
         second = await store.log_unanswered("how do i bake BREAD", place, best_score=0.07, best_entry_id="duty-on-call")
     assert first == second
-    assert read(path, "SELECT text, ask_count, first_asked_at, last_asked_at, best_score, best_entry_id FROM questions") == [
-        ("How do I bake bread?", 2, "2026-01-01T09:00:00Z", "2026-01-02T10:00:00Z", 0.07, "duty-on-call")
-    ]
+    assert read(
+        path, "SELECT text, ask_count, first_asked_at, last_asked_at, best_score, best_entry_id FROM questions"
+    ) == [("How do I bake bread?", 2, "2026-01-01T09:00:00Z", "2026-01-02T10:00:00Z", 0.07, "duty-on-call")]
     assert read(path, "SELECT origin, guild_id, channel_id, message_id, jump_url FROM question_asks ORDER BY id") == [
         ("cli", None, None, None, None),
         ("discord", 1, 2, 3, "https://discord.com/channels/1/2/3"),

@@ -85,12 +85,14 @@ class Mentors(commands.Cog):
             if verdict is None or verdict.answer is None:
                 if answer.status is not Status.SMALLTALK:
                     await self.bot.answerer.record(answer, origin, queue=QUEUE_UNKNOWN)
-                text = "I have no confident answer to that message"
-                if answer.status is Status.SUGGEST and verdict is not None:
+                if answer.status is Status.SMALLTALK:
+                    text = "That message is small talk, not a question; there is nothing to answer."
+                elif answer.status is Status.SUGGEST and verdict is not None:
                     ids = ", ".join(f"`{hit.entry.id}`" for hit in verdict.alternatives)
-                    text += f". Closest entries: {ids}. Post one with `/faq entry: member:`."
+                    text = f"I have no confident answer to that message. Closest entries: {ids}. "
+                    text += "Post one with `/faq entry: member:`."
                 else:
-                    text += "; I've passed it to the editors."
+                    text = "I have no confident answer to that message; I've passed it to the editors."
                 await interaction.response.send_message(text, ephemeral=True)
                 return
             entry = verdict.answer.entry
