@@ -271,11 +271,13 @@ class TfidfRetriever:
         char_ngram_range: tuple[int, int] = (3, 5),
         body_weight: float = 0.35,
         coverage_power: float = 1.0,
+        phrasing_votes: int = 2,
     ) -> None:
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
         self.body_weight = body_weight
         self.coverage_power = coverage_power
+        self.phrasing_votes = phrasing_votes
 
     def fit(self, knowledge: KnowledgeBase) -> Self:
         """Index the knowledge base: one row per phrasing of each entry, grouped by entry."""
@@ -294,6 +296,7 @@ class TfidfRetriever:
                 owners.append(index)
         self.owners_ = np.asarray(owners)
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
+        self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
         self.word_vectorizer_ = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
@@ -348,8 +351,21 @@ class TfidfRetriever:
         w = self.word_weight
         phrasing = w * _dense(word_q @ self.phrasing_word_t_) + (1 - w) * _dense(char_q @ self.phrasing_char_t_)
         body = w * _dense(word_q @ self.body_word_t_) + (1 - w) * _dense(char_q @ self.body_char_t_)
-        best_phrasing = np.maximum.reduceat(phrasing, self.group_starts_)
-        return (1 - self.body_weight) * np.maximum(best_phrasing, body) + self.body_weight * body
+        best_phrasings = self._mean_of_best(phrasing)
+        return (1 - self.body_weight) * np.maximum(best_phrasings, body) + self.body_weight * body
+
+    def _mean_of_best(self, phrasing: np.ndarray) -> np.ndarray:
+        """Per entry, the mean of its best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings)."""
+        total = np.maximum.reduceat(phrasing, self.group_starts_)
+        if self.phrasing_votes == 1:
+            return total
+        order = np.lexsort((-phrasing, self.owners_))
+        ranked, owners = phrasing[order], self.owners_[order]
+        rank = np.arange(len(ranked)) - self.group_starts_[owners]
+        for position in range(1, self.phrasing_votes):
+            at = rank == position
+            total[owners[at]] += ranked[at]
+        return total / np.minimum(self.phrasing_counts_, self.phrasing_votes)
 
     def search(self, query: str, k: int = 5) -> SearchResults:
         """Return the k best entries for the question, best first (empty when nothing matches at all)."""
@@ -427,10 +443,10 @@ class ConfidenceGate:
     question of one content word is thin evidence, so it must match very well.
     """
 
-    answer_threshold: float = 0.24
-    role_named_threshold: float = 0.10
+    answer_threshold: float = 0.20
+    role_named_threshold: float = 0.08
     one_word_threshold: float = 0.60
-    suggest_threshold: float = 0.10
+    suggest_threshold: float = 0.08
     min_margin: float = 0.02
     max_alternatives: int = 3
 
