@@ -261,6 +261,39 @@ class Speller:
         return None
 
 
+class QueryEncoder:
+    """Turns one query into the fitted vectorizer's TF-IDF row, without scikit-learn's per-call validation.
+
+    The result equals `vectorizer.transform([doc])` (sublinear tf, idf, l2 norm); at one short query per call,
+    the validation around `transform` costs several times the arithmetic.
+    """
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        if not (vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"):
+            raise ValueError("QueryEncoder expects a fitted TfidfVectorizer with sublinear_tf, idf and l2 norm")
+        self.analyze = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float64)
+        self.width = len(self.vocabulary)
+        self.dtype = vectorizer.dtype
+
+    def encode(self, doc: object) -> sparse.csr_matrix:
+        """The l2-normalised TF-IDF row of one document."""
+        counts: dict[int, int] = {}
+        for feature in self.analyze(doc):
+            index = self.vocabulary.get(feature)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        values = (1.0 + np.log([counts[i] for i in indices])) * self.idf[indices] if counts else np.zeros(0)
+        norm = float(np.sqrt(np.dot(values, values)))
+        if norm:
+            values = values / norm
+        return sparse.csr_matrix(
+            (values.astype(self.dtype), indices, np.array([0, len(indices)], dtype=np.int32)), shape=(1, self.width)
+        )
+
+
 class TfidfRetriever:
     """Word and character TF-IDF over each entry's text, title and known phrasings; fit once, search often."""
 
@@ -320,6 +353,8 @@ class TfidfRetriever:
             frozenset(stem(word) for word in self.normalizer_.content_words(_entry_text(entry)))
             for entry in knowledge.entries
         )
+        self.word_encoder_ = QueryEncoder(self.word_vectorizer_)
+        self.char_encoder_ = QueryEncoder(self.char_vectorizer_)
         vocabulary = self.word_vectorizer_.vocabulary_
         self.idf_ = {term: float(self.word_vectorizer_.idf_[i]) for term, i in vocabulary.items() if " " not in term}
         self.unknown_idf_ = float(self.word_vectorizer_.idf_.max())
@@ -346,8 +381,8 @@ class TfidfRetriever:
 
     def _similarities(self, terms: list[str]) -> np.ndarray:
         """Score every entry: the best phrasing match, blended with the match on its whole body."""
-        word_q = self.word_vectorizer_.transform([terms])
-        char_q = self.char_vectorizer_.transform([terms])
+        word_q = self.word_encoder_.encode(terms)
+        char_q = self.char_encoder_.encode(terms)
         w = self.word_weight
         phrasing = w * _dense(word_q @ self.phrasing_word_t_) + (1 - w) * _dense(char_q @ self.phrasing_char_t_)
         body = w * _dense(word_q @ self.body_word_t_) + (1 - w) * _dense(char_q @ self.body_char_t_)

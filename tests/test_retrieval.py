@@ -140,3 +140,15 @@ def test_greetings_and_thanks_get_a_friendly_reply(text: str) -> None:
 @pytest.mark.parametrize("text", ["hi, what certs do i need?", "thanks but what about salary", "history"])
 def test_questions_are_not_small_talk(text: str) -> None:
     assert smalltalk_reply(text) is None
+
+
+def test_query_encoder_matches_scikit_learn_transform(retriever: TfidfRetriever) -> None:
+    for question in ("who trims the wick?", "logbok", "salary and wage", "nothing known here"):
+        terms = retriever.query_terms(question)
+        for encoder, vectorizer in (
+            (retriever.word_encoder_, retriever.word_vectorizer_),
+            (retriever.char_encoder_, retriever.char_vectorizer_),
+        ):
+            ours = encoder.encode(terms).toarray()
+            theirs = vectorizer.transform([terms]).toarray()
+            assert ours == pytest.approx(theirs, abs=1e-6)
