@@ -7,6 +7,7 @@ import asyncio
 import csv
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields, replace
@@ -292,7 +293,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
                 out.write(json.dumps(question_record(question, group_of), ensure_ascii=False) + "\n")
         return 0
     if not groups:
-        out.write(f"No {args.status} questions.\n")
+        out.write("No questions in the queue.\n" if status is None else f"No {status} questions.\n")
     for group in groups:
         first = group.representative
         size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
@@ -489,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args))
     except FaqbotError as error:
         sys.stderr.write(f"faqbot: error: {error}\n")
+        return 2
+    except sqlite3.DatabaseError as error:
+        sys.stderr.write(f"faqbot: error: the database cannot be used ({error}); it was not changed further\n")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -45,6 +45,9 @@ def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase) -> str:
         lines += [
             "",
             f"# Or, if entry {question.best_entry_id} already answers it, add these under its questions:",
-            *(f"      - {yaml.safe_dump(q.text, allow_unicode=True).splitlines()[0]}" for q in group.members),
+            *(
+                f"      - {yaml.safe_dump(q.text, allow_unicode=True, width=10**6).splitlines()[0]}"
+                for q in group.members
+            ),
         ]
     return "\n".join(lines) + "\n"

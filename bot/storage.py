@@ -223,6 +223,10 @@ class Store:
         self._db.row_factory = sqlite3.Row
         try:
             version = await self._scalar("PRAGMA user_version")
+            async with self._db.execute("PRAGMA quick_check") as cursor:
+                problems = [row[0] for row in await cursor.fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"integrity check failed: {problems[0]}")
         except sqlite3.DatabaseError as error:
             raise StoreError(
                 f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
@@ -261,6 +265,8 @@ class Store:
         except sqlite3.Error:
             if self._db.in_transaction:
                 await self._db.execute("ROLLBACK")
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                return  # another process created the database at the same moment and applied it first
             raise
         if await self._scalar("PRAGMA user_version") != migration.version:
             raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
