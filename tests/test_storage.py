@@ -55,7 +55,7 @@ async def test_corrupt_database_is_refused_and_left_untouched(tmp_path: Path) ->
     path = tmp_path / "faqbot.db"
     path.write_bytes(b"this is not a database, just some text that happens to sit here" * 100)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="not a usable SQLite database.*left untouched"):
+    with pytest.raises(StoreError, match=r"not a usable SQLite database.*left untouched"):
         await Store.open(path)
     assert path.read_bytes() == before
     assert not Path(f"{path}-wal").exists()
