@@ -300,10 +300,10 @@ class TfidfRetriever:
     def __init__(
         self,
         *,
-        word_weight: float = 0.55,
+        word_weight: float = 0.4,
         char_ngram_range: tuple[int, int] = (3, 5),
         body_weight: float = 0.35,
-        coverage_power: float = 1.0,
+        coverage_power: float = 0.75,
         phrasing_votes: int = 2,
     ) -> None:
         self.word_weight = word_weight
@@ -478,10 +478,10 @@ class ConfidenceGate:
     question of one content word is thin evidence, so it must match very well.
     """
 
-    answer_threshold: float = 0.20
-    role_named_threshold: float = 0.08
-    one_word_threshold: float = 0.60
-    suggest_threshold: float = 0.08
+    answer_threshold: float = 0.26
+    role_named_threshold: float = 0.12
+    one_word_threshold: float = 0.55
+    suggest_threshold: float = 0.12
     min_margin: float = 0.02
     max_alternatives: int = 3
 
