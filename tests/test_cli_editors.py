@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from db_helpers import damage_table
 
 from bot.answering import Answerer
 from bot.knowledge import load_knowledge
@@ -431,19 +432,6 @@ def test_purge_deletes_old_questions_and_their_places(faqbot: Faqbot, db: Path, 
 
 
 # ---------------------------------------------------------------- a database faqbot must not touch
-
-
-def damage_table(db: Path, table: str) -> None:
-    """Overwrite the first page of a table with garbage, as a failing disk would."""
-    connection = sqlite3.connect(db)
-    try:
-        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
-    finally:
-        connection.close()
-    data = bytearray(db.read_bytes())
-    data[(root - 1) * page_size : root * page_size] = b"\xff" * page_size
-    db.write_bytes(bytes(data))
 
 
 def test_a_file_that_is_not_a_database_stops_every_command_with_one_line_and_is_left_untouched(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from db_helpers import damage_table
 
 import bot.storage
 from bot.answering import Answerer
@@ -691,20 +692,6 @@ async def test_a_lock_held_past_the_busy_timeout_is_retried(
 
 
 # ---------------------------------------------------------------- a damaged database is refused, untouched
-
-
-def damage_table(db: Path, table: str) -> bytes:
-    """Overwrite the first page of a table with garbage, as a failing disk would; return the damaged bytes."""
-    connection = sqlite3.connect(db)
-    try:
-        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
-    finally:
-        connection.close()
-    data = bytearray(db.read_bytes())
-    data[(root - 1) * page_size : root * page_size] = b"\xff" * page_size
-    db.write_bytes(bytes(data))
-    return bytes(data)
 
 
 async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and_left_untouched(db: Path) -> None:
