@@ -158,6 +158,8 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """Lowercase, strip accents and unify quotes and dashes."""
+        if text.isascii():
+            return text.lower()
         text = unicodedata.normalize("NFKD", text.casefold())
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
         return text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", " - ")
@@ -322,8 +324,11 @@ class TfidfRetriever:
         phrasings: list[list[str]] = []
         bodies: list[list[str]] = []
         owners: list[int] = []
+        entry_words: list[list[str]] = []
         for index, entry in enumerate(knowledge.entries):
-            bodies.append(self.terms(_entry_text(entry)))
+            words = self.normalizer_.content_words(_entry_text(entry))
+            entry_words.append(words)
+            bodies.append(self._specific(words))
             for phrasing in (entry.title, *entry.questions):
                 phrasings.append(self.terms(phrasing))
                 owners.append(index)
@@ -346,13 +351,8 @@ class TfidfRetriever:
         self.phrasing_char_t_ = chars[:split].T.tocsr()
         self.body_word_t_ = words[split:].T.tocsr()
         self.body_char_t_ = chars[split:].T.tocsr()
-        self.speller_ = Speller(
-            word for entry in knowledge.entries for word in self.normalizer_.content_words(_entry_text(entry))
-        )
-        self.entry_stems_ = tuple(
-            frozenset(stem(word) for word in self.normalizer_.content_words(_entry_text(entry)))
-            for entry in knowledge.entries
-        )
+        self.speller_ = Speller(word for words in entry_words for word in words)
+        self.entry_stems_ = tuple(frozenset(stem(word) for word in words) for words in entry_words)
         self.word_encoder_ = QueryEncoder(self.word_vectorizer_)
         self.char_encoder_ = QueryEncoder(self.char_vectorizer_)
         vocabulary = self.word_vectorizer_.vocabulary_
@@ -362,7 +362,9 @@ class TfidfRetriever:
 
     def terms(self, text: str) -> list[str]:
         """Content words, leaving out the role's own name (it is in every entry) unless that is all there is."""
-        words = self.normalizer_.content_words(text)
+        return self._specific(self.normalizer_.content_words(text))
+
+    def _specific(self, words: list[str]) -> list[str]:
         specific = [word for word in words if word not in self.role_words_]
         return specific or words
 
@@ -379,44 +381,47 @@ class TfidfRetriever:
         covered = sum(w for word, w in zip(stems, weights, strict=True) if word in self.entry_stems_[entry_index])
         return covered / total
 
-    def _similarities(self, terms: list[str]) -> np.ndarray:
-        """Score every entry: the best phrasing match, blended with the match on its whole body."""
+    def _channel_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         word_q = self.word_encoder_.encode(terms)
         char_q = self.char_encoder_.encode(terms)
         w = self.word_weight
         phrasing = w * _dense(word_q @ self.phrasing_word_t_) + (1 - w) * _dense(char_q @ self.phrasing_char_t_)
         body = w * _dense(word_q @ self.body_word_t_) + (1 - w) * _dense(char_q @ self.body_char_t_)
-        best_phrasings = self._mean_of_best(phrasing)
-        return (1 - self.body_weight) * np.maximum(best_phrasings, body) + self.body_weight * body
+        return phrasing, body
 
-    def _mean_of_best(self, phrasing: np.ndarray) -> np.ndarray:
-        """Per entry, the mean of its best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings)."""
-        total = np.maximum.reduceat(phrasing, self.group_starts_)
-        if self.phrasing_votes == 1:
-            return total
-        order = np.lexsort((-phrasing, self.owners_))
-        ranked, owners = phrasing[order], self.owners_[order]
-        rank = np.arange(len(ranked)) - self.group_starts_[owners]
-        for position in range(1, self.phrasing_votes):
-            at = rank == position
-            total[owners[at]] += ranked[at]
-        return total / np.minimum(self.phrasing_counts_, self.phrasing_votes)
+    def _blend(self, phrasings: np.ndarray | float, body: np.ndarray | float) -> np.ndarray | float:
+        """An entry's score from its phrasing matches and its body match."""
+        return (1 - self.body_weight) * np.maximum(phrasings, body) + self.body_weight * body
+
+    def _mean_of_best(self, phrasing: np.ndarray, entry: int) -> float:
+        """The mean of the entry's best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings)."""
+        start = self.group_starts_[entry]
+        scores = phrasing[start : start + self.phrasing_counts_[entry]]
+        votes = min(self.phrasing_votes, len(scores))
+        return float(-np.partition(-scores, votes - 1)[:votes].sum() / votes)
 
     def search(self, query: str, k: int = 5) -> SearchResults:
-        """Return the k best entries for the question, best first (empty when nothing matches at all)."""
+        """Return the k best entries for the question, best first (empty when nothing matches at all).
+
+        Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
+        (the mean of their best phrasings, then weighted by how much of the question they cover).
+        """
         terms = self.query_terms(query)
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self.names_role(query)
-        similarity = self._similarities(terms)
-        depth = min(max(k, 10), len(similarity))
-        candidates = np.argpartition(-similarity, depth - 1)[:depth]
+        phrasing, body = self._channel_scores(terms)
+        upper = self._blend(np.maximum.reduceat(phrasing, self.group_starts_), body)
+        depth = min(max(k, 10) * 4, len(upper))
+        candidates = np.argpartition(-upper, depth - 1)[:depth]
         stems = [stem(word) for word in terms]
-        scored = [
-            (float(similarity[i]) * self.coverage(stems, i) ** self.coverage_power, int(i))
-            for i in candidates
-            if similarity[i] > 0
-        ]
+        scored = []
+        for i in candidates:
+            if upper[i] <= 0:
+                continue
+            exact = float(self._blend(self._mean_of_best(phrasing, i), body[i]))
+            scored.append((exact * self.coverage(stems, i) ** self.coverage_power, int(i)))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
         return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role)
