@@ -222,47 +222,6 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-class Speller:
-    """Corrects a misspelt word to a word the knowledge uses, only when that is certain.
-
-    The correction must be one edit away (two for long words), start with the same letter, have about the same
-    length and be the single closest candidate; anything less certain is left alone.
-    """
-
-    def __init__(self, lexicon: Iterable[str], *, min_length: int = 6) -> None:
-        self.lexicon = tuple(sorted(set(lexicon)))
-        self.known = frozenset(self.lexicon)
-        self.min_length = min_length
-        self._cache: dict[str, str | None] = {}
-        self._grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
-        self._index_t = self._grams.fit_transform(self.lexicon).T.tocsr() if self.lexicon else None
-
-    def correct(self, word: str) -> str | None:
-        """The known word closest to `word` (itself if known), or None when nothing is close enough."""
-        if word in self.known:
-            return word
-        if len(word) < self.min_length or self._index_t is None or not word.isalpha():
-            return None
-        if word not in self._cache:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[word] = self._closest(word)
-        return self._cache[word]
-
-    def _closest(self, word: str) -> str | None:
-        similarity = _dense(self._grams.transform([word]) @ self._index_t)
-        allowed = 1 if len(word) < 9 else 2
-        candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
-        scored = sorted(
-            (edit_distance(word, self.lexicon[i]), self.lexicon[i])
-            for i in candidates
-            if self.lexicon[i][0] == word[0] and abs(len(self.lexicon[i]) - len(word)) <= 1
-        )
-        if scored and scored[0][0] <= allowed and (len(scored) == 1 or scored[1][0] > scored[0][0]):
-            return scored[0][1]
-        return None
-
-
 class QueryEncoder:
     """Turns one query into the fitted vectorizer's TF-IDF row, without scikit-learn's per-call validation.
 
@@ -294,6 +253,49 @@ class QueryEncoder:
         return sparse.csr_matrix(
             (values.astype(self.dtype), indices, np.array([0, len(indices)], dtype=np.int32)), shape=(1, self.width)
         )
+
+
+class Speller:
+    """Corrects a misspelt word to a word the knowledge uses, only when that is certain.
+
+    The correction must be one edit away (two for long words), start with the same letter, have about the same
+    length and be the single closest candidate; anything less certain is left alone.
+    """
+
+    def __init__(self, lexicon: Iterable[str], *, min_length: int = 6) -> None:
+        self.lexicon = tuple(sorted(set(lexicon)))
+        self.known = frozenset(self.lexicon)
+        self.min_length = min_length
+        self._cache: dict[str, str | None] = {}
+        self._grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
+        self._index_t = self._grams.fit_transform(self.lexicon).T.tocsr() if self.lexicon else None
+        self._encoder = QueryEncoder(self._grams) if self.lexicon else None
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to `word` (itself if known), or None when nothing is close enough."""
+        if word in self.known:
+            return word
+        if len(word) < self.min_length or self._index_t is None or not word.isalpha():
+            return None
+        if word not in self._cache:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[word] = self._closest(word)
+        return self._cache[word]
+
+    def _closest(self, word: str) -> str | None:
+        assert self._encoder is not None
+        similarity = _dense(self._encoder.encode(word) @ self._index_t)
+        allowed = 1 if len(word) < 9 else 2
+        candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
+        scored = sorted(
+            (edit_distance(word, self.lexicon[i]), self.lexicon[i])
+            for i in candidates
+            if self.lexicon[i][0] == word[0] and abs(len(self.lexicon[i]) - len(word)) <= 1
+        )
+        if scored and scored[0][0] <= allowed and (len(scored) == 1 or scored[1][0] > scored[0][0]):
+            return scored[0][1]
+        return None
 
 
 class TfidfRetriever:
