@@ -137,7 +137,7 @@ TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
 _stemmer = snowballstemmer.stemmer("english")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """Snowball-stem one lowercase word, so 'certifications' and 'certification' meet."""
     return _stemmer.stemWord(word)
