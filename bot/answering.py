@@ -96,14 +96,26 @@ class Answerer:
         return Answer(question, verdict.status, verdict)
 
     async def record(
-        self, answer: Answer, origin: Origin, *, queue: frozenset[Status] = frozenset({Status.UNKNOWN})
+        self,
+        answer: Answer,
+        origin: Origin,
+        *,
+        queue: frozenset[Status] = frozenset({Status.UNKNOWN}),
+        message_id: int | None = None,
     ) -> Answer:
-        """Count a judged question for the statistics, and queue it for the editors when its status is in `queue`."""
+        """Count a judged question, and queue it for the editors when its status is in `queue`.
+
+        With `message_id`, the message that carries an answer or suggestions is remembered too, so that votes and
+        buttons on it know the question.
+        """
         verdict = answer.verdict
         if verdict is None or self.store is None:
             return answer
         best = verdict.best
-        await self.store.record_ask(answer.status.value, verdict.answer.entry.id if verdict.answer else None, origin)
+        answer_id = verdict.answer.entry.id if verdict.answer else None
+        await self.store.record_ask(answer.status.value, answer_id, origin)
+        if message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST):
+            await self.store.record_answer_post(message_id, answer.question, answer_id, origin)
         if answer.status not in queue:
             return answer
         question_id = await self.store.log_unanswered(

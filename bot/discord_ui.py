@@ -57,13 +57,18 @@ def origin_of(guild_id: int | None, channel_id: int | None, message_id: int | No
     return Origin("discord", guild_id, channel_id, message_id, jump_url(guild_id, channel_id, message_id))
 
 
+def show_question(embed: discord.Embed, question: str) -> None:
+    """Put the member's question above the answer, on one line (author names render no mentions or markdown)."""
+    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+
+
 def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, ...] = ()) -> discord.Embed:
     """An entry as an answer: its text, its title and section as the citation, and its id."""
     embed = discord.Embed(
         title=clip(entry.title, 256), url=entry.url, description=clip(entry.text, 4096), colour=COLOUR
     )
     if question:
-        embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+        show_question(embed, question)
     embed.add_field(name="Source", value=clip(f"{entry.role} · {entry.section}", 1024), inline=True)
     embed.add_field(name="Entry", value=f"`{entry.id}`", inline=True)
     if related:
@@ -78,7 +83,7 @@ def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Em
     """The "Did you mean…" embed with the plausible entries; the buttons below post the chosen one."""
     lines = [f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" for i, hit in enumerate(alternatives, 1)]
     embed = discord.Embed(title="Did you mean…", description="\n".join(lines), colour=COLOUR)
-    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+    show_question(embed, question)
     embed.set_footer(text="I'm not sure enough to answer outright. Pick one to post it.")
     return embed
 
@@ -86,7 +91,7 @@ def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Em
 def unknown_embed(question: str) -> discord.Embed:
     """The honest abstention."""
     embed = discord.Embed(description=UNKNOWN_TEXT, colour=discord.Colour.light_grey())
-    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+    show_question(embed, question)
     return embed
 
 
@@ -202,6 +207,11 @@ class Reply:
     embed: discord.Embed
     view: discord.ui.View | None
     entry_id: str | None
+
+    @property
+    def message_kwargs(self) -> dict[str, Any]:
+        """The send() arguments: an interaction response refuses `view=None`, so the view is left out when absent."""
+        return {"embed": self.embed} if self.view is None else {"embed": self.embed, "view": self.view}
 
 
 def render(answer: Answer) -> Reply:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering import Answer, looks_like_question
+from bot.answering import looks_like_question
 from bot.client import FaqBot
 from bot.discord_ui import (
     EMPTY_TEXT,
@@ -21,11 +21,9 @@ from bot.discord_ui import (
     render,
 )
 from bot.retrieval import Status
-from bot.storage import Origin
 
 log = logging.getLogger(__name__)
 
-QUEUE_UNKNOWN = frozenset({Status.UNKNOWN})
 QUEUE_UNCERTAIN = frozenset({Status.UNKNOWN, Status.SUGGEST})
 
 
@@ -55,22 +53,9 @@ class Members(commands.Cog):
                 return
             answer = self.bot.answerer.judge(question)
             reply = render(answer)
-            kwargs = {"embed": reply.embed} if reply.view is None else {"embed": reply.embed, "view": reply.view}
-            callback = await interaction.response.send_message(**kwargs)
+            callback = await interaction.response.send_message(**reply.message_kwargs)
             origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
-            await self.remember(answer, origin, callback.message_id)
-
-    async def remember(
-        self, answer: Answer, origin: Origin, message_id: int | None, *, queue: frozenset[Status] = QUEUE_UNKNOWN
-    ) -> None:
-        """Count and (when unanswered) queue the question; record the post so votes and buttons know the question."""
-        if answer.status is Status.SMALLTALK:
-            return
-        await self.bot.answerer.record(answer, origin, queue=queue)
-        verdict = answer.verdict
-        if message_id is not None and verdict is not None and answer.status in (Status.ANSWERED, Status.SUGGEST):
-            entry_id = verdict.answer.entry.id if verdict.answer else None
-            await self.bot.store.record_answer_post(message_id, answer.question, entry_id, origin)
+            await self.bot.answerer.record(answer, origin, message_id=callback.message_id)
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -153,10 +138,9 @@ class Members(commands.Cog):
             return
         answer = self.bot.answerer.judge(question)
         reply = render(answer)
-        kwargs = {"embed": reply.embed} if reply.view is None else {"embed": reply.embed, "view": reply.view}
-        sent = await message.reply(mention_author=False, **kwargs)
+        sent = await message.reply(mention_author=False, **reply.message_kwargs)
         origin = origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
-        await self.remember(answer, origin, sent.id)
+        await self.bot.answerer.record(answer, origin, message_id=sent.id)
 
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
@@ -166,13 +150,13 @@ class Members(commands.Cog):
         answer = self.bot.answerer.judge(question)
         origin = origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
         if answer.status is not Status.ANSWERED:
-            await self.remember(answer, origin, None, queue=QUEUE_UNCERTAIN)
+            await self.bot.answerer.record(answer, origin, queue=QUEUE_UNCERTAIN)
             return
         if self.bot.cooldown.retry_after(message.author.id):
             return
         reply = render(answer)
         sent = await message.reply(embed=reply.embed, view=reply.view, mention_author=False)
-        await self.remember(answer, origin, sent.id)
+        await self.bot.answerer.record(answer, origin, message_id=sent.id)
 
 
 async def setup(bot: FaqBot) -> None:

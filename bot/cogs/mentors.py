@@ -9,7 +9,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FaqBot
-from bot.cogs.members import QUEUE_UNKNOWN
 from bot.discord_ui import MAX_QUESTION_CHARS, echo, entry_choices, entry_embed, is_mentor, origin_of, vote_view
 from bot.retrieval import Status
 
@@ -84,7 +83,7 @@ class Mentors(commands.Cog):
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:
                 if answer.status is not Status.SMALLTALK:
-                    await self.bot.answerer.record(answer, origin, queue=QUEUE_UNKNOWN)
+                    await self.bot.answerer.record(answer, origin)
                 if answer.status is Status.SMALLTALK:
                     text = "That message is small talk, not a question; there is nothing to answer."
                 elif answer.status is Status.SUGGEST and verdict is not None:
@@ -105,8 +104,7 @@ class Mentors(commands.Cog):
                 )
                 return
             sent = await message.reply(embed=embed, view=vote_view(entry.id), mention_author=False)
-            await self.bot.answerer.record(answer, origin)
-            await self.bot.store.record_answer_post(sent.id, question, entry.id, origin)
+            await self.bot.answerer.record(answer, origin, message_id=sent.id)
             await interaction.response.send_message(f"Answered with `{entry.id}`.", ephemeral=True)
 
 
