@@ -372,7 +372,10 @@ class TfidfRetriever:
 
     def query_terms(self, query: str) -> list[str]:
         """The question's terms with misspellings corrected to words the knowledge uses (unknown ones kept)."""
-        return [self.speller_.correct(word) or word for word in self.terms(query)]
+        return self._corrected(self.terms(query))
+
+    def _corrected(self, terms: list[str]) -> list[str]:
+        return [self.speller_.correct(word) or word for word in terms]
 
     def coverage(self, stems: Sequence[str], entry_index: int) -> float:
         """The share of the question's weight (IDF) that the entry's words account for."""
@@ -409,10 +412,11 @@ class TfidfRetriever:
         Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
         (the mean of their best phrasings, then weighted by how much of the question they cover).
         """
-        terms = self.query_terms(query)
+        words = self.normalizer_.content_words(query)  # normalised once for both uses below
+        terms = self._corrected(self._specific(words))
         if not terms:
             return SearchResults(query=query, hits=())
-        names_role = self.names_role(query)
+        names_role = self._names_role(words)
         phrasing, body = self._channel_scores(terms)
         upper = self._blend(np.maximum.reduceat(phrasing, self.group_starts_), body)
         depth = min(max(k, 10) * 4, len(upper))
@@ -430,8 +434,10 @@ class TfidfRetriever:
 
     def names_role(self, query: str) -> bool:
         """Whether the question names the role ("TL", "cloud tech lead"), strong evidence that it is on topic."""
-        named = self.role_words_.intersection(self.normalizer_.content_words(query))
-        return len(named) >= min(2, len(self.role_words_))
+        return self._names_role(self.normalizer_.content_words(query))
+
+    def _names_role(self, words: list[str]) -> bool:
+        return len(self.role_words_.intersection(words)) >= min(2, len(self.role_words_))
 
 
 def _entry_text(entry: Entry) -> str:
