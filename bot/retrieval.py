@@ -6,7 +6,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -15,6 +15,7 @@ import numpy as np
 import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from spellchecker import SpellChecker
 
 from bot.knowledge import Entry, KnowledgeBase
 
@@ -255,16 +256,25 @@ class QueryEncoder:
         )
 
 
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Correctly spelt English words (pyspellchecker's English frequency list), loaded once on first use."""
+    return frozenset(SpellChecker(language="en").word_frequency.keys())
+
+
 class Speller:
     """Corrects a misspelt word to a word the knowledge uses, only when that is certain.
 
     The correction must be one edit away (two for long words), start with the same letter, have about the same
-    length and be the single closest candidate; anything less certain is left alone.
+    length and be the single closest candidate; anything less certain is left alone. A word in `dictionary` is
+    spelt right already and is never changed: "coordinates" is not a typo of "coordination", nor "transaction"
+    of "transition", however close they are.
     """
 
-    def __init__(self, lexicon: Iterable[str], *, min_length: int = 6) -> None:
+    def __init__(self, lexicon: Iterable[str], *, min_length: int = 6, dictionary: Collection[str] = ()) -> None:
         self.lexicon = tuple(sorted(set(lexicon)))
         self.known = frozenset(self.lexicon)
+        self.dictionary = dictionary
         self.min_length = min_length
         self._cache: dict[str, str | None] = {}
         self._grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
@@ -275,7 +285,7 @@ class Speller:
         """The known word closest to `word` (itself if known), or None when nothing is close enough."""
         if word in self.known:
             return word
-        if len(word) < self.min_length or self._index_t is None or not word.isalpha():
+        if len(word) < self.min_length or self._index_t is None or not word.isalpha() or word in self.dictionary:
             return None
         if word not in self._cache:
             if len(self._cache) > 100_000:
@@ -353,7 +363,7 @@ class TfidfRetriever:
         self.phrasing_char_t_ = chars[:split].T.tocsr()
         self.body_word_t_ = words[split:].T.tocsr()
         self.body_char_t_ = chars[split:].T.tocsr()
-        self.speller_ = Speller(word for words in entry_words for word in words)
+        self.speller_ = Speller((word for words in entry_words for word in words), dictionary=english_words())
         self.entry_stems_ = tuple(frozenset(stem(word) for word in words) for words in entry_words)
         self.word_encoder_ = QueryEncoder(self.word_vectorizer_)
         self.char_encoder_ = QueryEncoder(self.char_vectorizer_)

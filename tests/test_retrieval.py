@@ -15,6 +15,7 @@ from bot.retrieval import (
     Status,
     TfidfRetriever,
     edit_distance,
+    english_words,
 )
 
 
@@ -83,6 +84,22 @@ def test_speller_only_fixes_close_unambiguous_typos() -> None:
     assert speller.correct("banana") is None
     assert edit_distance("teh", "the") == 1
     assert edit_distance("kitten", "sitting") == 3
+
+
+def test_speller_leaves_correctly_spelt_english_words_alone() -> None:
+    lexicon = ["passing", "transition", "certification"]
+    assert Speller(lexicon).correct("transaction") == "transition"  # without a dictionary: a false "typo"
+    speller = Speller(lexicon, dictionary=english_words())
+    assert speller.correct("transaction") is None
+    assert speller.correct("pausing") is None
+    assert speller.correct("certifcation") == "certification"  # real typos are still fixed
+
+
+def test_a_real_english_word_does_not_turn_an_off_topic_question_into_an_answer(retriever: TfidfRetriever) -> None:
+    # "pausing" is one letter from the page's "passing", but it is a word of its own, not a typo.
+    assert retriever.query_terms("pausing") == ["pausing"]
+    assert retriever.search("pausing").hits == ()
+    assert retriever.query_terms("logbok") == ["logbook"]
 
 
 def entry(entry_id: str) -> Entry:
