@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import ROOT
-from bot.answering import Answerer
+from bot.answering import Answerer, settle_long_lived_objects
 
 COLD_QUESTION = "how many years of experience?"
 MONITOR_INTERVAL_S = 0.001
@@ -80,8 +80,8 @@ async def _monitor(stop: asyncio.Event, lags: list[float]) -> None:
 
 
 async def _handle(answerer: Answerer, question: str) -> None:
-    """A message handler as bot/cogs/members.py has it: judge on the loop, then await the reply being sent."""
-    answerer.judge(question)
+    """A message handler as bot/cogs/members.py has it: judge in turn on the loop, then await the reply being sent."""
+    await answerer.judge_in_turn(question)
     await asyncio.sleep(0)
 
 
@@ -132,4 +132,5 @@ def run_loop_lag(
     """Both burst shapes (each on its own fresh questions), after warming the answer path up on others."""
     for question in warmup:
         answerer.judge(question)
+    settle_long_lived_objects()  # as `faqbot run` does once the answerer is built
     return [loop_lag(answerer, bursts[0], one_per_turn=True), loop_lag(answerer, bursts[1], one_per_turn=False)]

@@ -8,7 +8,7 @@ import signal
 
 import discord
 
-from bot.answering import Answerer
+from bot.answering import Answerer, settle_long_lived_objects
 from bot.client import build_bot
 from bot.config import Config
 from bot.errors import ConfigError, FaqbotError
@@ -51,6 +51,7 @@ async def run_bot(config: Config) -> int:
     async with store:
         answerer = Answerer.build(knowledge, config.retrieval, store)
         bot = build_bot(config, answerer, store)
+        settle_long_lived_objects()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _stop, bot, signal.Signals(signum).name)

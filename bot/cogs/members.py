@@ -51,7 +51,7 @@ class Members(commands.Cog):
                     f"Slow down a little: you can ask again in {wait:.0f}s.", ephemeral=True
                 )
                 return
-            answer = self.bot.answerer.judge(question)
+            answer = await self.bot.answerer.judge_in_turn(question)
             reply = render(answer)
             callback = await interaction.response.send_message(**reply.message_kwargs)
             origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
@@ -136,7 +136,7 @@ class Members(commands.Cog):
             except discord.HTTPException:
                 log.debug("could not add the cooldown reaction")
             return
-        answer = self.bot.answerer.judge(question)
+        answer = await self.bot.answerer.judge_in_turn(question)
         reply = render(answer)
         sent = await message.reply(mention_author=False, **reply.message_kwargs)
         origin = origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
@@ -147,7 +147,7 @@ class Members(commands.Cog):
         question = message.content.strip()
         if not question or len(question) > MAX_QUESTION_CHARS or not looks_like_question(question):
             return
-        answer = self.bot.answerer.judge(question)
+        answer = await self.bot.answerer.judge_in_turn(question)
         origin = origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
         if answer.status is not Status.ANSWERED:
             await self.bot.answerer.record(answer, origin, queue=QUEUE_UNCERTAIN)

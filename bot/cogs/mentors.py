@@ -78,7 +78,7 @@ class Mentors(commands.Cog):
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
-            answer = self.bot.answerer.judge(question[:MAX_QUESTION_CHARS])
+            answer = await self.bot.answerer.judge_in_turn(question[:MAX_QUESTION_CHARS])
             verdict = answer.verdict
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:
