@@ -6,7 +6,8 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -14,9 +15,19 @@ from typing import Self
 import numpy as np
 import snowballstemmer
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from bot.knowledge import Entry, KnowledgeBase
+from bot.tfidf import (
+    DTYPE,
+    Numbering,
+    QueryEncoder,
+    char_wb_ngrams,
+    ngram_counts,
+    row_document_frequency,
+    smooth_idf,
+    weigh_columns,
+)
 
 # Words scikit-learn calls stop words that carry meaning in questions about a job.
 _MEANINGFUL = {"system", "full", "top", "part", "first", "become", "move", "back"}
@@ -134,6 +145,8 @@ _FILLER = {
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _MEANINGFUL) | _FILLER
 TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
 
+SPELLER_NGRAMS = (2, 3)
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -153,6 +166,7 @@ class Normalizer:
             key=lambda pair: -len(pair[0]),
         )
         self._replacement = {variant: term for variant, term in pairs}
+        self._spans_whitespace = any(char.isspace() for variant, _ in pairs for char in variant)
         alternatives = "|".join(re.escape(variant) for variant, _ in pairs)
         self._pattern = re.compile(rf"(?<![\w:])(?:{alternatives})(?![\w:])") if pairs else None
 
@@ -174,6 +188,34 @@ class Normalizer:
     def content_words(self, text: str) -> list[str]:
         """The words that carry meaning: normalised, without stop words."""
         return [word for word in TOKEN.findall(self(text)) if word not in STOP_WORDS]
+
+    def number_words(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every text's content words as numbers: the distinct words, all texts' ids in one array, and offsets.
+
+        Equal to `content_words` text by text. Words never span whitespace, so unless a synonym variant does, each
+        distinct whitespace-separated chunk ("Kubernetes," "node?") is normalised once for the whole corpus.
+        """
+        words = Numbering()
+        if self._spans_whitespace:
+            ids = array("i")
+            offsets = []
+            for text in texts:
+                ids.extend(map(words.__getitem__, self.content_words(text)))
+                offsets.append(len(ids))
+            return list(words), np.frombuffer(ids, dtype=np.int32), np.array([0, *offsets], dtype=np.int64)
+        chunks = Numbering()
+        chunk_ids = array("i")
+        chunk_ends = []
+        for text in texts:
+            chunk_ids.extend(map(chunks.__getitem__, text.split()))
+            chunk_ends.append(len(chunk_ids))
+        chunk_words = [[words[word] for word in self.content_words(chunk)] for chunk in chunks]
+        lengths = np.array([len(ids) for ids in chunk_words], dtype=np.int64)
+        flat = np.fromiter(itertools.chain.from_iterable(chunk_words), dtype=np.int32, count=int(lengths.sum()))
+        used = np.frombuffer(chunk_ids, dtype=np.int32)
+        ids = flat[_ragged_positions(np.r_[0, np.cumsum(lengths)][used], lengths[used])]
+        offsets = np.r_[0, np.cumsum(lengths[used])][np.array([0, *chunk_ends], dtype=np.int64)]
+        return list(words), ids, offsets
 
 
 @dataclass(frozen=True)
@@ -222,39 +264,6 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-class QueryEncoder:
-    """Turns one query into the fitted vectorizer's TF-IDF row, without scikit-learn's per-call validation.
-
-    The result equals `vectorizer.transform([doc])` (sublinear tf, idf, l2 norm); at one short query per call,
-    the validation around `transform` costs several times the arithmetic.
-    """
-
-    def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        if not (vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"):
-            raise ValueError("QueryEncoder expects a fitted TfidfVectorizer with sublinear_tf, idf and l2 norm")
-        self.analyze = vectorizer.build_analyzer()
-        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self.idf = vectorizer.idf_.astype(np.float64)
-        self.width = len(self.vocabulary)
-        self.dtype = vectorizer.dtype
-
-    def encode(self, doc: object) -> sparse.csr_matrix:
-        """The l2-normalised TF-IDF row of one document."""
-        counts: dict[int, int] = {}
-        for feature in self.analyze(doc):
-            index = self.vocabulary.get(feature)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
-        values = (1.0 + np.log([counts[i] for i in indices])) * self.idf[indices] if counts else np.zeros(0)
-        norm = float(np.sqrt(np.dot(values, values)))
-        if norm:
-            values = values / norm
-        return sparse.csr_matrix(
-            (values.astype(self.dtype), indices, np.array([0, len(indices)], dtype=np.int32)), shape=(1, self.width)
-        )
-
-
 class Speller:
     """Corrects a misspelt word to a word the knowledge uses, only when that is certain.
 
@@ -267,9 +276,17 @@ class Speller:
         self.known = frozenset(self.lexicon)
         self.min_length = min_length
         self._cache: dict[str, str | None] = {}
-        self._grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
-        self._index_t = self._grams.fit_transform(self.lexicon).T.tocsr() if self.lexicon else None
-        self._encoder = QueryEncoder(self._grams) if self.lexicon else None
+        self._index_t: sparse.csr_matrix | None = None
+        self._encoder: QueryEncoder | None = None
+        if self.lexicon:
+            # TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True) over the words, transposed
+            counts, grams = ngram_counts([word.lower() for word in self.lexicon], SPELLER_NGRAMS)
+            counts_t = counts.T.tocsr()
+            idf = smooth_idf(row_document_frequency(counts_t), len(self.lexicon))
+            self._index_t = weigh_columns(counts_t, idf)
+            self._encoder = QueryEncoder.for_vocabulary(
+                _char_wb_analyzer(SPELLER_NGRAMS, str.lower), _index(grams), idf
+            )
 
     def correct(self, word: str) -> str | None:
         """The known word closest to `word` (itself if known), or None when nothing is close enough."""
@@ -317,50 +334,103 @@ class TfidfRetriever:
         self.phrasing_votes = phrasing_votes
 
     def fit(self, knowledge: KnowledgeBase) -> Self:
-        """Index the knowledge base: one row per phrasing of each entry, grouped by entry."""
+        """Index the knowledge base: one row per phrasing of each entry, grouped by entry.
+
+        The rows are what TfidfVectorizer (word features; char_wb n-grams) would make of the phrasings and entry
+        bodies, computed from word ids: each distinct word is stemmed and cut into n-grams once.
+        """
         if not knowledge.entries:
             raise ValueError("cannot fit a retriever on an empty knowledge base")
         self.normalizer_ = Normalizer(knowledge.synonyms)
         self.role_words_ = frozenset(word for role in knowledge.roles for word in self.normalizer_.content_words(role))
         self.entries_ = knowledge.entries
-        phrasings: list[list[str]] = []
-        bodies: list[list[str]] = []
-        owners: list[int] = []
-        entry_words: list[list[str]] = []
-        for index, entry in enumerate(knowledge.entries):
-            words = self.normalizer_.content_words(_entry_text(entry))
-            entry_words.append(words)
-            bodies.append(self._specific(words))
-            for phrasing in (entry.title, *entry.questions):
-                phrasings.append(self.terms(phrasing))
-                owners.append(index)
-        self.owners_ = np.asarray(owners)
+        corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
+        self.owners_ = corpus.owners
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
-        self.word_vectorizer_ = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            preprocessor=" ".join,
-            ngram_range=self.char_ngram_range,
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
-        documents = phrasings + bodies
-        words = self.word_vectorizer_.fit_transform(documents)
-        chars = self.char_vectorizer_.fit_transform(documents)
-        split = len(phrasings)
-        self.phrasing_word_t_ = words[:split].T.tocsr()
-        self.phrasing_char_t_ = chars[:split].T.tocsr()
-        self.body_word_t_ = words[split:].T.tocsr()
-        self.body_char_t_ = chars[split:].T.tocsr()
-        self.speller_ = Speller(word for words in entry_words for word in words)
-        self.entry_stems_ = tuple(frozenset(stem(word) for word in words) for words in entry_words)
-        self.word_encoder_ = QueryEncoder(self.word_vectorizer_)
-        self.char_encoder_ = QueryEncoder(self.char_vectorizer_)
-        vocabulary = self.word_vectorizer_.vocabulary_
-        self.idf_ = {term: float(self.word_vectorizer_.idf_[i]) for term, i in vocabulary.items() if " " not in term}
-        self.unknown_idf_ = float(self.word_vectorizer_.idf_.max())
+        self._fit_words(corpus)
+        self._fit_chars(corpus)
+        self.speller_ = Speller(corpus.words)
         return self
+
+    def _fit_words(self, corpus: _Corpus) -> None:
+        """The stemmed unigram + bigram TF-IDF of the phrasings and bodies, and the words' IDF for coverage."""
+        stems = [stem(word) for word in corpus.words]
+        stem_numbers = Numbering()
+        word_stem = np.fromiter(map(stem_numbers.__getitem__, stems), dtype=np.int64, count=len(stems))
+        # Features sort as their strings do: a stem's unigram, then its bigrams "stem next" by the next stem.
+        ordered = sorted(stem_numbers)
+        self.stem_rank_ = {text: rank for rank, text in enumerate(ordered)}
+        rank_of_number = np.empty(len(ordered), dtype=np.int64)
+        rank_of_number[[stem_numbers[text] for text in ordered]] = np.arange(len(ordered))
+        word_rank = rank_of_number[word_stem]
+        self.stem_base_ = len(ordered) + 1
+        phrasing_keys, phrasing_docs = self._word_keys(word_rank[corpus.phrasing_words], corpus.phrasing_docs)
+        body_keys, body_docs = self._word_keys(word_rank[corpus.body_words], corpus.body_docs)
+        self.word_keys_, columns = np.unique(np.concatenate([phrasing_keys, body_keys]), return_inverse=True)
+        if not len(self.word_keys_):
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        split = len(phrasing_keys)
+        phrasing_t = _counts_t(columns[:split], phrasing_docs, len(self.word_keys_), corpus.phrasings)
+        body_t = _counts_t(columns[split:], body_docs, len(self.word_keys_), corpus.entries)
+        idf = smooth_idf(
+            row_document_frequency(phrasing_t) + row_document_frequency(body_t), phrasing_t.shape[1] + body_t.shape[1]
+        )
+        self.phrasing_word_t_ = weigh_columns(phrasing_t, idf)
+        self.body_word_t_ = weigh_columns(body_t, idf)
+        self.word_encoder_ = QueryEncoder(self._word_feature_indices, idf)
+        unigrams = np.flatnonzero(self.word_keys_ % self.stem_base_ == 0)
+        self.idf_ = {
+            ordered[key]: float(value)
+            for key, value in zip(
+                (self.word_keys_[unigrams] // self.stem_base_).tolist(), idf[unigrams].tolist(), strict=True
+            )
+        }
+        self.unknown_idf_ = float(idf.max())
+        entry_stem = np.unique(corpus.word_entries * self.stem_base_ + word_rank[corpus.entry_words])
+        bounds = np.searchsorted(entry_stem, np.arange(len(self.entries_) + 1) * self.stem_base_)
+        ranks = (entry_stem % self.stem_base_).tolist()
+        self.entry_stems_ = tuple(
+            frozenset(ordered[rank] for rank in ranks[a:b]) for a, b in itertools.pairwise(bounds.tolist())
+        )
+
+    def _word_keys(self, ranks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Integer keys of the unigrams and of the bigrams within each document, and their documents."""
+        same = docs[1:] == docs[:-1]
+        bigrams = ranks[:-1][same] * self.stem_base_ + ranks[1:][same] + 1
+        return np.concatenate([ranks * self.stem_base_, bigrams]), np.concatenate([docs, docs[:-1][same]])
+
+    def _word_feature_indices(self, terms: Sequence[str]) -> list[int]:
+        """The word features of a term list (stemmed unigrams and bigrams) that the index knows, by column."""
+        ranks = [self.stem_rank_.get(stem(term)) for term in terms]
+        base = self.stem_base_
+        keys = [rank * base for rank in ranks if rank is not None]
+        keys += [a * base + b + 1 for a, b in itertools.pairwise(ranks) if a is not None and b is not None]
+        if not keys:
+            return []
+        wanted = np.asarray(keys, dtype=np.int64)
+        found = np.minimum(np.searchsorted(self.word_keys_, wanted), len(self.word_keys_) - 1)
+        return found[self.word_keys_[found] == wanted].tolist()
+
+    def _fit_chars(self, corpus: _Corpus) -> None:
+        """The char_wb n-gram TF-IDF of the phrasings and bodies: document x word counts times word x n-gram counts."""
+        used = np.unique(np.concatenate([corpus.phrasing_words, corpus.body_words]))
+        row_of_word = np.full(len(corpus.words), -1, dtype=np.int64)
+        row_of_word[used] = np.arange(len(used))
+        grams, vocabulary = ngram_counts([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
+        grams_t = grams.T.tocsr()
+        phrasing_t = grams_t @ _counts_t(
+            row_of_word[corpus.phrasing_words], corpus.phrasing_docs, len(used), corpus.phrasings
+        )
+        body_t = grams_t @ _counts_t(row_of_word[corpus.body_words], corpus.body_docs, len(used), corpus.entries)
+        idf = smooth_idf(
+            row_document_frequency(phrasing_t) + row_document_frequency(body_t), phrasing_t.shape[1] + body_t.shape[1]
+        )
+        self.phrasing_char_t_ = weigh_columns(phrasing_t, idf)
+        self.body_char_t_ = weigh_columns(body_t, idf)
+        self.char_encoder_ = QueryEncoder.for_vocabulary(
+            _char_wb_analyzer(self.char_ngram_range), _index(vocabulary), idf
+        )
 
     def terms(self, text: str) -> list[str]:
         """Content words, leaving out the role's own name (it is in every entry) unless that is all there is."""
@@ -438,6 +508,78 @@ class TfidfRetriever:
 
     def _names_role(self, words: list[str]) -> bool:
         return len(self.role_words_.intersection(words)) >= min(2, len(self.role_words_))
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """The knowledge as word ids: each phrasing's and each entry body's words (role words dropped), by document."""
+
+    words: list[str]
+    entries: int
+    phrasings: int
+    owners: np.ndarray
+    phrasing_words: np.ndarray
+    phrasing_docs: np.ndarray
+    body_words: np.ndarray
+    body_docs: np.ndarray
+    entry_words: np.ndarray
+    word_entries: np.ndarray
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:
+        """Normalise every phrasing (title, questions) and every entry's whole text (`_entry_text`).
+
+        Each document keeps its words without the role's own unless that is all it has (`TfidfRetriever._specific`).
+        """
+        phrasings = [(entry.title, *entry.questions) for entry in entries]
+        texts = [text for texts in phrasings for text in texts] + [_entry_text(entry) for entry in entries]
+        words, ids, offsets = normalizer.number_words(texts)
+        word_docs = np.repeat(np.arange(len(texts)), np.diff(offsets))
+        specific = ~np.array([word in role_words for word in words], dtype=bool)[ids]
+        has_specific = np.bincount(word_docs[specific], minlength=len(texts)) > 0
+        kept = specific | ~has_specific[word_docs]
+        split = len(texts) - len(entries)
+        in_body = word_docs >= split
+        return cls(
+            words=words,
+            entries=len(entries),
+            phrasings=split,
+            owners=np.repeat(np.arange(len(entries)), [len(texts) for texts in phrasings]),
+            phrasing_words=ids[kept & ~in_body],
+            phrasing_docs=word_docs[kept & ~in_body],
+            body_words=ids[kept & in_body],
+            body_docs=word_docs[kept & in_body] - split,
+            entry_words=ids[in_body],
+            word_entries=word_docs[in_body] - split,
+        )
+
+
+def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of every (start, length), concatenated."""
+    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+
+def _counts_t(features: np.ndarray, docs: np.ndarray, height: int, width: int) -> sparse.csr_matrix:
+    """The feature x document count matrix of (feature, document) occurrences."""
+    counts = sparse.csr_matrix((np.ones(len(features), dtype=DTYPE), (features, docs)), shape=(height, width))
+    counts.sum_duplicates()
+    return counts
+
+
+def _char_wb_analyzer(
+    ngram_range: tuple[int, int], preprocess: Callable[[object], str] = " ".join
+) -> Callable[[object], list[str]]:
+    """The n-grams TfidfVectorizer(analyzer='char_wb', preprocessor=preprocess) finds in a document."""
+
+    def analyze(doc: object) -> list[str]:
+        return [gram for word in preprocess(doc).split() for gram in char_wb_ngrams(word, ngram_range)]
+
+    return analyze
+
+
+def _index(features: Sequence[str]) -> dict[str, int]:
+    """Each feature's column."""
+    return {feature: column for column, feature in enumerate(features)}
 
 
 def _entry_text(entry: Entry) -> str:

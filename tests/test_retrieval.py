@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.answering import smalltalk_reply
 from bot.knowledge import Entry, KnowledgeBase
@@ -14,7 +16,10 @@ from bot.retrieval import (
     Speller,
     Status,
     TfidfRetriever,
+    _entry_text,
     edit_distance,
+    stem,
+    word_features,
 )
 
 
@@ -142,13 +147,50 @@ def test_questions_are_not_small_talk(text: str) -> None:
     assert smalltalk_reply(text) is None
 
 
-def test_query_encoder_matches_scikit_learn_transform(retriever: TfidfRetriever) -> None:
-    for question in ("who trims the wick?", "logbok", "salary and wage", "nothing known here"):
+def reference_vectorizers(
+    retriever: TfidfRetriever, knowledge: KnowledgeBase
+) -> tuple[TfidfVectorizer, TfidfVectorizer, list[list[str]], int]:
+    """The index built the plain way: TfidfVectorizers fitted on every phrasing's and every body's terms."""
+    phrasings = [retriever.terms(text) for entry in knowledge.entries for text in (entry.title, *entry.questions)]
+    bodies = [retriever.terms(_entry_text(entry)) for entry in knowledge.entries]
+    words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
+    chars = TfidfVectorizer(
+        analyzer="char_wb", preprocessor=" ".join, ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    return words, chars, phrasings + bodies, len(phrasings)
+
+
+@pytest.mark.parametrize("which", ["tiny", "bundled"])
+def test_index_equals_scikit_learn_tfidf_bit_for_bit(which: str, request: pytest.FixtureRequest) -> None:
+    knowledge = request.getfixturevalue("tiny_knowledge" if which == "tiny" else "knowledge")
+    retriever = TfidfRetriever().fit(knowledge)
+    words, chars, documents, split = reference_vectorizers(retriever, knowledge)
+    for vectorizer, phrasing_t, body_t in (
+        (words, retriever.phrasing_word_t_, retriever.body_word_t_),
+        (chars, retriever.phrasing_char_t_, retriever.body_char_t_),
+    ):
+        matrix = vectorizer.fit_transform(documents)
+        assert np.array_equal(phrasing_t.toarray(), matrix[:split].T.toarray())
+        assert np.array_equal(body_t.toarray(), matrix[split:].T.toarray())
+    assert retriever.idf_ == {term: float(words.idf_[i]) for term, i in words.vocabulary_.items() if " " not in term}
+    assert retriever.unknown_idf_ == float(words.idf_.max())
+    assert retriever.entry_stems_ == tuple(
+        frozenset(stem(word) for word in retriever.normalizer_.content_words(_entry_text(entry)))
+        for entry in knowledge.entries
+    )
+    questions = ("who trims the wick?", "logbok", "salary and wage", "nothing known here", "lens lens lamp")
+    for question in (*questions, "what does a cloud tl do all day", "k8s certs and terraform"):
         terms = retriever.query_terms(question)
-        for encoder, vectorizer in (
-            (retriever.word_encoder_, retriever.word_vectorizer_),
-            (retriever.char_encoder_, retriever.char_vectorizer_),
-        ):
-            ours = encoder.encode(terms).toarray()
-            theirs = vectorizer.transform([terms]).toarray()
-            assert ours == pytest.approx(theirs, abs=1e-6)
+        for encoder, vectorizer in ((retriever.word_encoder_, words), (retriever.char_encoder_, chars)):
+            assert encoder.encode(terms).toarray() == pytest.approx(vectorizer.transform([terms]).toarray(), abs=1e-6)
+
+
+def test_speller_index_equals_scikit_learn_tfidf() -> None:
+    lexicon = ["certification", "kubernetes", "terraform", "strong", "go", "a"]
+    speller = Speller(lexicon)
+    grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
+    expected = grams.fit_transform(sorted(lexicon)).T.toarray()
+    assert speller._index_t is not None and speller._encoder is not None
+    assert np.array_equal(speller._index_t.toarray(), expected)
+    for word in ("certifcation", "kubernets", "zzz"):
+        assert speller._encoder.encode(word).toarray() == pytest.approx(grams.transform([word]).toarray(), abs=1e-6)

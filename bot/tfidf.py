@@ -1,0 +1,137 @@
+"""Exact TF-IDF building blocks: scikit-learn's TfidfVectorizer numbers, computed from integer ids at scale.
+
+scikit-learn analyses every document string by string; here each distinct word is analysed once and documents are
+sparse products of integer counts. The arithmetic of TfidfTransformer (sublinear tf, smooth idf, l2 norm) is
+repeated operation for operation, so the values are the same bit for bit, not merely close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+DTYPE = np.float32
+
+
+def char_wb_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
+    """The character n-grams of one word, padded with spaces, as TfidfVectorizer(analyzer='char_wb') makes them."""
+    padded = f" {word} "
+    length = len(padded)
+    grams: list[str] = []
+    for n in range(ngram_range[0], ngram_range[1] + 1):
+        if length <= n:  # scikit-learn counts a short word once, whatever the larger n
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+class Numbering(dict[str, int]):
+    """Gives each new key the next number (0, 1, 2, ...) the first time it is looked up."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
+
+
+def ngram_counts(documents: Sequence[str], ngram_range: tuple[int, int]) -> tuple[sparse.csr_matrix, list[str]]:
+    """The document x n-gram (char_wb) count matrix, and its n-grams in the order scikit-learn gives features.
+
+    Meant for many short documents such as the distinct words of a corpus: a document of several words is the
+    sum of its words' n-grams.
+    """
+    numbering = Numbering()
+    indices: list[int] = []
+    lengths = np.empty(len(documents), dtype=np.int64)
+    for row, document in enumerate(documents):
+        grams = [gram for word in document.split() for gram in char_wb_ngrams(word, ngram_range)]
+        indices.extend(map(numbering.__getitem__, grams))
+        lengths[row] = len(grams)
+    grams_in_order = list(numbering)
+    order = sorted(range(len(grams_in_order)), key=grams_in_order.__getitem__)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    rows = np.repeat(np.arange(len(documents), dtype=np.int32), lengths)
+    columns = rank[np.asarray(indices, dtype=np.int32)] if indices else np.zeros(0, dtype=np.int32)
+    counts = sparse.csr_matrix(
+        (np.ones(len(columns), dtype=DTYPE), (rows, columns)), shape=(len(documents), len(order)), dtype=DTYPE
+    )
+    counts.sum_duplicates()
+    return counts, [grams_in_order[i] for i in order]
+
+
+def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
+    """log((1 + n) / (1 + df)) + 1 in float32, as TfidfTransformer(smooth_idf=True).fit computes it."""
+    df = document_frequency.astype(DTYPE) + 1.0
+    idf = np.full_like(df, fill_value=documents + 1, dtype=DTYPE)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def row_document_frequency(counts_t: sparse.csr_matrix) -> np.ndarray:
+    """In how many documents (columns) each feature (row) of a feature x document count matrix occurs."""
+    return np.diff(counts_t.indptr)
+
+
+def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear tf x idf with every document (column) l2-normalised, in place: TfidfTransformer's numbers.
+
+    TfidfTransformer works on document rows; this works on the transposed matrix, which is the layout search
+    needs. The column sums of squares add float32 squares into float64 in feature order, as scikit-learn's
+    row normaliser does, so the result is identical.
+    """
+    data = counts_t.data
+    np.log(data, out=data)
+    data += 1.0
+    data *= np.repeat(idf, np.diff(counts_t.indptr))
+    squares = np.bincount(counts_t.indices, weights=data * data, minlength=counts_t.shape[1])
+    norms = np.sqrt(squares)
+    norms[norms == 0.0] = 1.0
+    counts_t.data = (data / norms[counts_t.indices]).astype(DTYPE)
+    return counts_t
+
+
+class QueryEncoder:
+    """Turns one query into its l2-normalised TF-IDF row, equal to the fitted vectorizer's `transform([doc])`.
+
+    `features` maps a document to its feature indices (unknown features left out), one per occurrence; at one
+    short query per call, scikit-learn's validation around `transform` would cost several times the arithmetic.
+    """
+
+    def __init__(self, features: Callable[[object], Iterable[int]], idf: np.ndarray) -> None:
+        self.features = features
+        self.idf = idf.astype(np.float64)
+        self.width = len(idf)
+
+    @classmethod
+    def for_vocabulary(
+        cls, analyze: Callable[[object], Iterable[str]], vocabulary: dict[str, int], idf: np.ndarray
+    ) -> QueryEncoder:
+        """An encoder that looks the analyser's string features up in a vocabulary."""
+
+        def features(doc: object) -> list[int]:
+            found = (vocabulary.get(feature) for feature in analyze(doc))
+            return [index for index in found if index is not None]
+
+        return cls(features, idf)
+
+    def weights(self, doc: object) -> tuple[np.ndarray, np.ndarray]:
+        """The row's feature indices (ascending) and float32 values."""
+        counts: dict[int, int] = {}
+        for index in self.features(doc):
+            counts[index] = counts.get(index, 0) + 1
+        indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        values = (1.0 + np.log([counts[i] for i in indices])) * self.idf[indices] if counts else np.zeros(0)
+        norm = float(np.sqrt(np.dot(values, values)))
+        if norm:
+            values = values / norm
+        return indices, values.astype(DTYPE)
+
+    def encode(self, doc: object) -> sparse.csr_matrix:
+        """The l2-normalised TF-IDF row of one document, as a 1 x width sparse matrix."""
+        indices, values = self.weights(doc)
+        return sparse.csr_matrix((values, indices, np.array([0, len(indices)], dtype=np.int32)), shape=(1, self.width))

@@ -1,0 +1,80 @@
+"""The exact TF-IDF building blocks against scikit-learn, and the corpus-wide tokeniser against the one-text one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.retrieval import Normalizer
+from bot.tfidf import (
+    QueryEncoder,
+    char_wb_ngrams,
+    ngram_counts,
+    row_document_frequency,
+    smooth_idf,
+    weigh_columns,
+)
+
+WORDS = ["a", "go", "git", "kubernetes", "node", "nodes", "k8s:pod", "terraform", "x"]
+DOCUMENTS = ["kubernetes node", "node node nodes", "a", "terraform git go go go", "x k8s:pod", "lamp"]
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 3), (3, 5), (1, 1), (4, 4)])
+def test_char_wb_ngrams_are_scikit_learns(ngram_range: tuple[int, int]) -> None:
+    analyze = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range).build_analyzer()
+    for word in WORDS:
+        assert sorted(char_wb_ngrams(word, ngram_range)) == sorted(analyze(word))
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 3), (3, 5)])
+def test_weighted_ngram_counts_are_tfidf_vectorizers_bit_for_bit(ngram_range: tuple[int, int]) -> None:
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, dtype=np.float32)
+    expected = vectorizer.fit_transform(DOCUMENTS)
+    counts, grams = ngram_counts(DOCUMENTS, ngram_range)
+    assert grams == vectorizer.get_feature_names_out().tolist()
+    counts_t = counts.T.tocsr()
+    idf = smooth_idf(row_document_frequency(counts_t), len(DOCUMENTS))
+    assert idf.dtype == np.float32 and np.array_equal(idf, vectorizer.idf_)
+    weighted = weigh_columns(counts_t, idf)
+    assert weighted.dtype == np.float32
+    assert np.array_equal(weighted.toarray(), expected.T.toarray())
+
+
+def test_query_encoder_matches_transform() -> None:
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32)
+    vectorizer.fit(DOCUMENTS)
+    encoder = QueryEncoder.for_vocabulary(vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_)
+    for query in ("nodes of kubernetes", "go go", "nothing", ""):
+        indices, _ = encoder.weights(query)
+        assert list(indices) == sorted(indices)
+        expected = vectorizer.transform([query]).toarray()
+        assert encoder.encode(query).toarray() == pytest.approx(expected, abs=1e-6)
+
+
+TEXTS = [
+    "What does a Cloud TL do all day?",
+    "K8s, tf and the tech lead: who owns the pipeline?",
+    "Tech lead",
+    "team lead pay",
+    "Déjà vu — naïve café, ‘quotes’ and  double  spaces",
+    "",
+    "the of and",
+    "tech\nlead on\tcall",
+]
+
+
+@pytest.mark.parametrize(
+    "synonyms",
+    [
+        {},
+        {"kubernetes": ["k8s", "kube"], "compensation": ["pay"]},  # no variant spans whitespace: chunk by chunk
+        {"technical lead": ["tl", "tech lead", "team lead"], "on-call": ["on call"]},  # text by text
+    ],
+)
+def test_number_words_equals_content_words_text_by_text(synonyms: dict[str, list[str]]) -> None:
+    normalizer = Normalizer(synonyms)
+    words, ids, offsets = normalizer.number_words(TEXTS)
+    assert len(set(words)) == len(words)
+    for index, text in enumerate(TEXTS):
+        assert [words[i] for i in ids[offsets[index] : offsets[index + 1]]] == normalizer.content_words(text)
