@@ -23,9 +23,11 @@ from bot.tfidf import (
     Numbering,
     QueryEncoder,
     char_wb_ngrams,
+    keyed_counts,
     ngram_counts,
     row_document_frequency,
     smooth_idf,
+    split_columns,
     weigh_columns,
 )
 
@@ -367,15 +369,15 @@ class TfidfRetriever:
         self.stem_base_ = len(ordered) + 1
         phrasing_keys, phrasing_docs = self._word_keys(word_rank[corpus.phrasing_words], corpus.phrasing_docs)
         body_keys, body_docs = self._word_keys(word_rank[corpus.body_words], corpus.body_docs)
-        self.word_keys_, columns = np.unique(np.concatenate([phrasing_keys, body_keys]), return_inverse=True)
+        self.word_keys_, counts_t = keyed_counts(
+            np.concatenate([phrasing_keys, body_keys]),
+            np.concatenate([phrasing_docs, body_docs + corpus.phrasings]),
+            corpus.phrasings + corpus.entries,
+        )
         if not len(self.word_keys_):
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        split = len(phrasing_keys)
-        phrasing_t = _counts_t(columns[:split], phrasing_docs, len(self.word_keys_), corpus.phrasings)
-        body_t = _counts_t(columns[split:], body_docs, len(self.word_keys_), corpus.entries)
-        idf = smooth_idf(
-            row_document_frequency(phrasing_t) + row_document_frequency(body_t), phrasing_t.shape[1] + body_t.shape[1]
-        )
+        idf = smooth_idf(row_document_frequency(counts_t), corpus.phrasings + corpus.entries)
+        phrasing_t, body_t = split_columns(counts_t, corpus.phrasings)
         self.phrasing_word_t_ = weigh_columns(phrasing_t, idf)
         self.body_word_t_ = weigh_columns(body_t, idf)
         self.word_encoder_ = QueryEncoder(self._word_feature_indices, idf)
@@ -387,12 +389,7 @@ class TfidfRetriever:
             )
         }
         self.unknown_idf_ = float(idf.max())
-        entry_stem = np.unique(corpus.word_entries * self.stem_base_ + word_rank[corpus.entry_words])
-        bounds = np.searchsorted(entry_stem, np.arange(len(self.entries_) + 1) * self.stem_base_)
-        ranks = (entry_stem % self.stem_base_).tolist()
-        self.entry_stems_ = tuple(
-            frozenset(ordered[rank] for rank in ranks[a:b]) for a, b in itertools.pairwise(bounds.tolist())
-        )
+        self.entry_stem_keys_ = _distinct(corpus.word_entries * self.stem_base_ + word_rank[corpus.entry_words])
 
     def _word_keys(self, ranks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Integer keys of the unigrams and of the bigrams within each document, and their documents."""
@@ -414,7 +411,10 @@ class TfidfRetriever:
 
     def _fit_chars(self, corpus: _Corpus) -> None:
         """The char_wb n-gram TF-IDF of the phrasings and bodies: document x word counts times word x n-gram counts."""
-        used = np.unique(np.concatenate([corpus.phrasing_words, corpus.body_words]))
+        used = np.flatnonzero(
+            np.bincount(corpus.phrasing_words, minlength=len(corpus.words))
+            + np.bincount(corpus.body_words, minlength=len(corpus.words))
+        )
         row_of_word = np.full(len(corpus.words), -1, dtype=np.int64)
         row_of_word[used] = np.arange(len(used))
         grams, vocabulary = ngram_counts([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
@@ -447,13 +447,24 @@ class TfidfRetriever:
     def _corrected(self, terms: list[str]) -> list[str]:
         return [self.speller_.correct(word) or word for word in terms]
 
-    def coverage(self, stems: Sequence[str], entry_index: int) -> float:
-        """The share of the question's weight (IDF) that the entry's words account for."""
+    def coverage(self, stems: Sequence[str], entries: np.ndarray) -> np.ndarray:
+        """The share of the question's weight (IDF) that each entry's words account for.
+
+        The covered weights are added in the question's order, one term at a time, as a running sum per entry.
+        """
         weights = [self.idf_.get(word, self.unknown_idf_) for word in stems]
         total = sum(weights)
+        covered = np.zeros(len(entries))
         if not total:
-            return 0.0
-        covered = sum(w for word, w in zip(stems, weights, strict=True) if word in self.entry_stems_[entry_index])
+            return covered
+        last = len(self.entry_stem_keys_) - 1
+        for word, weight in zip(stems, weights, strict=True):
+            rank = self.stem_rank_.get(word)
+            if rank is None:
+                continue
+            keys = entries * self.stem_base_ + rank
+            found = self.entry_stem_keys_[np.minimum(np.searchsorted(self.entry_stem_keys_, keys), last)] == keys
+            covered += np.where(found, weight, 0.0)
         return covered / total
 
     def _channel_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -469,12 +480,16 @@ class TfidfRetriever:
         """An entry's score from its phrasing matches and its body match."""
         return (1 - self.body_weight) * np.maximum(phrasings, body) + self.body_weight * body
 
-    def _mean_of_best(self, phrasing: np.ndarray, entry: int) -> float:
-        """The mean of the entry's best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings)."""
-        start = self.group_starts_[entry]
-        scores = phrasing[start : start + self.phrasing_counts_[entry]]
-        votes = min(self.phrasing_votes, len(scores))
-        return float(-np.partition(-scores, votes - 1)[:votes].sum() / votes)
+    def _mean_of_best(self, phrasing: np.ndarray, entries: np.ndarray) -> np.ndarray:
+        """The mean of each entry's best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings)."""
+        counts = self.phrasing_counts_[entries]
+        scores = phrasing[_ragged_positions(self.group_starts_[entries], counts)]
+        owners = np.repeat(np.arange(len(entries)), counts)
+        best_first = scores[np.lexsort((-scores, owners))]
+        votes = np.minimum(counts, self.phrasing_votes)
+        rank = np.arange(len(scores)) - np.repeat(np.cumsum(counts) - counts, counts)
+        kept = best_first[rank < np.repeat(votes, counts)]
+        return np.add.reduceat(kept, np.cumsum(votes) - votes) / votes.astype(phrasing.dtype)
 
     def search(self, query: str, k: int = 5) -> SearchResults:
         """Return the k best entries for the question, best first (empty when nothing matches at all).
@@ -491,13 +506,14 @@ class TfidfRetriever:
         upper = self._blend(np.maximum.reduceat(phrasing, self.group_starts_), body)
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
-        stems = [stem(word) for word in terms]
-        scored = []
-        for i in candidates:
-            if upper[i] <= 0:
-                continue
-            exact = float(self._blend(self._mean_of_best(phrasing, i), body[i]))
-            scored.append((exact * self.coverage(stems, i) ** self.coverage_power, int(i)))
+        candidates = candidates[upper[candidates] > 0]
+        exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
+        coverage = self.coverage([stem(word) for word in terms], candidates)
+        power = self.coverage_power
+        scored = [
+            (score * share**power, i)
+            for score, share, i in zip(exact.tolist(), coverage.tolist(), candidates.tolist(), strict=True)
+        ]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
         return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role)
@@ -557,6 +573,12 @@ class _Corpus:
 def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The positions start, start + 1, ..., start + length - 1 of every (start, length), concatenated."""
     return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique, without its hash table: quicker on millions of values)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def _counts_t(features: np.ndarray, docs: np.ndarray, height: int, width: int) -> sparse.csr_matrix:

@@ -7,6 +7,7 @@ repeated operation for operation, so the values are the same bit for bit, not me
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -62,6 +63,40 @@ def ngram_counts(documents: Sequence[str], ngram_range: tuple[int, int]) -> tupl
     return counts, [grams_in_order[i] for i in order]
 
 
+def keyed_counts(keys: np.ndarray, docs: np.ndarray, width: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The distinct keys (sorted) and the key x document count matrix of the (key, document) occurrences given.
+
+    One sort of key * width + document does it: a key's documents come out sorted, the keys in their order.
+    """
+    if len(keys) and int(keys.max()) >= np.iinfo(np.int64).max // max(width, 1) - 1:
+        order = np.lexsort((docs, keys))  # key * width + document would not fit in 64 bits
+        keys, docs = keys[order], docs[order]
+    else:
+        combined = np.sort(keys.astype(np.int64) * width + docs)
+        keys, docs = combined // width, combined % width
+    pair_starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])])
+    counts = np.diff(np.r_[pair_starts, len(keys)]).astype(DTYPE)
+    pair_keys, pair_docs = keys[pair_starts], docs[pair_starts].astype(np.int32)
+    key_starts = np.flatnonzero(np.r_[True, pair_keys[1:] != pair_keys[:-1]])
+    indptr = np.r_[key_starts, len(pair_keys)]
+    return pair_keys[key_starts], sparse.csr_matrix((counts, pair_docs, indptr), shape=(len(key_starts), width))
+
+
+def split_columns(matrix: sparse.csr_matrix, split: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """The columns before `split` and from `split` on, as two CSR matrices (rows keep their order)."""
+    left = matrix.indices < split
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    left_indptr = np.r_[0, np.cumsum(np.bincount(rows[left], minlength=matrix.shape[0]))]
+    right_indptr = matrix.indptr - left_indptr
+    height = matrix.shape[0]
+    return (
+        sparse.csr_matrix((matrix.data[left], matrix.indices[left], left_indptr), shape=(height, split)),
+        sparse.csr_matrix(
+            (matrix.data[~left], matrix.indices[~left] - split, right_indptr), shape=(height, matrix.shape[1] - split)
+        ),
+    )
+
+
 def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
     """log((1 + n) / (1 + df)) + 1 in float32, as TfidfTransformer(smooth_idf=True).fit computes it."""
     df = document_frequency.astype(DTYPE) + 1.0
@@ -77,21 +112,30 @@ def row_document_frequency(counts_t: sparse.csr_matrix) -> np.ndarray:
     return np.diff(counts_t.indptr)
 
 
-def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray, chunk: int = 1 << 23) -> sparse.csr_matrix:
     """Sublinear tf x idf with every document (column) l2-normalised, in place: TfidfTransformer's numbers.
 
     TfidfTransformer works on document rows; this works on the transposed matrix, which is the layout search
-    needs. The column sums of squares add float32 squares into float64 in feature order, as scikit-learn's
-    row normaliser does, so the result is identical.
+    needs. Each column's sum of squares adds the float32 squares into float64 in feature order, as
+    scikit-learn's row normaliser does (np.add.at adds one by one, in order), so the result is identical.
+    Works through the data `chunk` values at a time, to keep the temporary arrays small.
     """
-    data = counts_t.data
-    np.log(data, out=data)
-    data += 1.0
-    data *= np.repeat(idf, np.diff(counts_t.indptr))
-    squares = np.bincount(counts_t.indices, weights=data * data, minlength=counts_t.shape[1])
+    data, indices, indptr = counts_t.data, counts_t.indices, counts_t.indptr
+    # Row blocks of about `chunk` values each.
+    bounds = np.unique(np.r_[np.searchsorted(indptr, np.arange(0, len(data), chunk), side="right") - 1, len(idf)])
+    blocks = [(int(a), int(b)) for a, b in itertools.pairwise(bounds.tolist())]
+    squares = np.zeros(counts_t.shape[1], dtype=np.float64)
+    for first, last in blocks:
+        part = data[indptr[first] : indptr[last]]
+        np.log(part, out=part)
+        part += 1.0
+        part *= np.repeat(idf[first:last], np.diff(indptr[first : last + 1]))
+        np.add.at(squares, indices[indptr[first] : indptr[last]], (part * part).astype(np.float64))
     norms = np.sqrt(squares)
     norms[norms == 0.0] = 1.0
-    counts_t.data = (data / norms[counts_t.indices]).astype(DTYPE)
+    for first, last in blocks:
+        part = data[indptr[first] : indptr[last]]
+        part[:] = part / norms[indices[indptr[first] : indptr[last]]]
     return counts_t
 
 

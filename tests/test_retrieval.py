@@ -174,10 +174,13 @@ def test_index_equals_scikit_learn_tfidf_bit_for_bit(which: str, request: pytest
         assert np.array_equal(body_t.toarray(), matrix[split:].T.toarray())
     assert retriever.idf_ == {term: float(words.idf_[i]) for term, i in words.vocabulary_.items() if " " not in term}
     assert retriever.unknown_idf_ == float(words.idf_.max())
-    assert retriever.entry_stems_ == tuple(
-        frozenset(stem(word) for word in retriever.normalizer_.content_words(_entry_text(entry)))
-        for entry in knowledge.entries
-    )
+    stem_of_rank = {rank: text for text, rank in retriever.stem_rank_.items()}
+    entry_stems = [set() for _ in knowledge.entries]
+    for key in retriever.entry_stem_keys_.tolist():
+        entry_stems[key // retriever.stem_base_].add(stem_of_rank[key % retriever.stem_base_])
+    assert entry_stems == [
+        {stem(word) for word in retriever.normalizer_.content_words(_entry_text(entry))} for entry in knowledge.entries
+    ]
     questions = ("who trims the wick?", "logbok", "salary and wage", "nothing known here", "lens lens lamp")
     for question in (*questions, "what does a cloud tl do all day", "k8s certs and terraform"):
         terms = retriever.query_terms(question)
