@@ -191,14 +191,22 @@ class Normalizer:
         """The words that carry meaning: normalised, without stop words."""
         return [word for word in TOKEN.findall(self(text)) if word not in STOP_WORDS]
 
+    @property
+    def splits_at_whitespace(self) -> bool:
+        """Whether normalising text piece by piece, split at whitespace, gives the words of the whole text.
+
+        Words never span whitespace, so it does unless a synonym variant has a space in it ("tech lead").
+        """
+        return not self._spans_whitespace
+
     def number_words(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Every text's content words as numbers: the distinct words, all texts' ids in one array, and offsets.
 
-        Equal to `content_words` text by text. Words never span whitespace, so unless a synonym variant does, each
-        distinct whitespace-separated chunk ("Kubernetes," "node?") is normalised once for the whole corpus.
+        Equal to `content_words` text by text. Where `splits_at_whitespace`, each distinct whitespace-separated chunk
+        ("Kubernetes," "node?") is normalised once for the whole corpus.
         """
         words = Numbering()
-        if self._spans_whitespace:
+        if not self.splits_at_whitespace:
             ids = array("i")
             offsets = []
             for text in texts:
@@ -357,7 +365,7 @@ class TfidfRetriever:
 
     def _fit_words(self, corpus: _Corpus) -> None:
         """The stemmed unigram + bigram TF-IDF of the phrasings and bodies, and the words' IDF for coverage."""
-        stems = [stem(word) for word in corpus.words]
+        stems = _stemmer.stemWords(corpus.words)
         stem_numbers = Numbering()
         word_stem = np.fromiter(map(stem_numbers.__getitem__, stems), dtype=np.int64, count=len(stems))
         # Features sort as their strings do: a stem's unigram, then its bigrams "stem next" by the next stem.
@@ -545,28 +553,46 @@ class _Corpus:
     def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:
         """Normalise every phrasing (title, questions) and every entry's whole text (`_entry_text`).
 
-        Each document keeps its words without the role's own unless that is all it has (`TfidfRetriever._specific`).
+        Where normalising piece by piece is exact, each part of an entry is normalised once and its body is the
+        parts' words in `_entry_text` order. Each document keeps its words without the role's own unless that
+        is all it has (`TfidfRetriever._specific`).
         """
-        phrasings = [(entry.title, *entry.questions) for entry in entries]
-        texts = [text for texts in phrasings for text in texts] + [_entry_text(entry) for entry in entries]
+        texts: list[str] = []
+        phrasing_of: list[int] = []  # the phrasing row each text is, or -1
+        body_of: list[int] = []  # the entry whose body each text is part of, or -1
+        row = 0
+        for index, entry in enumerate(entries):
+            count = 1 + len(entry.questions)
+            if normalizer.splits_at_whitespace:
+                texts += [entry.title, entry.text, *entry.questions, *entry.tags]
+                phrasing_of += [row, -1, *range(row + 1, row + count), *[-1] * len(entry.tags)]
+                body_of += [index] * (1 + count + len(entry.tags))
+            else:
+                texts += [entry.title, *entry.questions, _entry_text(entry)]
+                phrasing_of += [*range(row, row + count), -1]
+                body_of += [-1] * count + [index]
+            row += count
         words, ids, offsets = normalizer.number_words(texts)
-        word_docs = np.repeat(np.arange(len(texts)), np.diff(offsets))
+        word_text = np.repeat(np.arange(len(texts)), np.diff(offsets))
+        word_phrasing = np.array(phrasing_of)[word_text]
+        word_entry = np.array(body_of)[word_text]
+        in_phrasing, in_body = word_phrasing >= 0, word_entry >= 0
         specific = ~np.array([word in role_words for word in words], dtype=bool)[ids]
-        has_specific = np.bincount(word_docs[specific], minlength=len(texts)) > 0
-        kept = specific | ~has_specific[word_docs]
-        split = len(texts) - len(entries)
-        in_body = word_docs >= split
+        phrasing_specific = np.bincount(word_phrasing[in_phrasing & specific], minlength=row) > 0
+        body_specific = np.bincount(word_entry[in_body & specific], minlength=len(entries)) > 0
+        kept_phrasing = in_phrasing & (specific | ~phrasing_specific[np.maximum(word_phrasing, 0)])
+        kept_body = in_body & (specific | ~body_specific[np.maximum(word_entry, 0)])
         return cls(
             words=words,
             entries=len(entries),
-            phrasings=split,
-            owners=np.repeat(np.arange(len(entries)), [len(texts) for texts in phrasings]),
-            phrasing_words=ids[kept & ~in_body],
-            phrasing_docs=word_docs[kept & ~in_body],
-            body_words=ids[kept & in_body],
-            body_docs=word_docs[kept & in_body] - split,
+            phrasings=row,
+            owners=np.repeat(np.arange(len(entries)), [1 + len(entry.questions) for entry in entries]),
+            phrasing_words=ids[kept_phrasing],
+            phrasing_docs=word_phrasing[kept_phrasing],
+            body_words=ids[kept_body],
+            body_docs=word_entry[kept_body],
             entry_words=ids[in_body],
-            word_entries=word_docs[in_body] - split,
+            word_entries=word_entry[in_body],
         )
 
 

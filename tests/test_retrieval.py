@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
+from snowballstemmer.english_stemmer import EnglishStemmer
 
 from bot.answering import smalltalk_reply
 from bot.knowledge import Entry, KnowledgeBase
@@ -145,6 +146,13 @@ def test_greetings_and_thanks_get_a_friendly_reply(text: str) -> None:
 @pytest.mark.parametrize("text", ["hi, what certs do i need?", "thanks but what about salary", "history"])
 def test_questions_are_not_small_talk(text: str) -> None:
     assert smalltalk_reply(text) is None
+
+
+def test_stems_are_the_pure_python_snowball_stems() -> None:
+    # With PyStemmer installed, snowballstemmer hands out its C stemmer: it must stem exactly as the Python one.
+    words = ["certifications", "running", "generously", "kubernetes", "skies", "dying", "news", "leading", "k8s:pod"]
+    reference = EnglishStemmer()
+    assert [stem(word) for word in words] == [reference.stemWord(word) for word in words]
 
 
 def reference_vectorizers(
