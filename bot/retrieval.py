@@ -25,6 +25,7 @@ from bot.tfidf import (
     char_wb_ngrams,
     keyed_counts,
     ngram_counts,
+    product,
     row_document_frequency,
     smooth_idf,
     split_columns,
@@ -312,7 +313,7 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         assert self._encoder is not None
-        similarity = _dense(self._encoder.encode(word) @ self._index_t)
+        similarity = product(*self._encoder.weights(word), self._index_t)
         allowed = 1 if len(word) < 9 else 2
         candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
         scored = sorted(
@@ -358,6 +359,9 @@ class TfidfRetriever:
         self.owners_ = corpus.owners
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
+        # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
+        slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
+        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
         self._fit_words(corpus)
         self._fit_chars(corpus)
         self.speller_ = Speller(corpus.words)
@@ -477,11 +481,11 @@ class TfidfRetriever:
 
     def _channel_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
-        word_q = self.word_encoder_.encode(terms)
-        char_q = self.char_encoder_.encode(terms)
+        word_q = self.word_encoder_.weights(terms)
+        char_q = self.char_encoder_.weights(terms)
         w = self.word_weight
-        phrasing = w * _dense(word_q @ self.phrasing_word_t_) + (1 - w) * _dense(char_q @ self.phrasing_char_t_)
-        body = w * _dense(word_q @ self.body_word_t_) + (1 - w) * _dense(char_q @ self.body_char_t_)
+        phrasing = w * product(*word_q, self.phrasing_word_t_) + (1 - w) * product(*char_q, self.phrasing_char_t_)
+        body = w * product(*word_q, self.body_word_t_) + (1 - w) * product(*char_q, self.body_char_t_)
         return phrasing, body
 
     def _blend(self, phrasings: np.ndarray | float, body: np.ndarray | float) -> np.ndarray | float:
@@ -511,7 +515,7 @@ class TfidfRetriever:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
         phrasing, body = self._channel_scores(terms)
-        upper = self._blend(np.maximum.reduceat(phrasing, self.group_starts_), body)
+        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
@@ -639,10 +643,6 @@ def word_features(terms: list[str]) -> list[str]:
     """Stemmed unigrams and bigrams of a term list."""
     words = [stem(word) for word in terms]
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-
-
-def _dense(matrix: sparse.spmatrix) -> np.ndarray:
-    return np.asarray(matrix.todense()).ravel()
 
 
 class Status(StrEnum):

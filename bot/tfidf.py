@@ -66,20 +66,32 @@ def ngram_counts(documents: Sequence[str], ngram_range: tuple[int, int]) -> tupl
 def keyed_counts(keys: np.ndarray, docs: np.ndarray, width: int) -> tuple[np.ndarray, sparse.csr_matrix]:
     """The distinct keys (sorted) and the key x document count matrix of the (key, document) occurrences given.
 
-    One sort of key * width + document does it: a key's documents come out sorted, the keys in their order.
+    One in-place sort of key * width + document does it: a key's documents come out sorted, the keys in order.
     """
     if len(keys) and int(keys.max()) >= np.iinfo(np.int64).max // max(width, 1) - 1:
-        order = np.lexsort((docs, keys))  # key * width + document would not fit in 64 bits
-        keys, docs = keys[order], docs[order]
-    else:
-        combined = np.sort(keys.astype(np.int64) * width + docs)
-        keys, docs = combined // width, combined % width
-    pair_starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])])
-    counts = np.diff(np.r_[pair_starts, len(keys)]).astype(DTYPE)
-    pair_keys, pair_docs = keys[pair_starts], docs[pair_starts].astype(np.int32)
-    key_starts = np.flatnonzero(np.r_[True, pair_keys[1:] != pair_keys[:-1]])
-    indptr = np.r_[key_starts, len(pair_keys)]
-    return pair_keys[key_starts], sparse.csr_matrix((counts, pair_docs, indptr), shape=(len(key_starts), width))
+        distinct, dense = np.unique(keys, return_inverse=True)  # key * width would not fit in 64 bits
+        rows, matrix = keyed_counts(dense, docs, width)
+        return distinct[rows], matrix
+    combined = keys.astype(np.int64) * width
+    combined += docs
+    combined.sort()
+    pair_starts = _run_starts(combined)
+    counts = np.diff(pair_starts, append=len(combined)).astype(DTYPE)
+    pair_keys, pair_docs = np.divmod(combined[pair_starts], width)
+    del combined, pair_starts
+    key_starts = _run_starts(pair_keys)
+    matrix = sparse.csr_matrix(
+        (counts, pair_docs.astype(np.int32), np.append(key_starts, len(pair_keys))), shape=(len(key_starts), width)
+    )
+    return pair_keys[key_starts], matrix
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array."""
+    new = np.empty(len(ordered), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    return np.flatnonzero(new)
 
 
 def split_columns(matrix: sparse.csr_matrix, split: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -137,6 +149,25 @@ def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray, chunk: int = 1 <
         part = data[indptr[first] : indptr[last]]
         part[:] = part / norms[indices[indptr[first] : indptr[last]]]
     return counts_t
+
+
+def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matrix) -> np.ndarray:
+    """The sparse row (features, weights) times a feature x document matrix, as a dense float32 row.
+
+    The same numbers as scipy's sparse product: each document's sum is built in float32, feature by feature in
+    ascending order, without the symbolic pass and the sparse result scipy makes.
+    """
+    scores = np.zeros(matrix_t.shape[1], dtype=DTYPE)
+    indptr, indices, data = matrix_t.indptr, matrix_t.indices, matrix_t.data
+    starts = indptr[features]
+    lengths = indptr[features + 1] - starts
+    if lengths.sum() <= 1 << 16:  # all the postings in one call, still in feature order
+        positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+        np.add.at(scores, indices[positions], data[positions] * np.repeat(weights, lengths))
+    else:  # feature by feature, sparing the large temporary arrays
+        for start, end, weight in zip(starts.tolist(), (starts + lengths).tolist(), weights, strict=True):
+            np.add.at(scores, indices[start:end], weight * data[start:end])
+    return scores
 
 
 class QueryEncoder:

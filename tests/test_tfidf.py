@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.retrieval import Normalizer
 from bot.tfidf import (
     QueryEncoder,
     char_wb_ngrams,
+    keyed_counts,
     ngram_counts,
+    product,
     row_document_frequency,
     smooth_idf,
     weigh_columns,
@@ -78,3 +81,26 @@ def test_number_words_equals_content_words_text_by_text(synonyms: dict[str, list
     assert len(set(words)) == len(words)
     for index, text in enumerate(TEXTS):
         assert [words[i] for i in ids[offsets[index] : offsets[index + 1]]] == normalizer.content_words(text)
+
+
+def test_keyed_counts_count_each_key_and_document() -> None:
+    keys = np.array([7, 3, 7, 7, 10**15, 3], dtype=np.int64)
+    docs = np.array([1, 0, 1, 2, 0, 0])
+    distinct, counts = keyed_counts(keys, docs, 3)
+    assert distinct.tolist() == [3, 7, 10**15]
+    assert counts.toarray().tolist() == [[2, 0, 0], [0, 2, 1], [1, 0, 0]]
+    huge, same = keyed_counts(keys * 10**3, docs, 10**5)  # key * width overflows 64 bits: dense keys first
+    assert huge.tolist() == [3000, 7000, 10**18] and np.array_equal(same.toarray()[:, :3], counts.toarray())
+
+
+@pytest.mark.parametrize("columns", [50, 6000])  # few postings: one np.add.at call; many: feature by feature
+def test_product_is_scipys_sparse_product_bit_for_bit(columns: int) -> None:
+    rng = np.random.default_rng(7)
+    matrix_t = sparse.random(40, columns, density=0.5, format="csr", dtype=np.float32, random_state=rng)
+    features = np.array([1, 4, 5, 9, 17, 30, 31, 39], dtype=np.int32)
+    weights = rng.random(len(features)).astype(np.float32)
+    row = sparse.csr_matrix((weights, features, [0, len(features)]), shape=(1, 40))
+    ours = product(features, weights, matrix_t)
+    assert ours.dtype == np.float32
+    assert np.array_equal(ours, (row @ matrix_t).toarray().ravel())
+    assert not product(features[:0], weights[:0], matrix_t).any()
