@@ -8,6 +8,7 @@ repeated operation for operation, so the values are the same bit for bit, not me
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -196,11 +197,10 @@ class QueryEncoder:
 
     def weights(self, doc: object) -> tuple[np.ndarray, np.ndarray]:
         """The row's feature indices (ascending) and float32 values."""
-        counts: dict[int, int] = {}
-        for index in self.features(doc):
-            counts[index] = counts.get(index, 0) + 1
-        indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
-        values = (1.0 + np.log([counts[i] for i in indices])) * self.idf[indices] if counts else np.zeros(0)
+        counts = Counter(self.features(doc))
+        ordered = sorted(counts)
+        indices = np.array(ordered, dtype=np.int32)
+        values = (1.0 + np.log([counts[i] for i in ordered])) * self.idf[indices] if counts else np.zeros(0)
         norm = float(np.sqrt(np.dot(values, values)))
         if norm:
             values = values / norm
