@@ -28,7 +28,6 @@ from bot.tfidf import (
     product,
     row_document_frequency,
     smooth_idf,
-    split_columns,
     weigh_columns,
 )
 
@@ -379,19 +378,13 @@ class TfidfRetriever:
         rank_of_number[[stem_numbers[text] for text in ordered]] = np.arange(len(ordered))
         word_rank = rank_of_number[word_stem]
         self.stem_base_ = len(ordered) + 1
-        phrasing_keys, phrasing_docs = self._word_keys(word_rank[corpus.phrasing_words], corpus.phrasing_docs)
-        body_keys, body_docs = self._word_keys(word_rank[corpus.body_words], corpus.body_docs)
-        self.word_keys_, counts_t = keyed_counts(
-            np.concatenate([phrasing_keys, body_keys]),
-            np.concatenate([phrasing_docs, body_docs + corpus.phrasings]),
-            corpus.phrasings + corpus.entries,
-        )
+        if self.stem_base_**2 * corpus.documents >= 2**63:
+            raise ValueError("knowledge too large for 64-bit word feature keys")
+        self.word_keys_, counts_t = keyed_counts(self._word_occurrences(word_rank, corpus), corpus.documents)
         if not len(self.word_keys_):
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        idf = smooth_idf(row_document_frequency(counts_t), corpus.phrasings + corpus.entries)
-        phrasing_t, body_t = split_columns(counts_t, corpus.phrasings)
-        self.phrasing_word_t_ = weigh_columns(phrasing_t, idf)
-        self.body_word_t_ = weigh_columns(body_t, idf)
+        idf = smooth_idf(row_document_frequency(counts_t), corpus.documents)
+        self.word_t_ = weigh_columns(counts_t, idf)
         self.word_encoder_ = QueryEncoder(self._word_feature_indices, idf)
         unigrams = np.flatnonzero(self.word_keys_ % self.stem_base_ == 0)
         self.idf_ = {
@@ -403,11 +396,20 @@ class TfidfRetriever:
         self.unknown_idf_ = float(idf.max())
         self.entry_stem_keys_ = _distinct(corpus.word_entries * self.stem_base_ + word_rank[corpus.entry_words])
 
-    def _word_keys(self, ranks: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Integer keys of the unigrams and of the bigrams within each document, and their documents."""
-        same = docs[1:] == docs[:-1]
-        bigrams = ranks[:-1][same] * self.stem_base_ + ranks[1:][same] + 1
-        return np.concatenate([ranks * self.stem_base_, bigrams]), np.concatenate([docs, docs[:-1][same]])
+    def _word_occurrences(self, word_rank: np.ndarray, corpus: _Corpus) -> np.ndarray:
+        """Every unigram and in-document bigram as key * documents + document (keys sort as the features do)."""
+        ranks, docs = word_rank[corpus.doc_words], corpus.word_docs
+        same = np.flatnonzero(docs[1:] == docs[:-1])
+        width = corpus.documents
+        occurrences = np.empty(len(ranks) + len(same), dtype=np.int64)
+        unigrams, bigrams = occurrences[: len(ranks)], occurrences[len(ranks) :]
+        np.multiply(ranks, self.stem_base_ * width, out=unigrams)
+        unigrams += docs
+        np.multiply(ranks[same], self.stem_base_, out=bigrams)
+        bigrams += ranks[same + 1] + 1
+        bigrams *= width
+        bigrams += docs[same]
+        return occurrences
 
     def _word_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The word features of a term list (stemmed unigrams and bigrams) that the index knows, by column."""
@@ -436,21 +438,17 @@ class TfidfRetriever:
 
     def _fit_chars(self, corpus: _Corpus) -> None:
         """The char_wb n-gram TF-IDF of the phrasings and bodies: document x word counts times word x n-gram counts."""
-        used = np.flatnonzero(
-            np.bincount(corpus.phrasing_words, minlength=len(corpus.words))
-            + np.bincount(corpus.body_words, minlength=len(corpus.words))
-        )
-        row_of_word = np.full(len(corpus.words), -1, dtype=np.int64)
+        used = np.flatnonzero(np.bincount(corpus.doc_words, minlength=len(corpus.words)))
+        row_of_word = np.full(len(corpus.words), -1, dtype=np.int32)
         row_of_word[used] = np.arange(len(used))
         grams, vocabulary = ngram_counts([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
         grams_t = grams.T.tocsr()
-        phrasing_t = grams_t @ _counts_t(
-            row_of_word[corpus.phrasing_words], corpus.phrasing_docs, len(used), corpus.phrasings
-        )
-        body_t = grams_t @ _counts_t(row_of_word[corpus.body_words], corpus.body_docs, len(used), corpus.entries)
-        idf = smooth_idf(
-            row_document_frequency(phrasing_t) + row_document_frequency(body_t), phrasing_t.shape[1] + body_t.shape[1]
-        )
+        # One product per kind of document: each has a smaller working set than both at once.
+        split = np.searchsorted(corpus.word_docs, corpus.phrasings)
+        rows, docs = row_of_word[corpus.doc_words], corpus.word_docs
+        phrasing_t = grams_t @ _counts_t(rows[:split], docs[:split], len(used), corpus.phrasings)
+        body_t = grams_t @ _counts_t(rows[split:], docs[split:] - corpus.phrasings, len(used), corpus.entries)
+        idf = smooth_idf(row_document_frequency(phrasing_t) + row_document_frequency(body_t), corpus.documents)
         self.phrasing_char_t_ = weigh_columns(phrasing_t, idf)
         self.body_char_t_ = weigh_columns(body_t, idf)
         self.char_columns_ = _index(vocabulary)
@@ -490,11 +488,12 @@ class TfidfRetriever:
 
     def _channel_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
-        word_q = self.word_encoder_.weights(terms)
+        split = len(self.owners_)
+        words = product(*self.word_encoder_.weights(terms), self.word_t_)
         char_q = self.char_encoder_.weights(terms)
         w = self.word_weight
-        phrasing = w * product(*word_q, self.phrasing_word_t_) + (1 - w) * product(*char_q, self.phrasing_char_t_)
-        body = w * product(*word_q, self.body_word_t_) + (1 - w) * product(*char_q, self.body_char_t_)
+        phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
+        body = w * words[split:] + (1 - w) * product(*char_q, self.body_char_t_)
         return phrasing, body
 
     def _blend(self, phrasings: np.ndarray | float, body: np.ndarray | float) -> np.ndarray | float:
@@ -559,12 +558,15 @@ class _Corpus:
     entries: int
     phrasings: int
     owners: np.ndarray
-    phrasing_words: np.ndarray
-    phrasing_docs: np.ndarray
-    body_words: np.ndarray
-    body_docs: np.ndarray
+    doc_words: np.ndarray  # every document's words in order: the phrasings', then the bodies'
+    word_docs: np.ndarray  # the document of each: phrasing rows first, then entry bodies from `phrasings` on
     entry_words: np.ndarray
     word_entries: np.ndarray
+
+    @property
+    def documents(self) -> int:
+        """Phrasings and bodies."""
+        return self.phrasings + self.entries
 
     @classmethod
     def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:
@@ -590,9 +592,10 @@ class _Corpus:
                 body_of += [-1] * count + [index]
             row += count
         words, ids, offsets = normalizer.number_words(texts)
-        word_text = np.repeat(np.arange(len(texts)), np.diff(offsets))
-        word_phrasing = np.array(phrasing_of)[word_text]
-        word_entry = np.array(body_of)[word_text]
+        word_text = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(offsets))
+        word_phrasing = np.array(phrasing_of, dtype=np.int32)[word_text]
+        word_entry = np.array(body_of, dtype=np.int32)[word_text]
+        del word_text
         in_phrasing, in_body = word_phrasing >= 0, word_entry >= 0
         specific = ~np.array([word in role_words for word in words], dtype=bool)[ids]
         phrasing_specific = np.bincount(word_phrasing[in_phrasing & specific], minlength=row) > 0
@@ -604,10 +607,8 @@ class _Corpus:
             entries=len(entries),
             phrasings=row,
             owners=np.repeat(np.arange(len(entries)), [1 + len(entry.questions) for entry in entries]),
-            phrasing_words=ids[kept_phrasing],
-            phrasing_docs=word_phrasing[kept_phrasing],
-            body_words=ids[kept_body],
-            body_docs=word_entry[kept_body],
+            doc_words=np.concatenate([ids[kept_phrasing], ids[kept_body]]),
+            word_docs=np.concatenate([word_phrasing[kept_phrasing], word_entry[kept_body] + row]),
             entry_words=ids[in_body],
             word_entries=word_entry[in_body],
         )

@@ -64,27 +64,21 @@ def ngram_counts(documents: Sequence[str], ngram_range: tuple[int, int]) -> tupl
     return counts, [grams_in_order[i] for i in order]
 
 
-def keyed_counts(keys: np.ndarray, docs: np.ndarray, width: int) -> tuple[np.ndarray, sparse.csr_matrix]:
-    """The distinct keys (sorted) and the key x document count matrix of the (key, document) occurrences given.
+def keyed_counts(occurrences: np.ndarray, width: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The distinct keys (sorted) and the key x document count matrix of occurrences `key * width + document`.
 
-    One in-place sort of key * width + document does it: a key's documents come out sorted, the keys in order.
+    Sorts `occurrences` in place: then a key's documents come out sorted, and the keys in order.
     """
-    if len(keys) and int(keys.max()) >= np.iinfo(np.int64).max // max(width, 1) - 1:
-        distinct, dense = np.unique(keys, return_inverse=True)  # key * width would not fit in 64 bits
-        rows, matrix = keyed_counts(dense, docs, width)
-        return distinct[rows], matrix
-    combined = keys.astype(np.int64) * width
-    combined += docs
-    combined.sort()
-    pair_starts = _run_starts(combined)
-    counts = np.diff(pair_starts, append=len(combined)).astype(DTYPE)
-    pair_keys, pair_docs = np.divmod(combined[pair_starts], width)
-    del combined, pair_starts
-    key_starts = _run_starts(pair_keys)
-    matrix = sparse.csr_matrix(
-        (counts, pair_docs.astype(np.int32), np.append(key_starts, len(pair_keys))), shape=(len(key_starts), width)
-    )
-    return pair_keys[key_starts], matrix
+    occurrences.sort()
+    pair_starts = _run_starts(occurrences)
+    counts = np.diff(pair_starts, append=len(occurrences)).astype(DTYPE)
+    pairs = occurrences[pair_starts]
+    del pair_starts
+    docs = (pairs % width).astype(np.int32)
+    pairs //= width
+    key_starts = _run_starts(pairs)
+    matrix = sparse.csr_matrix((counts, docs, np.append(key_starts, len(pairs))), shape=(len(key_starts), width))
+    return pairs[key_starts], matrix
 
 
 def _run_starts(ordered: np.ndarray) -> np.ndarray:
@@ -93,21 +87,6 @@ def _run_starts(ordered: np.ndarray) -> np.ndarray:
     new[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
     return np.flatnonzero(new)
-
-
-def split_columns(matrix: sparse.csr_matrix, split: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """The columns before `split` and from `split` on, as two CSR matrices (rows keep their order)."""
-    left = matrix.indices < split
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    left_indptr = np.r_[0, np.cumsum(np.bincount(rows[left], minlength=matrix.shape[0]))]
-    right_indptr = matrix.indptr - left_indptr
-    height = matrix.shape[0]
-    return (
-        sparse.csr_matrix((matrix.data[left], matrix.indices[left], left_indptr), shape=(height, split)),
-        sparse.csr_matrix(
-            (matrix.data[~left], matrix.indices[~left] - split, right_indptr), shape=(height, matrix.shape[1] - split)
-        ),
-    )
 
 
 def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:

@@ -173,13 +173,12 @@ def test_index_equals_scikit_learn_tfidf_bit_for_bit(which: str, request: pytest
     knowledge = request.getfixturevalue("tiny_knowledge" if which == "tiny" else "knowledge")
     retriever = TfidfRetriever().fit(knowledge)
     words, chars, documents, split = reference_vectorizers(retriever, knowledge)
-    for vectorizer, phrasing_t, body_t in (
-        (words, retriever.phrasing_word_t_, retriever.body_word_t_),
-        (chars, retriever.phrasing_char_t_, retriever.body_char_t_),
-    ):
-        matrix = vectorizer.fit_transform(documents)
-        assert np.array_equal(phrasing_t.toarray(), matrix[:split].T.toarray())
-        assert np.array_equal(body_t.toarray(), matrix[split:].T.toarray())
+    words_t = words.fit_transform(documents).T.toarray()
+    assert np.array_equal(retriever.word_t_.toarray(), words_t)  # phrasings first, then entry bodies
+    chars_t = chars.fit_transform(documents).T.toarray()
+    assert np.array_equal(retriever.phrasing_char_t_.toarray(), chars_t[:, :split])
+    assert np.array_equal(retriever.body_char_t_.toarray(), chars_t[:, split:])
+    assert split == len(retriever.owners_)
     assert retriever.idf_ == {term: float(words.idf_[i]) for term, i in words.vocabulary_.items() if " " not in term}
     assert retriever.unknown_idf_ == float(words.idf_.max())
     stem_of_rank = {rank: text for text, rank in retriever.stem_rank_.items()}

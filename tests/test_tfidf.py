@@ -86,11 +86,10 @@ def test_number_words_equals_content_words_text_by_text(synonyms: dict[str, list
 def test_keyed_counts_count_each_key_and_document() -> None:
     keys = np.array([7, 3, 7, 7, 10**15, 3], dtype=np.int64)
     docs = np.array([1, 0, 1, 2, 0, 0])
-    distinct, counts = keyed_counts(keys, docs, 3)
+    distinct, counts = keyed_counts(keys * 3 + docs, 3)
     assert distinct.tolist() == [3, 7, 10**15]
+    assert counts.dtype == np.float32 and counts.has_sorted_indices
     assert counts.toarray().tolist() == [[2, 0, 0], [0, 2, 1], [1, 0, 0]]
-    huge, same = keyed_counts(keys * 10**3, docs, 10**5)  # key * width overflows 64 bits: dense keys first
-    assert huge.tolist() == [3000, 7000, 10**18] and np.array_equal(same.toarray()[:, :3], counts.toarray())
 
 
 @pytest.mark.parametrize("columns", [50, 6000])  # few postings: one np.add.at call; many: feature by feature
