@@ -8,6 +8,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -220,11 +221,15 @@ class Normalizer:
             chunk_ids.extend(map(chunks.__getitem__, text.split()))
             chunk_ends.append(len(chunk_ids))
         chunk_words = [[words[word] for word in self.content_words(chunk)] for chunk in chunks]
-        lengths = np.array([len(ids) for ids in chunk_words], dtype=np.int64)
+        lengths = np.array([len(ids) for ids in chunk_words], dtype=np.int32)
         flat = np.fromiter(itertools.chain.from_iterable(chunk_words), dtype=np.int32, count=int(lengths.sum()))
         used = np.frombuffer(chunk_ids, dtype=np.int32)
-        ids = flat[_ragged_positions(np.r_[0, np.cumsum(lengths)][used], lengths[used])]
-        offsets = np.r_[0, np.cumsum(lengths[used])][np.array([0, *chunk_ends], dtype=np.int64)]
+        used_lengths = lengths[used]
+        if lengths.max(initial=0) <= 1:  # the usual case: a chunk is one word or none ("the", "-")
+            ids = flat[(np.cumsum(lengths) - 1)[used[used_lengths == 1]]]
+        else:
+            ids = flat[_ragged_positions((np.cumsum(lengths) - lengths)[used], used_lengths)]
+        offsets = np.r_[0, np.cumsum(used_lengths, dtype=np.int64)][np.array([0, *chunk_ends], dtype=np.int64)]
         return list(words), ids, offsets
 
 
@@ -361,9 +366,13 @@ class TfidfRetriever:
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
         slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
         self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
-        self._fit_words(corpus)
-        self._fit_chars(corpus)
-        self.speller_ = Speller(corpus.words)
+        # The character index is the largest piece and mostly numpy/scipy work, which runs outside the GIL:
+        # build it on a second thread while this one builds the word index and the speller.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            chars = pool.submit(self._fit_chars, corpus)
+            self._fit_words(corpus)
+            self.speller_ = Speller(corpus.words)
+            chars.result()
         return self
 
     def _fit_words(self, corpus: _Corpus) -> None:

@@ -64,6 +64,7 @@ TEXTS = [
     "",
     "the of and",
     "tech\nlead on\tcall",
+    "ci/cd for node/pod",  # chunks of two words each
 ]
 
 
@@ -75,11 +76,12 @@ TEXTS = [
         {"technical lead": ["tl", "tech lead", "team lead"], "on-call": ["on call"]},  # text by text
     ],
 )
-def test_number_words_equals_content_words_text_by_text(synonyms: dict[str, list[str]]) -> None:
+@pytest.mark.parametrize("texts", [TEXTS, TEXTS[:-1]])  # with and without chunks of several words
+def test_number_words_equals_content_words_text_by_text(synonyms: dict[str, list[str]], texts: list[str]) -> None:
     normalizer = Normalizer(synonyms)
-    words, ids, offsets = normalizer.number_words(TEXTS)
+    words, ids, offsets = normalizer.number_words(texts)
     assert len(set(words)) == len(words)
-    for index, text in enumerate(TEXTS):
+    for index, text in enumerate(texts):
         assert [words[i] for i in ids[offsets[index] : offsets[index + 1]]] == normalizer.content_words(text)
 
 
