@@ -25,7 +25,7 @@ from bot.tfidf import (
     QueryEncoder,
     char_wb_ngrams,
     keyed_counts,
-    ngram_counts,
+    ngram_counts_t,
     product,
     row_document_frequency,
     smooth_idf,
@@ -295,8 +295,7 @@ class Speller:
         self._encoder: QueryEncoder | None = None
         if self.lexicon:
             # TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True) over the words, transposed
-            counts, grams = ngram_counts([word.lower() for word in self.lexicon], SPELLER_NGRAMS)
-            counts_t = counts.T.tocsr()
+            counts_t, grams = ngram_counts_t([word.lower() for word in self.lexicon], SPELLER_NGRAMS)
             idf = smooth_idf(row_document_frequency(counts_t), len(self.lexicon))
             self._index_t = weigh_columns(counts_t, idf)
             self._encoder = QueryEncoder.for_vocabulary(
@@ -450,8 +449,7 @@ class TfidfRetriever:
         used = np.flatnonzero(np.bincount(corpus.doc_words, minlength=len(corpus.words)))
         row_of_word = np.full(len(corpus.words), -1, dtype=np.int32)
         row_of_word[used] = np.arange(len(used))
-        grams, vocabulary = ngram_counts([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
-        grams_t = grams.T.tocsr()
+        grams_t, vocabulary = ngram_counts_t([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
         # One product per kind of document: each has a smaller working set than both at once.
         split = np.searchsorted(corpus.word_docs, corpus.phrasings)
         rows, docs = row_of_word[corpus.doc_words], corpus.word_docs

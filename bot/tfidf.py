@@ -64,6 +64,37 @@ def ngram_counts(documents: Sequence[str], ngram_range: tuple[int, int]) -> tupl
     return counts, [grams_in_order[i] for i in order]
 
 
+def ngram_counts_t(words: Sequence[str], ngram_range: tuple[int, int]) -> tuple[sparse.csr_matrix, list[str]]:
+    """The n-gram x word count matrix of single words (`ngram_counts` transposed), vectorised where it can be.
+
+    For ASCII words of up to five-character n-grams, each n-gram is a 40-bit integer: its bytes left-aligned and
+    zero-padded, so the integers sort as the strings do (a prefix first) and NumPy counts them all at once.
+    """
+    min_n, max_n = ngram_range
+    simple = min_n >= 1 and max_n <= 5 and 0 < len(words) < 1 << (63 - 8 * max_n)
+    if not simple or not all(word.isascii() and word.split() == [word] for word in words):
+        counts, vocabulary = ngram_counts(words, ngram_range)
+        return counts.T.tocsr(), vocabulary
+    lengths = np.array([len(word) + 2 for word in words], dtype=np.int64)  # padded: " word "
+    letters = np.zeros((len(words), int(lengths.max()) + max_n), dtype=np.uint64)
+    rows = np.repeat(np.arange(len(words)), lengths)
+    columns = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    letters[rows, columns] = np.frombuffer("".join(f" {word} " for word in words).encode("ascii"), dtype=np.uint8)
+    occurrences = []
+    for n in range(min_n, max_n + 1):
+        for offset in range(int(lengths.max()) - n + 1):
+            # A word shorter than every n counts once, as its whole padded self (scikit-learn's rule).
+            present = np.flatnonzero((lengths >= offset + n) | ((n == min_n) & (offset == 0)))
+            code = np.zeros(len(present), dtype=np.uint64)
+            for i in range(n):
+                code |= letters[present, offset + i] << np.uint64(8 * (max_n - 1 - i))
+            occurrences.append(code.astype(np.int64) * len(words) + present)
+    codes, counts_t = keyed_counts(np.concatenate(occurrences), len(words))
+    raw = codes.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - max_n :]
+    vocabulary = [gram.decode("ascii") for gram in np.ascontiguousarray(raw).view(f"S{max_n}").ravel().tolist()]
+    return counts_t, vocabulary
+
+
 def keyed_counts(occurrences: np.ndarray, width: int) -> tuple[np.ndarray, sparse.csr_matrix]:
     """The distinct keys (sorted) and the key x document count matrix of occurrences `key * width + document`.
 

@@ -13,6 +13,7 @@ from bot.tfidf import (
     char_wb_ngrams,
     keyed_counts,
     ngram_counts,
+    ngram_counts_t,
     product,
     row_document_frequency,
     smooth_idf,
@@ -105,3 +106,14 @@ def test_product_is_scipys_sparse_product_bit_for_bit(columns: int) -> None:
     assert ours.dtype == np.float32
     assert np.array_equal(ours, (row @ matrix_t).toarray().ravel())
     assert not product(features[:0], weights[:0], matrix_t).any()
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 3), (3, 5), (1, 1), (4, 5)])
+def test_vectorised_word_ngram_counts_equal_the_plain_ones(ngram_range: tuple[int, int]) -> None:
+    words = [*WORDS, "kubernetes", "ab", "zz:top", "a1b2c3d4e5f6g7"]
+    counts, grams = ngram_counts(words, ngram_range)
+    counts_t, vocabulary = ngram_counts_t(words, ngram_range)
+    assert vocabulary == grams
+    assert counts_t.dtype == np.float32 and np.array_equal(counts_t.toarray(), counts.T.toarray())
+    _, plain = ngram_counts_t(["café", "x"], ngram_range)  # not ASCII: the plain path
+    assert plain == ngram_counts(["café", "x"], ngram_range)[1]
