@@ -135,7 +135,7 @@ def row_document_frequency(counts_t: sparse.csr_matrix) -> np.ndarray:
     return np.diff(counts_t.indptr)
 
 
-def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray, chunk: int = 1 << 23) -> sparse.csr_matrix:
+def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray, chunk: int = 1 << 21) -> sparse.csr_matrix:
     """Sublinear tf x idf with every document (column) l2-normalised, in place: TfidfTransformer's numbers.
 
     TfidfTransformer works on document rows; this works on the transposed matrix, which is the layout search
