@@ -402,7 +402,8 @@ class TfidfRetriever:
             )
         }
         self.unknown_idf_ = float(idf.max())
-        self.entry_stem_keys_ = _distinct(corpus.word_entries * self.stem_base_ + word_rank[corpus.entry_words])
+        entry_stems = corpus.word_entries.astype(np.int64) * self.stem_base_ + word_rank[corpus.entry_words]
+        self.entry_stem_keys_ = _distinct(entry_stems)
 
     def _word_occurrences(self, word_rank: np.ndarray, corpus: _Corpus) -> np.ndarray:
         """Every unigram and in-document bigram as key * documents + document (keys sort as the features do)."""
@@ -488,7 +489,7 @@ class TfidfRetriever:
         known = [(rank, weight) for rank, weight in known if rank is not None]
         if not total or not known:
             return np.zeros(len(entries))
-        keys = entries[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
+        keys = entries.astype(np.int64)[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
         found = np.minimum(np.searchsorted(self.entry_stem_keys_, keys), len(self.entry_stem_keys_) - 1)
         covered = np.where(self.entry_stem_keys_[found] == keys, np.array([weight for _, weight in known]), 0.0)
         return np.cumsum(covered, axis=1)[:, -1] / total
