@@ -220,9 +220,14 @@ class Normalizer:
         for text in texts:
             chunk_ids.extend(map(chunks.__getitem__, text.split()))
             chunk_ends.append(len(chunk_ids))
-        chunk_words = [[words[word] for word in self.content_words(chunk)] for chunk in chunks]
-        lengths = np.array([len(ids) for ids in chunk_words], dtype=np.int32)
-        flat = np.fromiter(itertools.chain.from_iterable(chunk_words), dtype=np.int32, count=int(lengths.sum()))
+        flat_words = array("i")  # flat arrays, not a list per chunk: fewer objects for the garbage collector
+        chunk_lengths = []
+        for chunk in chunks:
+            found = self.content_words(chunk)
+            flat_words.extend(map(words.__getitem__, found))
+            chunk_lengths.append(len(found))
+        lengths = np.array(chunk_lengths, dtype=np.int32)
+        flat = np.frombuffer(flat_words, dtype=np.int32)
         used = np.frombuffer(chunk_ids, dtype=np.int32)
         used_lengths = lengths[used]
         if lengths.max(initial=0) <= 1:  # the usual case: a chunk is one word or none ("the", "-")

@@ -75,6 +75,12 @@ def test_fitting_an_empty_knowledge_base_is_refused() -> None:
         TfidfRetriever().fit(KnowledgeBase(entries=(), synonyms={}, files=()))
 
 
+def test_fitting_knowledge_of_stop_words_only_is_refused_as_scikit_learn_did() -> None:
+    only_stop_words = Entry(id="a", title="the of", section="S", text="and the", role="R", source="r.yaml")
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        TfidfRetriever().fit(KnowledgeBase(entries=(only_stop_words,), synonyms={}, files=()))
+
+
 def test_normalizer_rewrites_whole_words_only() -> None:
     normalize = Normalizer({"kubernetes": ["k8s", "kube"], "compensation": ["pay"]})
     assert normalize("K8s and KUBE pay") == "kubernetes and kubernetes compensation"
