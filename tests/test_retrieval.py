@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from snowballstemmer.english_stemmer import EnglishStemmer
 
 from bot.answering import smalltalk_reply
 from bot.knowledge import Entry, KnowledgeBase
@@ -14,8 +17,11 @@ from bot.retrieval import (
     Speller,
     Status,
     TfidfRetriever,
+    _entry_text,
     edit_distance,
     english_words,
+    stem,
+    word_features,
 )
 
 
@@ -68,6 +74,12 @@ def test_naming_the_role_is_noticed(retriever: TfidfRetriever) -> None:
 def test_fitting_an_empty_knowledge_base_is_refused() -> None:
     with pytest.raises(ValueError, match="empty knowledge base"):
         TfidfRetriever().fit(KnowledgeBase(entries=(), synonyms={}, files=()))
+
+
+def test_fitting_knowledge_of_stop_words_only_is_refused_as_scikit_learn_did() -> None:
+    only_stop_words = Entry(id="a", title="the of", section="S", text="and the", role="R", source="r.yaml")
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        TfidfRetriever().fit(KnowledgeBase(entries=(only_stop_words,), synonyms={}, files=()))
 
 
 def test_normalizer_rewrites_whole_words_only() -> None:
@@ -159,13 +171,59 @@ def test_questions_are_not_small_talk(text: str) -> None:
     assert smalltalk_reply(text) is None
 
 
-def test_query_encoder_matches_scikit_learn_transform(retriever: TfidfRetriever) -> None:
-    for question in ("who trims the wick?", "logbok", "salary and wage", "nothing known here"):
+def test_stems_are_the_pure_python_snowball_stems() -> None:
+    # With PyStemmer installed, snowballstemmer hands out its C stemmer: it must stem exactly as the Python one.
+    words = ["certifications", "running", "generously", "kubernetes", "skies", "dying", "news", "leading", "k8s:pod"]
+    reference = EnglishStemmer()
+    assert [stem(word) for word in words] == [reference.stemWord(word) for word in words]
+
+
+def reference_vectorizers(
+    retriever: TfidfRetriever, knowledge: KnowledgeBase
+) -> tuple[TfidfVectorizer, TfidfVectorizer, list[list[str]], int]:
+    """The index built the plain way: TfidfVectorizers fitted on every phrasing's and every body's terms."""
+    phrasings = [retriever.terms(text) for entry in knowledge.entries for text in (entry.title, *entry.questions)]
+    bodies = [retriever.terms(_entry_text(entry)) for entry in knowledge.entries]
+    words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
+    chars = TfidfVectorizer(
+        analyzer="char_wb", preprocessor=" ".join, ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    return words, chars, phrasings + bodies, len(phrasings)
+
+
+@pytest.mark.parametrize("which", ["tiny", "bundled"])
+def test_index_equals_scikit_learn_tfidf_bit_for_bit(which: str, request: pytest.FixtureRequest) -> None:
+    knowledge = request.getfixturevalue("tiny_knowledge" if which == "tiny" else "knowledge")
+    retriever = TfidfRetriever().fit(knowledge)
+    words, chars, documents, split = reference_vectorizers(retriever, knowledge)
+    words_t = words.fit_transform(documents).T.toarray()
+    assert np.array_equal(retriever.word_t_.toarray(), words_t)  # phrasings first, then entry bodies
+    chars_t = chars.fit_transform(documents).T.toarray()
+    assert np.array_equal(retriever.phrasing_char_t_.toarray(), chars_t[:, :split])
+    assert np.array_equal(retriever.body_char_t_.toarray(), chars_t[:, split:])
+    assert split == len(retriever.owners_)
+    assert retriever.idf_ == {term: float(words.idf_[i]) for term, i in words.vocabulary_.items() if " " not in term}
+    assert retriever.unknown_idf_ == float(words.idf_.max())
+    stem_of_rank = {rank: text for text, rank in retriever.stem_rank_.items()}
+    entry_stems = [set() for _ in knowledge.entries]
+    for key in retriever.entry_stem_keys_.tolist():
+        entry_stems[key // retriever.stem_base_].add(stem_of_rank[key % retriever.stem_base_])
+    assert entry_stems == [
+        {stem(word) for word in retriever.normalizer_.content_words(_entry_text(entry))} for entry in knowledge.entries
+    ]
+    questions = ("who trims the wick?", "logbok", "salary and wage", "nothing known here", "lens lens lamp")
+    for question in (*questions, "what does a cloud tl do all day", "k8s certs and terraform"):
         terms = retriever.query_terms(question)
-        for encoder, vectorizer in (
-            (retriever.word_encoder_, retriever.word_vectorizer_),
-            (retriever.char_encoder_, retriever.char_vectorizer_),
-        ):
-            ours = encoder.encode(terms).toarray()
-            theirs = vectorizer.transform([terms]).toarray()
-            assert ours == pytest.approx(theirs, abs=1e-6)
+        for encoder, vectorizer in ((retriever.word_encoder_, words), (retriever.char_encoder_, chars)):
+            assert encoder.encode(terms).toarray() == pytest.approx(vectorizer.transform([terms]).toarray(), abs=1e-6)
+
+
+def test_speller_index_equals_scikit_learn_tfidf() -> None:
+    lexicon = ["certification", "kubernetes", "terraform", "strong", "go", "a"]
+    speller = Speller(lexicon)
+    grams = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
+    expected = grams.fit_transform(sorted(lexicon)).T.toarray()
+    assert speller._index_t is not None and speller._encoder is not None
+    assert np.array_equal(speller._index_t.toarray(), expected)
+    for word in ("certifcation", "kubernets", "zzz"):
+        assert speller._encoder.encode(word).toarray() == pytest.approx(grams.transform([word]).toarray(), abs=1e-6)
