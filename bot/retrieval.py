@@ -355,12 +355,14 @@ class TfidfRetriever:
         body_weight: float = 0.35,
         coverage_power: float = 0.75,
         phrasing_votes: int = 2,
+        off_topic_word_weight: float = 2.0,
     ) -> None:
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
         self.body_weight = body_weight
         self.coverage_power = coverage_power
         self.phrasing_votes = phrasing_votes
+        self.off_topic_word_weight = off_topic_word_weight
 
     def fit(self, knowledge: KnowledgeBase) -> Self:
         """Index the knowledge base: one row per phrasing of each entry, grouped by entry.
@@ -493,12 +495,21 @@ class TfidfRetriever:
     def _corrected(self, terms: list[str]) -> list[str]:
         return [self.speller_.correct(word) or word for word in terms]
 
-    def coverage(self, stems: Sequence[str], entries: np.ndarray) -> np.ndarray:
+    def coverage(self, terms: Sequence[str], entries: np.ndarray) -> np.ndarray:
         """The share of the question's weight (IDF) that each entry's words account for.
 
-        The covered weights are added in the question's order, a running sum per entry (as Python's sum would).
+        A word the knowledge never uses weighs as much as its rarest word; a correctly spelt English word the
+        knowledge never uses ("pilot", "dentist") weighs `off_topic_word_weight` times that, because it says the
+        question is about something else, where an unknown typo or code says little. The covered weights are added
+        in the question's order, a running sum per entry (as Python's sum would).
         """
-        weights = [self.idf_.get(word, self.unknown_idf_) for word in stems]
+        stems = [stem(term) for term in terms]
+        off_topic = self.unknown_idf_ * self.off_topic_word_weight
+        dictionary = self.speller_.dictionary
+        weights = [
+            self.idf_.get(word, off_topic if term in dictionary else self.unknown_idf_)
+            for word, term in zip(stems, terms, strict=True)
+        ]
         total = sum(weights)
         known = [(self.stem_rank_.get(word), weight) for word, weight in zip(stems, weights, strict=True)]
         known = [(rank, weight) for rank, weight in known if rank is not None]
@@ -555,7 +566,7 @@ class TfidfRetriever:
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
         exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
-        coverage = self.coverage([stem(word) for word in terms], candidates)
+        coverage = self.coverage(terms, candidates)
         power = self.coverage_power
         scored = [
             (score * share**power, i)

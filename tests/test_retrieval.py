@@ -227,3 +227,13 @@ def test_speller_index_equals_scikit_learn_tfidf() -> None:
     assert np.array_equal(speller._index_t.toarray(), expected)
     for word in ("certifcation", "kubernets", "zzz"):
         assert speller._encoder.encode(word).toarray() == pytest.approx(grams.transform([word]).toarray(), abs=1e-6)
+
+
+def test_an_english_word_the_page_never_uses_counts_against_the_match(tiny_knowledge: KnowledgeBase) -> None:
+    retriever = TfidfRetriever().fit(tiny_knowledge)
+    about_something_else = retriever.search("lamp pilot").hits[0]  # "pilot": a real word, not about this page
+    unknown_token = retriever.search("lamp xqzv").hits[0]  # a code or a typo nobody can correct: weaker evidence
+    assert about_something_else.entry.id == unknown_token.entry.id == "duty-lamp"
+    assert about_something_else.score < unknown_token.score
+    even = TfidfRetriever(off_topic_word_weight=1.0).fit(tiny_knowledge)
+    assert even.search("lamp pilot").hits[0].score == even.search("lamp xqzv").hits[0].score
