@@ -16,8 +16,10 @@ from typing import Self
 import numpy as np
 import snowballstemmer
 from scipy import sparse
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from spellchecker import SpellChecker
+from threadpoolctl import threadpool_limits
 
 from bot.knowledge import Entry, KnowledgeBase
 from bot.tfidf import (
@@ -150,6 +152,10 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _MEANINGFUL) | _FILLER
 TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
 
 SPELLER_NGRAMS = (2, 3)
+# The concept space is learnt from at most this many phrasings and bodies and the most common word features: past
+# that, a larger sample changes little and would cost the index build seconds at 100k entries.
+CONCEPT_SAMPLE_DOCUMENTS = 5_000
+CONCEPT_FEATURES = 1 << 15
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -356,6 +362,8 @@ class TfidfRetriever:
         coverage_power: float = 0.75,
         phrasing_votes: int = 2,
         off_topic_word_weight: float = 2.0,
+        concept_dimensions: int = 50,
+        concept_weight: float = 0.5,
     ) -> None:
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
@@ -363,6 +371,8 @@ class TfidfRetriever:
         self.coverage_power = coverage_power
         self.phrasing_votes = phrasing_votes
         self.off_topic_word_weight = off_topic_word_weight
+        self.concept_dimensions = concept_dimensions
+        self.concept_weight = concept_weight
 
     def fit(self, knowledge: KnowledgeBase) -> Self:
         """Index the knowledge base: one row per phrasing of each entry, grouped by entry.
@@ -387,9 +397,48 @@ class TfidfRetriever:
         with ThreadPoolExecutor(max_workers=1) as pool:
             chars = pool.submit(self._fit_chars, corpus)
             self._fit_words(corpus)
+            self._fit_concepts()
             self.speller_ = Speller(corpus.words, dictionary=english_words())
             chars.result()
         return self
+
+    def _fit_concepts(self) -> None:
+        """A latent semantic (LSA) space of the word features, and every entry's body in it.
+
+        Words that occur in the same phrasings and bodies lie close together there, so a question and an entry that
+        share few words can still be near. Learnt with TruncatedSVD (fixed seed) from an even sample of the
+        documents and the most common features; a feature left out simply adds nothing to a question.
+        """
+        self.concept_position_: np.ndarray | None = None
+        features, documents = self.word_t_.shape
+        dimensions = min(self.concept_dimensions, documents - 1, features - 1)
+        if self.concept_weight <= 0 or dimensions < 1:
+            return
+        frequency = np.diff(self.word_t_.indptr)
+        kept = np.sort(np.argsort(-frequency, kind="stable")[:CONCEPT_FEATURES])
+        sample = np.unique(np.linspace(0, documents - 1, min(documents, CONCEPT_SAMPLE_DOCUMENTS)).astype(np.int64))
+        rows = self.word_t_[kept]  # kept features x documents
+        svd = TruncatedSVD(n_components=min(dimensions, len(kept) - 1, len(sample) - 1), random_state=0)
+        with threadpool_limits(limits=1):  # one core: the character index is being built on the other
+            svd.fit(rows[:, sample].T.tocsr())
+        bodies = rows[:, len(self.owners_) :].T.tocsr()
+        self.concept_axes_ = np.ascontiguousarray(svd.components_.T, dtype=np.float32)  # kept feature x dimension
+        self.entry_concepts_ = _unit_rows(svd.transform(bodies).astype(np.float32))
+        self.concept_position_ = np.full(features, -1, dtype=np.int64)
+        self.concept_position_[kept] = np.arange(len(kept))
+
+    def concept_similarity(self, word_query: tuple[np.ndarray, np.ndarray], entries: np.ndarray) -> np.ndarray:
+        """The cosine of the question and each entry's body in the concept space (0 when it cannot be placed)."""
+        if self.concept_position_ is None:
+            return np.zeros(len(entries), dtype=np.float32)
+        features, weights = word_query
+        positions = self.concept_position_[features]
+        placed = positions >= 0
+        query = weights[placed] @ self.concept_axes_[positions[placed]]
+        norm = float(np.sqrt(np.dot(query, query)))
+        if not norm:
+            return np.zeros(len(entries), dtype=np.float32)
+        return self.entry_concepts_[entries] @ (query / norm)
 
     def _fit_words(self, corpus: _Corpus) -> None:
         """The stemmed unigram + bigram TF-IDF of the phrasings and bodies, and the words' IDF for coverage."""
@@ -520,10 +569,12 @@ class TfidfRetriever:
         covered = np.where(self.entry_stem_keys_[found] == keys, np.array([weight for _, weight in known]), 0.0)
         return np.cumsum(covered, axis=1)[:, -1] / total
 
-    def _channel_scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _channel_scores(
+        self, terms: list[str], word_query: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
-        words = product(*self.word_encoder_.weights(terms), self.word_t_)
+        words = product(*word_query, self.word_t_)
         char_q = self.char_encoder_.weights(terms)
         w = self.word_weight
         phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
@@ -560,17 +611,22 @@ class TfidfRetriever:
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
-        phrasing, body = self._channel_scores(terms)
+        word_query = self.word_encoder_.weights(terms)
+        phrasing, body = self._channel_scores(terms, word_query)
         upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
         exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
         coverage = self.coverage(terms, candidates)
+        concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
+        agreement = (1 - self.concept_weight) + self.concept_weight * concepts
         power = self.coverage_power
         scored = [
-            (score * share**power, i)
-            for score, share, i in zip(exact.tolist(), coverage.tolist(), candidates.tolist(), strict=True)
+            (score * share**power * agree, i)
+            for score, share, agree, i in zip(
+                exact.tolist(), coverage.tolist(), agreement.tolist(), candidates.tolist(), strict=True
+            )
         ]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
@@ -653,6 +709,12 @@ def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
 
 
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    return matrix / np.where(norms > 0, norms, 1)[:, None]
+
+
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted (np.unique, without its hash table: quicker on millions of values)."""
     ordered = np.sort(values)
@@ -729,11 +791,11 @@ class ConfidenceGate:
     question of one content word is thin evidence, so it must match very well.
     """
 
-    answer_threshold: float = 0.26
+    answer_threshold: float = 0.17
     role_named_threshold: float = 0.12
     one_word_threshold: float = 0.55
-    suggest_threshold: float = 0.12
-    min_margin: float = 0.02
+    suggest_threshold: float = 0.08
+    min_margin: float = 0.01
     max_alternatives: int = 3
 
     def threshold(self, results: SearchResults) -> float:

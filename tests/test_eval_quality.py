@@ -60,7 +60,7 @@ def test_no_eval_question_is_in_the_knowledge(eval_set: EvalSet, knowledge: Know
 
 
 def test_answer_quality_with_default_settings_does_not_regress(eval_set: EvalSet, knowledge: KnowledgeBase) -> None:
-    """Floors at the measured quality (README, "Answer quality"): overall 0.884, CLINC150 1.26%, wrong 4.2%.
+    """Floors at the measured quality (README, "Answer quality"): overall 0.900, CLINC150 1.35%, wrong 3.7%.
 
     The answer-engine issue asks for overall accuracy >= 0.92; that target is not met yet and this test does not
     pretend it is. It keeps what was reached from sliding back.
@@ -70,7 +70,7 @@ def test_answer_quality_with_default_settings_does_not_regress(eval_set: EvalSet
     answerer = Answerer.build(knowledge, Config().retrieval, store=None)
     ours = score_system("faqbot", faqbot_predictor(answerer), eval_set, offdomain)
     bm25 = score_system("bm25", bm25_predictor(knowledge), eval_set, offdomain)
-    assert ours.overall_accuracy >= 0.875
+    assert ours.overall_accuracy >= 0.89
     assert ours.clinc_false_answer_rate is not None and ours.clinc_false_answer_rate <= 0.02
     assert ours.offtopic_abstention >= 0.95
     assert ours.wrong_answer_rate <= 0.05

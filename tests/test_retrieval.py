@@ -237,3 +237,32 @@ def test_an_english_word_the_page_never_uses_counts_against_the_match(tiny_knowl
     assert about_something_else.score < unknown_token.score
     even = TfidfRetriever(off_topic_word_weight=1.0).fit(tiny_knowledge)
     assert even.search("lamp pilot").hits[0].score == even.search("lamp xqzv").hits[0].score
+
+
+def test_the_concept_space_places_a_question_near_the_entry_it_is_about(tiny_knowledge: KnowledgeBase) -> None:
+    retriever = TfidfRetriever().fit(tiny_knowledge)
+    everyone = np.arange(len(tiny_knowledge.entries))
+    ids = [entry.id for entry in tiny_knowledge.entries]
+    for question, expected in (("polish the lens", "duty-lamp"), ("storm logbook", "duty-log"), ("wage", "faq-salary")):
+        similarity = retriever.concept_similarity(
+            retriever.word_encoder_.weights(retriever.query_terms(question)), everyone
+        )
+        assert ids[int(similarity.argmax())] == expected
+        assert sorted(similarity)[-2] < 0.1 < similarity.max() <= 1.0001
+
+
+def test_disagreeing_with_the_concept_space_lowers_a_score_at_most_by_the_concept_weight(
+    tiny_knowledge: KnowledgeBase,
+) -> None:
+    with_concepts = TfidfRetriever(concept_weight=0.5).fit(tiny_knowledge)
+    words_only = TfidfRetriever(concept_weight=0.0).fit(tiny_knowledge)
+    assert words_only.concept_position_ is None
+    lowered = 0
+    for question in ("who trims the wick?", "storm logbook", "wage", "lamp", "lamp and logbook"):
+        plain = {hit.entry.id: hit.score for hit in words_only.search(question).hits}
+        for hit in with_concepts.search(question).hits:
+            assert plain[hit.entry.id] * 0.5 - 1e-4 <= hit.score <= plain[hit.entry.id] + 1e-4
+            lowered += hit.score < plain[hit.entry.id] - 1e-3
+    assert lowered  # the space does change scores where it disagrees
+    again = TfidfRetriever(concept_weight=0.5).fit(tiny_knowledge)
+    assert again.search("lamp and logbook") == with_concepts.search("lamp and logbook")  # a fixed seed: reproducible
