@@ -398,7 +398,7 @@ class TfidfRetriever:
             chars = pool.submit(self._fit_chars, corpus)
             self._fit_words(corpus)
             self._fit_concepts()
-            self.speller_ = Speller(corpus.words, dictionary=english_words())
+            self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
         return self
 
@@ -657,6 +657,14 @@ class _Corpus:
     def documents(self) -> int:
         """Phrasings and bodies."""
         return self.phrasings + self.entries
+
+    def body_words(self) -> list[str]:
+        """The distinct words of the entries' whole texts, role words included: what the speller may correct to.
+
+        Not every word of `words`: where a synonym variant spans two parts of an entry, normalising a title alone
+        can leave a word that the entry's whole text does not have.
+        """
+        return [self.words[i] for i in np.unique(self.entry_words).tolist()]
 
     @classmethod
     def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:

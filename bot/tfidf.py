@@ -82,7 +82,7 @@ def ngram_counts_t(words: Sequence[str], ngram_range: tuple[int, int]) -> tuple[
     letters[rows, columns] = np.frombuffer("".join(f" {word} " for word in words).encode("ascii"), dtype=np.uint8)
     occurrences = []
     for n in range(min_n, max_n + 1):
-        for offset in range(int(lengths.max()) - n + 1):
+        for offset in range(max(int(lengths.max()) - n + 1, 1)):  # offset 0 at least: the short-word rule
             # A word shorter than every n counts once, as its whole padded self (scikit-learn's rule).
             present = np.flatnonzero((lengths >= offset + n) | ((n == min_n) & (offset == 0)))
             code = np.zeros(len(present), dtype=np.uint64)
