@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import KnowledgeError
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.retrieval import ConfidenceGate, Status, TfidfRetriever, Verdict
 from bot.storage import Origin, Store
@@ -50,6 +51,15 @@ def smalltalk_reply(question: str) -> str | None:
     if _FAREWELL.match(text):
         return "Bye! Come back with more questions any time."
     return None
+
+
+def fit_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
+    """Index the knowledge; knowledge that cannot be indexed (only stop words, say) is the editor's to fix."""
+    try:
+        return TfidfRetriever().fit(knowledge)
+    except ValueError as error:
+        files = ", ".join(str(path) for path in knowledge.files) or "the knowledge"
+        raise KnowledgeError(f"{files}: cannot be indexed: {error}") from None
 
 
 def settle_long_lived_objects() -> None:
@@ -96,7 +106,7 @@ class Answerer:
     @classmethod
     def build(cls, knowledge: KnowledgeBase, gate: ConfidenceGate, store: Store | None) -> Answerer:
         """Fit a retriever on the knowledge and pair it with the configured gate."""
-        return cls(knowledge, TfidfRetriever().fit(knowledge), gate, store)
+        return cls(knowledge, fit_retriever(knowledge), gate, store)
 
     def replace_knowledge(self, knowledge: KnowledgeBase, retriever: TfidfRetriever) -> None:
         """Swap in freshly loaded knowledge and its fitted retriever, in one step."""
@@ -190,4 +200,4 @@ class Answerer:
 
 def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever]:
     knowledge = load_knowledge(path)
-    return knowledge, TfidfRetriever().fit(knowledge)
+    return knowledge, fit_retriever(knowledge)

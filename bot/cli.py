@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import __version__
-from bot.answering import Answer, Answerer
+from bot.answering import Answer, Answerer, fit_retriever
 from bot.config import Config, load_config
 from bot.errors import FaqbotError
 from bot.evaluation import (
@@ -30,7 +30,7 @@ from bot.evaluation import (
 from bot.grouping import QuestionGroup, group_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.promotion import promotion_yaml
-from bot.retrieval import Status, TfidfRetriever
+from bot.retrieval import Status
 from bot.storage import STATUSES, Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,9 @@ def read_questions(stream: TextIO) -> Iterator[str]:
 async def open_answerer(config: Config) -> tuple[Answerer, Store]:
     """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
     knowledge = load_knowledge(config.knowledge_path)
+    retriever = fit_retriever(knowledge)
     store = await Store.open(config.database_path)
-    return Answerer.build(knowledge, config.retrieval, store), store
+    return Answerer(knowledge, retriever, config.retrieval, store), store
 
 
 async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:
@@ -186,6 +187,7 @@ def command_knowledge(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
+        fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
         print_summary(knowledge)
     elif args.json:
         for entry in knowledge.entries:
@@ -269,7 +271,7 @@ async def queue_with_groups(config: Config, status: str | None, sort: str) -> tu
     async with await Store.open(config.database_path) as store:
         questions = await store.questions(status=status, sort=sort)
     if status == "open":
-        groups = group_questions(questions, TfidfRetriever().fit(knowledge))
+        groups = group_questions(questions, fit_retriever(knowledge))
     else:
         groups = [QuestionGroup(question, (question,)) for question in questions]
     return groups, knowledge
@@ -357,7 +359,7 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
             raise FaqbotError(f"no question #{args.id}")
         open_questions = await store.questions(status="open")
     groups = group_questions(
-        [q for q in open_questions if q.id != question.id] + [question], TfidfRetriever().fit(knowledge)
+        [q for q in open_questions if q.id != question.id] + [question], fit_retriever(knowledge)
     )
     group = next(g for g in groups if any(q.id == question.id for q in g.members))
     group = QuestionGroup(question, group.members)

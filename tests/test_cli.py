@@ -129,3 +129,22 @@ def test_unwritable_database_path_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot create the database folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+STOP_WORDS_ONLY = """
+role: The
+entries:
+  - {id: only-filler, title: The and of, section: S, text: to is it with the}
+"""
+
+
+def test_knowledge_that_cannot_be_indexed_is_one_clear_error_not_a_hang(tmp_path: Path, db: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "filler.yaml").write_text(STOP_WORDS_ONLY)
+    for args in (("knowledge", "check"), ("ask", "--db", str(db), "hello there")):
+        result = faqbot(*args, "--knowledge", str(folder))  # a hang would end in TimeoutExpired
+        assert result.returncode == 2
+        assert result.stderr.startswith("faqbot: error: ") and "filler.yaml: cannot be indexed" in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not db.exists()  # the store is only opened once the knowledge is indexed
