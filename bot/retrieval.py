@@ -796,7 +796,8 @@ class ConfidenceGate:
     """Answer only when the best match is strong and clearly ahead; suggest when it is plausible; else abstain.
 
     The bar depends on the evidence: a question that names the role is on topic, so a lower score will do; a
-    question of one content word is thin evidence, so it must match very well.
+    question of one content word is thin evidence, so it must match very well; one that names the role and says one
+    word more ("how much does a cloud TL make": "does") must clear the mean of those two bars.
     """
 
     answer_threshold: float = 0.17
@@ -808,6 +809,8 @@ class ConfidenceGate:
 
     def threshold(self, results: SearchResults) -> float:
         """The score this question's best match needs for an answer."""
+        if results.names_role and results.term_count <= 1:
+            return (self.role_named_threshold + self.one_word_threshold) / 2
         if results.names_role:
             return self.role_named_threshold
         if results.term_count <= 1:

@@ -159,6 +159,17 @@ def test_gate_bar_depends_on_the_evidence() -> None:
     assert GATE.judge(results(0.2, 0.0, names_role=True)).status is Status.ANSWERED
     assert GATE.judge(results(0.5, 0.0, terms=1)).status is Status.SUGGEST
     assert GATE.judge(results(0.7, 0.0, terms=1)).status is Status.ANSWERED
+    # Naming the role and one word more: the mean of the role-named (0.15) and one-word (0.6) bars, 0.375.
+    assert GATE.judge(results(0.3, 0.0, terms=1, names_role=True)).status is Status.SUGGEST
+    assert GATE.judge(results(0.4, 0.0, terms=1, names_role=True)).status is Status.ANSWERED
+
+
+def test_a_question_that_only_names_the_role_and_a_function_word_is_not_answered_outright(
+    knowledge: KnowledgeBase,
+) -> None:
+    retriever, gate = TfidfRetriever().fit(knowledge), ConfidenceGate()
+    assert gate.judge(retriever.search("how much does a cloud TL make")).status is not Status.ANSWERED
+    assert gate.judge(retriever.search("what certifications does a cloud TL need")).answer is not None
 
 
 @pytest.mark.parametrize("text", ["hi", "Hello there!", "thanks!", "thank you so much", "ty", "bye bot", "gm"])
