@@ -358,9 +358,7 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
         if question is None:
             raise FaqbotError(f"no question #{args.id}")
         open_questions = await store.questions(status="open")
-    groups = group_questions(
-        [q for q in open_questions if q.id != question.id] + [question], fit_retriever(knowledge)
-    )
+    groups = group_questions([q for q in open_questions if q.id != question.id] + [question], fit_retriever(knowledge))
     group = next(g for g in groups if any(q.id == question.id for q in g.members))
     group = QuestionGroup(question, group.members)
     sys.stdout.write(promotion_yaml(group, knowledge))
