@@ -30,6 +30,7 @@ from bot.tfidf import (
     keyed_counts,
     ngram_counts_t,
     product,
+    ragged_positions,
     row_document_frequency,
     smooth_idf,
     weigh_columns,
@@ -240,7 +241,7 @@ class Normalizer:
         if lengths.max(initial=0) <= 1:  # the usual case: a chunk is one word or none ("the", "-")
             ids = flat[(np.cumsum(lengths) - 1)[used[used_lengths == 1]]]
         else:
-            ids = flat[_ragged_positions((np.cumsum(lengths) - lengths)[used], used_lengths)]
+            ids = flat[ragged_positions((np.cumsum(lengths) - lengths)[used], used_lengths)]
         offsets = np.r_[0, np.cumsum(used_lengths, dtype=np.int64)][np.array([0, *chunk_ends], dtype=np.int64)]
         return list(words), ids, offsets
 
@@ -710,11 +711,6 @@ class _Corpus:
             entry_words=ids[in_body],
             word_entries=word_entry[in_body],
         )
-
-
-def _ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The positions start, start + 1, ..., start + length - 1 of every (start, length), concatenated."""
-    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:

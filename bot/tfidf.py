@@ -162,6 +162,11 @@ def weigh_columns(counts_t: sparse.csr_matrix, idf: np.ndarray, chunk: int = 1 <
     return counts_t
 
 
+def ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of every (start, length), concatenated."""
+    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+
 def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matrix) -> np.ndarray:
     """The sparse row (features, weights) times a feature x document matrix, as a dense float32 row.
 
@@ -173,7 +178,7 @@ def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matr
     starts = indptr[features]
     lengths = indptr[features + 1] - starts
     if lengths.sum() <= 1 << 16:  # all the postings in one call, still in feature order
-        positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+        positions = ragged_positions(starts, lengths)
         np.add.at(scores, indices[positions], data[positions] * np.repeat(weights, lengths))
     else:  # feature by feature, sparing the large temporary arrays
         for start, end, weight in zip(starts.tolist(), (starts + lengths).tolist(), weights, strict=True):
