@@ -384,6 +384,7 @@ class TfidfRetriever:
         if not knowledge.entries:
             raise ValueError("cannot fit a retriever on an empty knowledge base")
         self.normalizer_ = Normalizer(knowledge.synonyms)
+        self._check_synonym_terms(knowledge.synonyms)
         self.role_words_ = frozenset(word for role in knowledge.roles for word in self.normalizer_.content_words(role))
         self.entries_ = knowledge.entries
         corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
@@ -402,6 +403,15 @@ class TfidfRetriever:
             self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
         return self
+
+    def _check_synonym_terms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        """Refuse a synonym whose term is only stop words: every variant would vanish from questions unread."""
+        for term, variants in synonyms.items():
+            if variants and not self.normalizer_.content_words(term):
+                raise ValueError(
+                    f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
+                    "be read as nothing; choose a term with a content word (for instance the variant itself)"
+                )
 
     def _fit_concepts(self) -> None:
         """A latent semantic (LSA) space of the word features, and every entry's body in it.

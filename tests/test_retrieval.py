@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -44,6 +46,17 @@ def test_synonyms_connect_members_words_to_the_page(retriever: TfidfRetriever) -
     # "salary" is nowhere in the tiny page: the synonym list maps it, and "wage", to "compensation".
     assert top_ids(retriever, "salary?")[0] == "faq-salary"
     assert top_ids(retriever, "cleaning the glass")[0] == "duty-lamp"
+
+
+def test_a_synonym_that_maps_onto_a_stop_word_is_refused_not_silently_dropped(
+    tiny_knowledge: KnowledgeBase,
+) -> None:
+    # "go" is a stop word: mapping "golang" onto it would erase the word from every question.
+    knowledge = dataclasses.replace(tiny_knowledge, synonyms={**tiny_knowledge.synonyms, "go": ("golang",)})
+    with pytest.raises(ValueError, match=r"synonym 'go' is only words the retriever ignores.*'golang'"):
+        TfidfRetriever().fit(knowledge)
+    fitted = TfidfRetriever().fit(dataclasses.replace(tiny_knowledge, synonyms={"golang": ("go lang",)}))
+    assert fitted.query_terms("is go lang worth it") == ["golang", "worth"]
 
 
 def test_typos_are_corrected_to_words_the_knowledge_uses(retriever: TfidfRetriever) -> None:

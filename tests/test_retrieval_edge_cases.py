@@ -75,7 +75,7 @@ synonyms:
   compensation: [salary, pay, "pay-band", wage, comp]
   technical lead: [tl, "t.l."]
   kubernetes: [k8s, kube, "k8s.io"]
-  one-on-one: ["1:1"]
+  "1:1": [one-on-one]
 """
 
 # Synonyms with spaces (and a variant that is a prefix of another): texts are normalised whole.
@@ -84,7 +84,7 @@ synonyms:
   compensation: [salary, pay, "pay band", "pay-band", wage, comp]
   technical lead: [tl, tech lead, "t.l."]
   kubernetes: [k8s, "k8s cluster", kube]
-  one-on-one: ["1:1", "1 on 1"]
+  "1:1": [one-on-one, "1 on 1"]
 """
 
 ADVERSARIAL_QUESTIONS = (
