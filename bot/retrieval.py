@@ -359,7 +359,7 @@ class TfidfRetriever:
         *,
         word_weight: float = 0.4,
         char_ngram_range: tuple[int, int] = (3, 5),
-        body_weight: float = 0.35,
+        body_weight: float = 0.6,
         coverage_power: float = 0.75,
         phrasing_votes: int = 2,
         off_topic_word_weight: float = 2.0,
@@ -806,10 +806,10 @@ class ConfidenceGate:
     word more ("how much does a cloud TL make": "does") must clear the mean of those two bars.
     """
 
-    answer_threshold: float = 0.17
-    role_named_threshold: float = 0.12
-    one_word_threshold: float = 0.55
-    suggest_threshold: float = 0.08
+    answer_threshold: float = 0.14
+    role_named_threshold: float = 0.08
+    one_word_threshold: float = 0.4
+    suggest_threshold: float = 0.07
     min_margin: float = 0.01
     max_alternatives: int = 3
 
