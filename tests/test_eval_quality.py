@@ -59,18 +59,17 @@ def test_no_eval_question_is_in_the_knowledge(eval_set: EvalSet, knowledge: Know
     assert len({normalize_question(item["q"]) for item in raw["answerable"]}) == len(raw["answerable"])
 
 
-def test_answer_quality_with_default_settings_does_not_regress(eval_set: EvalSet, knowledge: KnowledgeBase) -> None:
-    """Floors at the measured quality (README, "Answer quality"): overall 0.900, CLINC150 1.35%, wrong 3.7%.
+def test_default_settings_meet_the_quality_bar(eval_set: EvalSet, knowledge: KnowledgeBase) -> None:
+    """The answer-engine bar: overall accuracy >= 0.92, <= 2% false answers on CLINC150, clearly ahead of BM25.
 
-    The answer-engine issue asks for overall accuracy >= 0.92; that target is not met yet and this test does not
-    pretend it is. It keeps what was reached from sliding back.
+    Measured (README, "Answer quality"): overall 0.924 (230 of 249), CLINC150 1.29%, wrong answers 1.6%.
     """
     offdomain = load_offdomain(EVAL / "clinc150-val-offdomain.json")
     assert len(offdomain) == 3100
     answerer = Answerer.build(knowledge, Config().retrieval, store=None)
     ours = score_system("faqbot", faqbot_predictor(answerer), eval_set, offdomain)
     bm25 = score_system("bm25", bm25_predictor(knowledge), eval_set, offdomain)
-    assert ours.overall_accuracy >= 0.89
+    assert ours.overall_accuracy >= 0.92
     assert ours.clinc_false_answer_rate is not None and ours.clinc_false_answer_rate <= 0.02
     assert ours.offtopic_abstention >= 0.95
     assert ours.wrong_answer_rate <= 0.05
