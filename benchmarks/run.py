@@ -10,9 +10,10 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from benchmarks.breakdown import StepTime, run_breakdown
 from benchmarks.common import KNOWLEDGE, RESULTS, load_clinc, progress
 from benchmarks.quality import leaked_queries, load_stackfaq, run_clinc, run_stackfaq
 from benchmarks.report import Results, machine, now, render
@@ -26,6 +27,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200,)
 LOOP_SEED = 4242
+BREAKDOWN_SEED = 99
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Plan:
     clinc_limit: int | None
     burst: int
     cold_runs: int
+    breakdown_questions: int
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -77,16 +80,24 @@ def make_plan(args: argparse.Namespace) -> Plan:
             rank_bm25_budget_s=1.0,
             in_process=True,
         )
-        plan = Plan(True, QUICK_SIZES, speed, stackfaq_limit=40, clinc_limit=60, burst=20, cold_runs=1)
-    else:
-        plan = Plan(False, FULL_SIZES, SpeedSettings(), stackfaq_limit=None, clinc_limit=None, burst=200, cold_runs=3)
-    if args.sizes is not None:
         plan = Plan(
-            plan.quick, args.sizes, plan.speed, plan.stackfaq_limit, plan.clinc_limit, plan.burst, plan.cold_runs
+            True, QUICK_SIZES, speed, stackfaq_limit=40, clinc_limit=60, burst=20, cold_runs=1, breakdown_questions=30
         )
+    else:
+        plan = Plan(
+            False,
+            FULL_SIZES,
+            SpeedSettings(),
+            stackfaq_limit=None,
+            clinc_limit=None,
+            burst=200,
+            cold_runs=3,
+            breakdown_questions=1000,
+        )
+    if args.sizes is not None:
+        plan = replace(plan, sizes=args.sizes)
     if args.jobs is not None:
-        speed = SpeedSettings(**{**plan.speed.__dict__, "jobs": args.jobs})
-        plan = Plan(plan.quick, plan.sizes, speed, plan.stackfaq_limit, plan.clinc_limit, plan.burst, plan.cold_runs)
+        plan = replace(plan, speed=replace(plan.speed, jobs=args.jobs))
     return plan
 
 
@@ -96,6 +107,13 @@ def measure_loop(plan: Plan, role: KnowledgeBase, answerer: Answerer, offtopic: 
     questions = [q.text for q in make_queries(role, 2 * plan.burst + 50, offtopic, seed=LOOP_SEED)]
     bursts = (questions[: plan.burst], questions[plan.burst : 2 * plan.burst])
     return run_loop_lag(answerer, bursts, questions[2 * plan.burst :])
+
+
+def measure_breakdown(plan: Plan, role: KnowledgeBase, answerer: Answerer, offtopic: Sequence[str]) -> list[StepTime]:
+    """The answer path step by step on the role knowledge, next to bm25s, on questions like the speed ones."""
+    progress("where the time goes: %d questions", plan.breakdown_questions)
+    questions = [q.text for q in make_queries(role, plan.breakdown_questions, offtopic, seed=BREAKDOWN_SEED)]
+    return run_breakdown(answerer, questions)
 
 
 def measure_cold_start(plan: Plan) -> ColdStart:
@@ -120,6 +138,7 @@ def run(plan: Plan, started: float) -> Results:
         loop = measure_loop(plan, role, answerer, offtopic)
         progress("quality: CLINC150 false answers")
         clinc = run_clinc(answerer, offtopic if plan.clinc_limit is None else offtopic[: plan.clinc_limit])
+        breakdown = measure_breakdown(plan, role, answerer, offtopic)
         cold = cold_future.result() if cold_future is not None else measure_cold_start(plan)
     progress("speed: role knowledge and synthetic sizes %s", ", ".join(f"{size:,}" for size in plan.sizes))
     with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as directory:
@@ -133,6 +152,7 @@ def run(plan: Plan, started: float) -> Results:
         leaks=leaks,
         clinc=clinc,
         speed=speed,
+        breakdown=breakdown,
         cold=cold,
         loop=loop,
         runtime_s=time.perf_counter() - started,

@@ -90,6 +90,16 @@ def test_goals_cold_start_and_loop_lag_are_reported(quick_report: tuple[str, str
     assert len(table_rows(report, "all messages in one gateway read")) == 1
 
 
+def test_the_time_breakdown_has_every_step_and_bm25s(quick_report: tuple[str, str]) -> None:
+    _, report = quick_report
+    assert "## Where the time goes" in report
+    faqbot = table_rows(report, "faqbot: ")
+    assert len(faqbot) == 5 and faqbot[0][2] == "100.0%"
+    assert all(float(row[1]) > 0 for row in faqbot)  # no order asserted: a smoke test times too little for that
+    bm25s = table_rows(report, "bm25s: whole path")
+    assert len(bm25s) == 1 and float(bm25s[0][1]) > 0
+
+
 def test_a_worker_process_measures_one_system(tmp_path: Path) -> None:
     knowledge = load_knowledge(ROOT / "knowledge")
     plan = plan_role(
