@@ -505,9 +505,8 @@ class TfidfRetriever:
         keys += [a * base + b + 1 for a, b in itertools.pairwise(ranks) if a is not None and b is not None]
         if not keys:
             return []
-        wanted = np.asarray(keys, dtype=np.int64)
-        found = np.minimum(np.searchsorted(self.word_keys_, wanted), len(self.word_keys_) - 1)
-        return found[self.word_keys_[found] == wanted].tolist()
+        found, present = _find_sorted(self.word_keys_, np.asarray(keys, dtype=np.int64))
+        return found[present].tolist()
 
     def _char_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The char_wb n-grams of a term list that the index knows, by column (each word's looked up once)."""
@@ -576,8 +575,8 @@ class TfidfRetriever:
         if not total or not known:
             return np.zeros(len(entries))
         keys = entries.astype(np.int64)[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
-        found = np.minimum(np.searchsorted(self.entry_stem_keys_, keys), len(self.entry_stem_keys_) - 1)
-        covered = np.where(self.entry_stem_keys_[found] == keys, np.array([weight for _, weight in known]), 0.0)
+        _, present = _find_sorted(self.entry_stem_keys_, keys)
+        covered = np.where(present, np.array([weight for _, weight in known]), 0.0)
         return np.cumsum(covered, axis=1)[:, -1] / total
 
     def _channel_scores(
@@ -727,6 +726,12 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     """Each row scaled to length 1 (a zero row stays zero)."""
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
     return matrix / np.where(norms > 0, norms, 1)[:, None]
+
+
+def _find_sorted(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each wanted value's place in the sorted, distinct `keys` (clamped to the last), and whether it is there."""
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return found, keys[found] == wanted
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
