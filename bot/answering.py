@@ -100,8 +100,7 @@ class Answerer:
         self.retriever = retriever
         self.gate = gate
         self.store = store
-        self._turn_loop: asyncio.AbstractEventLoop | None = None
-        self._turn_lock = asyncio.Lock()
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase, gate: ConfidenceGate, store: Store | None) -> Answerer:
@@ -135,9 +134,9 @@ class Answerer:
     def _turn(self) -> asyncio.Lock:
         """The lock that orders questions on the running loop (a new one for a new loop: tests run several)."""
         loop = asyncio.get_running_loop()
-        if self._turn_loop is not loop:
-            self._turn_loop, self._turn_lock = loop, asyncio.Lock()
-        return self._turn_lock
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def record(
         self,
