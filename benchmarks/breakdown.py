@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from benchmarks.baselines import Bm25s
-from benchmarks.common import entry_document
-from bot.answering import Answerer
+from bot.core.answering import Answerer
 
 WARMUP = 20
 
@@ -45,7 +44,7 @@ def run_breakdown(answerer: Answerer, questions: Sequence[str], repeats: int = 3
         found = terms[question]
         return retriever.word_encoder_.weights(found), retriever.char_encoder_.weights(found)
 
-    bm25s = Bm25s([entry_document(entry) for entry in answerer.knowledge.entries])
+    bm25s = Bm25s([entry.searchable_text for entry in answerer.knowledge.entries])
     steps: list[tuple[str, Callable[[str], object]]] = [
         ("faqbot: whole answer path (`Answerer.judge`: small talk, retrieval, gate)", answerer.judge),
         ("faqbot: retrieval (`retriever.search`)", retriever.search),

@@ -13,8 +13,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from bot.knowledge import Entry
-
 log = logging.getLogger("benchmarks")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +33,6 @@ def progress(message: str, *args: object) -> None:
 def load_clinc(path: Path = CLINC) -> list[str]:
     """The CLINC150 validation queries: 3,100 questions that have nothing to do with a job role."""
     return [str(query) for query in json.loads(path.read_text(encoding="utf-8"))["queries"]]
-
-
-def entry_document(entry: Entry) -> str:
-    """Everything faqbot's retriever reads of an entry, as one string for the baselines."""
-    return " ".join((entry.title, entry.text, *entry.questions, *entry.tags))
 
 
 def simple_tokens(text: str) -> list[str]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from benchmarks.baselines import BASELINES, build_baseline
 from benchmarks.common import ROOT, STACKFAQ, progress, write_knowledge_yaml
-from bot.answering import Answerer
 from bot.config import Config
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.retrieval import Status
+from bot.core.answering import Answerer
+from bot.core.gate import Status
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 
 DEPTH = 5
 STACKFAQ_ROLE = "StackFAQ"

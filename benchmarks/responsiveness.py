@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import ROOT
-from bot.answering import Answerer, settle_long_lived_objects
+from bot.core.answering import Answerer, settle_long_lived_objects
 
 COLD_QUESTION = "how many years of experience?"
 MONITOR_INTERVAL_S = 0.001

@@ -20,9 +20,9 @@ from benchmarks.report import Results, machine, now, render
 from benchmarks.responsiveness import ColdStart, LoopLag, cold_start, run_loop_lag
 from benchmarks.speed import SpeedSettings, run_speed
 from benchmarks.synthetic import make_queries
-from bot.answering import Answerer
 from bot.config import Config
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.core.answering import Answerer
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200,)

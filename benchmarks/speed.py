@@ -13,7 +13,7 @@ from pathlib import Path
 from benchmarks.common import KNOWLEDGE, ROOT, progress
 from benchmarks.synthetic import Query, base_words, generate_entries, make_queries, to_knowledge, write_entries
 from benchmarks.worker import SYSTEMS, SpeedResult, TimingOptions, measure
-from bot.knowledge import KnowledgeBase
+from bot.core.knowledge import KnowledgeBase
 
 ROLE = "role"
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import simple_tokens, write_knowledge_yaml
-from bot.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, KnowledgeBase
 
 SEED = 20240611
 ROLE = "Synthetic Handbook"

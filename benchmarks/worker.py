@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.common import entry_document, percentile_ms, proc_status_mb
+from benchmarks.common import percentile_ms, proc_status_mb
 from benchmarks.synthetic import to_knowledge
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 
 SYSTEMS = ("faqbot", "bm25s", "rank_bm25")
 DEPTH = 5
@@ -61,8 +61,8 @@ def load_entries(path: Path) -> tuple[KnowledgeBase, str, float]:
 def builder(system: str) -> Callable[[KnowledgeBase], Callable[[str], str | None]]:
     """Import what the system needs (outside the timed build) and return its build function."""
     if system == "faqbot":
-        from bot.answering import Answerer
         from bot.config import Config
+        from bot.core.answering import Answerer
 
         def build_faqbot(knowledge: KnowledgeBase) -> Callable[[str], str | None]:
             answerer = Answerer.build(knowledge, Config().retrieval, store=None)
@@ -80,7 +80,7 @@ def builder(system: str) -> Callable[[KnowledgeBase], Callable[[str], str | None
 
     def build_other(knowledge: KnowledgeBase) -> Callable[[str], str | None]:
         ids = [entry.id for entry in knowledge.entries]
-        ranker = build_baseline(system, [entry_document(entry) for entry in knowledge.entries])
+        ranker = build_baseline(system, [entry.searchable_text for entry in knowledge.entries])
 
         def top(question: str) -> str | None:
             ranking = ranker.top(question, DEPTH)

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import yaml
 
+from bot.core.gate import ConfidenceGate
 from bot.errors import ConfigError
-from bot.retrieval import ConfidenceGate
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.storage import Store
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -80,10 +81,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 import simcord  # noqa: E402
 from discord_helpers import World, configure_discord  # noqa: E402
 
-from bot.answering import Answerer  # noqa: E402
-from bot.client import FaqBot  # noqa: E402
 from bot.config import Config, DiscordConfig  # noqa: E402
-from bot.retrieval import TfidfRetriever  # noqa: E402
+from bot.core.answering import Answerer  # noqa: E402
+from bot.core.retriever import TfidfRetriever  # noqa: E402
+from bot.discord_app.bot import FaqBot  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +119,7 @@ async def simcord_bot(
 async def world(simcord_env: simcord.Env, simcord_bot: FaqBot) -> World:
     """The guild the tests play in; the roles' ids are written into the bot's config once they exist."""
     env = simcord_env
+    simcord_bot.cooldown.clock = time.monotonic  # simcord's virtual clock: it is patched in once the env runs
     guild = env.create_guild("Cloud Leads")
     general = guild.create_text_channel("general")
     mentor_role = guild.create_role("Mentor")

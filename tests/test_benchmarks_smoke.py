@@ -19,7 +19,7 @@ from benchmarks.quality import DEPTH, LabelledQuery, leaked_queries, load_stackf
 from benchmarks.run import main, parse_sizes  # noqa: E402
 from benchmarks.speed import SpeedSettings, plan_role, run_worker  # noqa: E402
 from benchmarks.synthetic import base_words, generate_entries, make_queries, write_entries  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
+from bot.core.knowledge import load_knowledge  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.cli import build_parser
+from bot.cli.parser import build_parser
 from bot.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent

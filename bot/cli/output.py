@@ -1,0 +1,89 @@
+"""What the `faqbot` command prints: answers as text or JSON, summaries, tables and queue records."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from bot.core import replies
+from bot.core.answering import Answer
+from bot.core.gate import Status
+from bot.core.knowledge import KnowledgeBase
+from bot.evaluation.scoring import Scores
+from bot.store import QueuedQuestion
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """The --json shape of one answer."""
+    verdict = answer.verdict
+    hit = verdict.answer if verdict else None
+    return {
+        "question": answer.question,
+        "status": answer.status.value,
+        "score": round(answer.score, 4),
+        "answer": None
+        if hit is None
+        else {"id": hit.entry.id, "title": hit.entry.title, "section": hit.entry.section, "text": hit.entry.text},
+        "alternatives": [
+            {"id": alt.entry.id, "title": alt.entry.title, "score": round(alt.score, 4)}
+            for alt in (verdict.alternatives if verdict else ())
+        ],
+        **({"reply": answer.reply} if answer.reply else {}),
+    }
+
+
+def answer_to_text(answer: Answer) -> str:
+    """A human rendering of one answer, as the bot would say it."""
+    if answer.status is Status.SMALLTALK:
+        return answer.reply or ""
+    verdict = answer.verdict
+    assert verdict is not None
+    if verdict.answer is not None:
+        entry = verdict.answer.entry
+        lines = [f"{entry.title}  [{entry.section} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
+        if verdict.alternatives:
+            lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
+        return "\n".join(lines)
+    if answer.status is Status.SUGGEST:
+        lines = [replies.SUGGEST_INTRO]
+        lines += [f"  - {alt.entry.title}  [{alt.entry.id}]" for alt in verdict.alternatives]
+        return "\n".join(lines)
+    return replies.UNKNOWN
+
+
+def print_summary(knowledge: KnowledgeBase) -> None:
+    """Print what `knowledge check` found: files, entries per section, phrasings, synonyms."""
+    out = sys.stdout
+    phrasings = sum(len(entry.questions) for entry in knowledge.entries)
+    out.write(f"OK: {len(knowledge.entries)} entries in {len(knowledge.files)} file(s), ")
+    out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
+    for path in knowledge.files:
+        out.write(f"  file {path}\n")
+    for section in knowledge.sections:
+        count = sum(entry.section == section for entry in knowledge.entries)
+        out.write(f"  {count:3d}  {section}\n")
+
+
+def scores_table(results: list[Scores]) -> str:
+    """A Markdown table of the eval figures."""
+    header = (
+        "| system | answerable accuracy | wrong answers | off-topic abstention | overall accuracy "
+        "| MRR@5 | CLINC150 false answers |\n|---|---|---|---|---|---|---|"
+    )
+    rows = [
+        f"| {s.system} | {s.answerable_accuracy:.3f} | {s.wrong_answer_rate:.3f} | {s.offtopic_abstention:.3f} "
+        f"| {s.overall_accuracy:.3f} | {s.mrr_at_5:.3f} | "
+        + ("n/a" if s.clinc_false_answer_rate is None else f"{s.clinc_false_answer_rate:.2%}")
+        + " |"
+        for s in results
+    ]
+    return "\n".join([header, *rows])
+
+
+def question_record(question: QueuedQuestion, group_of: dict[int, int]) -> dict[str, Any]:
+    """A queued question as a flat JSON-ready record."""
+    record = asdict(question)
+    record["group"] = group_of.get(question.id, question.id)
+    record["places"] = [asdict(place) for place in question.places]
+    return record

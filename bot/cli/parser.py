@@ -1,0 +1,77 @@
+"""The `faqbot` argument parser: light to import, so `faqbot --help` loads neither scikit-learn nor discord.py."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot import __version__
+from bot.store.models import STATUSES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every faqbot command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="YAML config file (see config.example.yaml)")
+    common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
+    common.add_argument("--db", type=Path, help="SQLite database (overrides storage.database)")
+
+    parser = argparse.ArgumentParser(
+        prog="faqbot",
+        description="Answers questions about a job role from a curated knowledge base, and says when it does not know.",
+    )
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer questions (arguments, or one per stdin line)")
+    ask.add_argument(
+        "question", nargs="*", help="one or more questions (quote each); omit to read one per line from stdin"
+    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler="command_ask")
+
+    run = commands.add_parser("run", parents=[common], help="run the Discord bot (token from DISCORD_TOKEN)")
+    run.set_defaults(handler="command_run")
+
+    chat_parser = commands.add_parser("chat", parents=[common], help="interactive console that answers as the bot")
+    chat_parser.set_defaults(handler="command_chat")
+
+    knowledge = commands.add_parser("knowledge", help="validate or list the knowledge base")
+    actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("check", parents=[common], help="validate every file and summarise")
+    listing = actions.add_parser("list", parents=[common], help="list every entry")
+    listing.add_argument("--json", action="store_true", help="one JSON object per entry")
+    knowledge.set_defaults(handler="command_knowledge", json=False)
+
+    unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
+    queue = unanswered.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = queue.add_parser("list", parents=[common], help="list queued questions, similar ones grouped")
+    listing.add_argument("--status", choices=[*STATUSES, "all"], default="open", help="default: open")
+    listing.add_argument("--sort", choices=["count", "recent"], default="count", help="default: most asked first")
+    listing.add_argument("--json", action="store_true", help="one JSON object per question")
+    export = queue.add_parser("export", parents=[common], help="export every queued question")
+    export.add_argument("--format", choices=["csv", "json"], required=True)
+    resolve = queue.add_parser("resolve", parents=[common], help="mark a question answered by an entry")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("entry", help="entry id or title")
+    dismiss = queue.add_parser("dismiss", parents=[common], help="dismiss a question with a reason")
+    dismiss.add_argument("id", type=int)
+    dismiss.add_argument("--reason", required=True)
+    promote = queue.add_parser("promote", parents=[common], help="print a ready-to-paste knowledge entry")
+    promote.add_argument("id", type=int)
+    purge = queue.add_parser("purge", parents=[common], help="delete questions older than N days")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    unanswered.set_defaults(handler="command_unanswered")
+
+    stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
+    stats.add_argument("--json", action="store_true", help="one JSON object per window")
+    stats.set_defaults(handler="command_stats")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure answer quality against BM25")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="labelled set")
+    evaluate.add_argument(
+        "--offdomain", type=Path, default=Path("eval/clinc150-val-offdomain.json"), help="CLINC150 queries"
+    )
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per system")
+    evaluate.set_defaults(handler="command_eval")
+    return parser

@@ -1,0 +1,1 @@
+"""The core: knowledge, text, speller, retriever, gate, answering and the editors' queue. Plain Python, no Discord."""

@@ -1,0 +1,230 @@
+"""The answer path shared by the CLI and Discord: small talk, retrieval, the gate, and logging what it can't answer."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core import replies
+from bot.core.gate import ConfidenceGate, Status, Verdict
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.retriever import TfidfRetriever
+from bot.errors import KnowledgeError
+from bot.folding import question_key
+from bot.store import Origin, Store, VoteOutcome
+
+log = logging.getLogger(__name__)
+
+SEARCH_DEPTH = 8
+
+_GREETING = re.compile(
+    r"^(?:hi+|hey+|hello+|hiya|howdy|yo|sup|what ?s up|good (?:morning|afternoon|evening)|gm|greetings)"
+    r"(?: there| all| everyone| folks| bot| faqbot)?$"
+)
+_THANKS = re.compile(
+    r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it)"
+    r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
+)
+_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+
+
+_QUESTION_START = re.compile(
+    r"^(?:what|whats|what's|how|why|when|where|who|whom|whose|which|is|are|am|do|does|did|can|could|should|"
+    r"would|will|shall|may|might|must|any|anyone|anybody|has|have|had|was|were|isn't|aren't|don't|doesn't)\b"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a chat message reads as a question (a '?' or a question word first), for answer channels."""
+    stripped = text.strip()
+    return "?" in stripped or bool(_QUESTION_START.match(stripped.casefold()))
+
+
+def smalltalk_reply(question: str, roles: tuple[str, ...]) -> str | None:
+    """A short friendly reply to a greeting, thanks or goodbye, or None when the text is a real question."""
+    text = question_key(question)
+    if _GREETING.match(text):
+        return replies.greeting(roles)
+    if _THANKS.match(text):
+        return replies.THANKS
+    if _FAREWELL.match(text):
+        return replies.FAREWELL
+    return None
+
+
+def fit_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
+    """Index the knowledge; knowledge that cannot be indexed (only stop words, say) is the editor's to fix."""
+    try:
+        return TfidfRetriever().fit(knowledge)
+    except ValueError as error:
+        files = ", ".join(str(path) for path in knowledge.files) or "the knowledge"
+        raise KnowledgeError(f"{files}: cannot be indexed: {error}") from None
+
+
+def settle_long_lived_objects() -> None:
+    """Take what is alive now (the knowledge and its index) out of the garbage collector's rounds.
+
+    They are hundreds of thousands of objects that live as long as the process; left in, every full collection walks
+    them all and holds the event loop for about 10 ms in the middle of answering. Call after start-up and after a
+    reload: what was frozen before is unfrozen first, so old knowledge that is gone can still be collected.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot makes of one question: the gate's verdict, or a small-talk reply."""
+
+    question: str
+    status: Status
+    verdict: Verdict | None = None
+    reply: str | None = None
+    logged_question_id: int | None = None
+
+    @property
+    def score(self) -> float:
+        """The best match's score (0 for small talk)."""
+        return self.verdict.score if self.verdict else 0.0
+
+
+class Answerer:
+    """Holds the live knowledge and retriever (swappable on reload) and answers questions with them."""
+
+    def __init__(
+        self, knowledge: KnowledgeBase, retriever: TfidfRetriever, gate: ConfidenceGate, store: Store | None
+    ) -> None:
+        self.knowledge = knowledge
+        self.retriever = retriever
+        self.gate = gate
+        self.store = store
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase, gate: ConfidenceGate, store: Store | None) -> Answerer:
+        """Fit a retriever on the knowledge and pair it with the configured gate."""
+        return cls(knowledge, fit_retriever(knowledge), gate, store)
+
+    def replace_knowledge(self, knowledge: KnowledgeBase, retriever: TfidfRetriever) -> None:
+        """Swap in freshly loaded knowledge and its fitted retriever, in one step."""
+        self.knowledge, self.retriever = knowledge, retriever
+
+    def judge(self, question: str) -> Answer:
+        """Decide what to do with a question, without side effects."""
+        reply = smalltalk_reply(question, self.knowledge.roles)
+        if reply is not None:
+            return Answer(question, Status.SMALLTALK, reply=reply)
+        verdict = self.gate.judge(self.retriever.search(question, k=SEARCH_DEPTH))
+        return Answer(question, verdict.status, verdict)
+
+    async def judge_in_turn(self, question: str) -> Answer:
+        """Judge a question on the event loop, one question per loop turn, so that a burst never starves it.
+
+        Questions take turns (first come, first served) and each gives the loop back before the next one starts:
+        however many messages arrive at once, the loop is never busy with more than one question at a time, and
+        heartbeats and other events run in between.
+        """
+        async with self._turn():
+            answer = self.judge(question)
+            await asyncio.sleep(0)
+        return answer
+
+    def _turn(self) -> asyncio.Lock:
+        """The lock that orders questions on the running loop (a new one for a new loop: tests run several)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
+
+    async def record(
+        self,
+        answer: Answer,
+        origin: Origin,
+        *,
+        queue: frozenset[Status] = frozenset({Status.UNKNOWN}),
+        message_id: int | None = None,
+    ) -> Answer:
+        """Count a judged question, and queue it for the editors when its status is in `queue`.
+
+        With `message_id`, the message that carries an answer or suggestions is remembered too, so that votes and
+        buttons on it know the question.
+        """
+        verdict = answer.verdict
+        if verdict is None or self.store is None:
+            return answer
+        best = verdict.best
+        answer_id = verdict.answer.entry.id if verdict.answer else None
+        await self.store.record_ask(answer.status.value, answer_id, origin)
+        if message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST):
+            await self.store.record_answer_post(message_id, answer.question, answer_id, origin)
+        if answer.status not in queue:
+            return answer
+        question_id = await self.store.log_unanswered(
+            answer.question,
+            origin,
+            best_score=verdict.score if best else None,
+            best_entry_id=best.entry.id if best else None,
+        )
+        log.info("queued unanswered question #%d (best score %.3f)", question_id, answer.score)
+        return Answer(answer.question, answer.status, verdict, logged_question_id=question_id)
+
+    async def record_post(self, message_id: int, question: str, entry_id: str, origin: Origin) -> None:
+        """Remember an entry posted on request (by a mentor or a "did you mean" choice), so votes on it count."""
+        if self.store is not None:
+            await self.store.record_answer_post(message_id, question, entry_id, origin)
+
+    async def posted_question(self, message_id: int) -> str | None:
+        """The question behind a message in which the bot posted an answer or suggestions, if it recorded one."""
+        if self.store is None:
+            return None
+        post = await self.store.answer_post(message_id)
+        return post.question if post else None
+
+    async def record_vote(self, message_id: int, entry_id: str, user_id: int, vote: int, origin: Origin) -> VoteOutcome:
+        """Store a member's vote on a posted answer; a 👎 queues the question behind it for the editors."""
+        if self.store is None:
+            raise RuntimeError("votes need a store")
+        return await self.store.record_vote(
+            message_id=message_id,
+            entry_id=entry_id,
+            question=await self.posted_question(message_id) or "",
+            user_id=user_id,
+            vote=vote,
+            origin=origin,
+        )
+
+    async def answer(self, question: str, origin: Origin) -> Answer:
+        """Judge a question, count it, and queue it for the editors when the bot cannot answer it."""
+        return await self.record(await self.judge_in_turn(question), origin)
+
+    async def reload(self, path: Path) -> KnowledgeBase:
+        """Load and index the knowledge again, off the event loop; on any error the old knowledge stays live."""
+        knowledge, retriever = await asyncio.to_thread(_load_and_fit, path)
+        self.replace_knowledge(knowledge, retriever)
+        settle_long_lived_objects()
+        log.info("reloaded %d entries from %s", len(knowledge.entries), path)
+        return knowledge
+
+    async def recheck_open_questions(self) -> list[tuple[int, str]]:
+        """Mark the open unanswered questions that the current knowledge now answers; return (question, entry)."""
+        if self.store is None:
+            return []
+        resolved = []
+        for question in await self.store.questions(status="open"):
+            if question.kind != "unanswered":
+                continue
+            verdict = (await self.judge_in_turn(question.text)).verdict
+            if verdict is not None and verdict.answer is not None:
+                await self.store.resolve(question.id, verdict.answer.entry.id)
+                resolved.append((question.id, verdict.answer.entry.id))
+        return resolved
+
+
+def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever]:
+    knowledge = load_knowledge(path)
+    return knowledge, fit_retriever(knowledge)

@@ -1,0 +1,320 @@
+"""Load and validate the YAML knowledge base (one role page per file) into typed, immutable entries."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.errors import KnowledgeError
+from bot.folding import fold, name_key
+
+log = logging.getLogger(__name__)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FILE_KEYS = {"role", "entries", "synonyms"}
+ENTRY_KEYS = {"id", "title", "section", "text", "questions", "tags", "url"}
+REQUIRED_ENTRY_KEYS = ("id", "title", "section", "text")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answerable passage: a FAQ, a duty, a paragraph, a qualification item."""
+
+    id: str
+    title: str
+    section: str
+    text: str
+    role: str
+    source: str
+    questions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+
+    @property
+    def searchable_text(self) -> str:
+        """Everything the retriever reads of an entry: title, text, phrasings and tags."""
+        return " ".join((self.title, self.text, *self.questions, *self.tags))
+
+
+@dataclass(frozen=True)
+class EntryLookup:
+    """The entry a person named by id or title, or None with the closest ids to suggest instead."""
+
+    entry: Entry | None
+    closest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """All entries of all role files, plus the synonym list that helps members' wording match the page."""
+
+    entries: tuple[Entry, ...]
+    synonyms: Mapping[str, tuple[str, ...]]
+    files: tuple[Path, ...]
+
+    by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
+    _by_name: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {entry.id: entry for entry in self.entries})
+        names: dict[str, Entry] = {}
+        for entry in reversed(self.entries):  # the first entry wins a shared title
+            names[name_key(entry.title)] = entry
+        names.update({entry.id: entry for entry in self.entries})
+        object.__setattr__(self, "_by_name", names)
+
+    def get(self, entry_id: str) -> Entry | None:
+        """Return the entry with this id, or None."""
+        return self.by_id.get(entry_id)
+
+    def lookup(self, text: str, limit: int = 25) -> list[Entry]:
+        """Entries whose id or title best match what someone typed (prefixes first, then typo-tolerant)."""
+        query = name_key(text)
+        if not query:
+            return list(self.entries[:limit])
+        scored = []
+        for position, entry in enumerate(self.entries):
+            score = _lookup_score(query, entry)
+            if score > 0:
+                scored.append((-score, position, entry))
+        scored.sort(key=lambda item: item[:2])
+        return [entry for _, _, entry in scored[:limit]]
+
+    def resolve(self, text: str) -> Entry | None:
+        """The entry named exactly, by id or by title (case, accents and spacing ignored)."""
+        wanted = name_key(text)
+        return self._by_name.get(wanted)
+
+    def find(self, text: str, suggestions: int = 5) -> EntryLookup:
+        """The entry named by id or title, or the closest ids when there is none: one rule for the CLI and Discord."""
+        entry = self.resolve(text)
+        if entry is not None:
+            return EntryLookup(entry)
+        return EntryLookup(None, tuple(candidate.id for candidate in self.lookup(text, suggestions)))
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The role names covered, in file order."""
+        return tuple(dict.fromkeys(entry.role for entry in self.entries))
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The section names, in page order."""
+        return tuple(dict.fromkeys(entry.section for entry in self.entries))
+
+
+def _lookup_score(query: str, entry: Entry) -> float:
+    """How well a typed fragment names an entry: exact > prefix > every word a prefix > substring > fuzzy."""
+    title = fold(entry.title)
+    if query in (entry.id, title):
+        return 100.0
+    if entry.id.startswith(query) or title.startswith(query):
+        return 90.0
+    words = re.findall(r"[a-z0-9]+", f"{entry.id} {title}")
+    fragments = re.findall(r"[a-z0-9]+", query)
+    if fragments and all(any(word.startswith(fragment) for word in words) for fragment in fragments):
+        return 80.0
+    if query in entry.id or query in title:
+        return 70.0
+    candidates = (entry.id, title, *(word for word in words if len(word) > 3))
+    best = process.extractOne(query, candidates, scorer=fuzz.ratio, score_cutoff=60)
+    return 0.6 * best[1] if best else 0.0
+
+
+def _line_of(node: yaml.Node | None) -> int | None:
+    return None if node is None else node.start_mark.line + 1
+
+
+def _mapping_lines(node: yaml.Node | None) -> dict[str, int]:
+    """Map each key of a YAML mapping node to its line, to point errors at the right place."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+
+
+def _duplicate_key(node: yaml.Node | None) -> tuple[str, int] | None:
+    """Return the first key that a YAML mapping node repeats (PyYAML would silently keep the last)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if key.value in seen:
+            return str(key.value), key.start_mark.line + 1
+        seen.add(key.value)
+    return None
+
+
+class _FileReader:
+    """Validates one knowledge file, naming the file, the entry and the line in every error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, problem: str, *, entry: str | None = None, line: int | None = None) -> KnowledgeError:
+        where = str(self.path)
+        if line is not None:
+            where += f":{line}"
+        if entry is not None:
+            where += f": entry {entry}"
+        return KnowledgeError(f"{where}: {problem}")
+
+    def read(self) -> tuple[list[Entry], dict[str, tuple[str, ...]]]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise self.fail("not UTF-8 text") from None
+        except OSError as error:
+            raise self.fail(f"cannot read: {error.strerror}") from None
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problem = getattr(error, "problem", None) or str(error)
+            raise self.fail(f"not valid YAML: {problem}", line=_line_of_mark(mark)) from None
+        if not isinstance(data, dict):
+            raise self.fail("the file must be a mapping with 'role' and 'entries'")
+        if duplicate := _duplicate_key(root):
+            raise self.fail(f"key {duplicate[0]!r} appears twice", line=duplicate[1])
+        lines = _mapping_lines(root)
+        unknown = sorted(set(data) - FILE_KEYS)
+        if unknown:
+            raise self.fail(
+                f"unknown top-level key {unknown[0]!r} (allowed: {', '.join(sorted(FILE_KEYS))})",
+                line=lines.get(unknown[0]),
+            )
+        role = data.get("role")
+        if not isinstance(role, str) or not role.strip():
+            raise self.fail("'role' must be a non-empty string naming the job role", line=lines.get("role"))
+        raw_entries = data.get("entries")
+        if not isinstance(raw_entries, list) or not raw_entries:
+            raise self.fail("'entries' must be a non-empty list", line=lines.get("entries"))
+        entry_nodes = _child(root, "entries")
+        nodes = entry_nodes.value if isinstance(entry_nodes, yaml.SequenceNode) else []
+        entries = [
+            self.entry(raw, role.strip(), index, nodes[index] if index < len(nodes) else None)
+            for index, raw in enumerate(raw_entries)
+        ]
+        synonyms = self.synonyms(data.get("synonyms"), lines.get("synonyms"))
+        return entries, synonyms
+
+    def entry(self, raw: Any, role: str, index: int, node: yaml.Node | None) -> Entry:
+        line = _line_of(node)
+        label = f"#{index + 1}"
+        if not isinstance(raw, dict):
+            raise self.fail("must be a mapping with id, title, section and text", entry=label, line=line)
+        if isinstance(raw.get("id"), str) and raw["id"].strip():
+            label = raw["id"].strip()
+        if duplicate := _duplicate_key(node):
+            raise self.fail(f"key {duplicate[0]!r} appears twice", entry=label, line=duplicate[1])
+        lines = _mapping_lines(node)
+        for key in raw:
+            if key not in ENTRY_KEYS:
+                allowed = ", ".join(sorted(ENTRY_KEYS))
+                raise self.fail(f"unknown key {key!r} (allowed: {allowed})", entry=label, line=lines.get(key))
+        for key in REQUIRED_ENTRY_KEYS:
+            if key not in raw:
+                raise self.fail(f"missing required key {key!r}", entry=label, line=line)
+            value = raw[key]
+            if not isinstance(value, str):
+                kind = type(value).__name__
+                raise self.fail(f"{key!r} must be a string, got {kind}", entry=label, line=lines.get(key))
+            if not value.strip():
+                raise self.fail(f"{key!r} is empty", entry=label, line=lines.get(key))
+        entry_id = raw["id"].strip()
+        if not ID_PATTERN.match(entry_id):
+            raise self.fail(
+                "'id' must be lowercase letters, digits and single hyphens (e.g. faq-career-path)",
+                entry=label,
+                line=lines.get("id"),
+            )
+        url = raw.get("url")
+        if url is not None and (not isinstance(url, str) or not re.match(r"^https?://\S+$", url)):
+            raise self.fail("'url' must be an http(s) address", entry=label, line=lines.get("url"))
+        return Entry(
+            id=entry_id,
+            title=" ".join(raw["title"].split()),
+            section=" ".join(raw["section"].split()),
+            text=raw["text"].strip(),
+            role=role,
+            source=self.path.name,
+            questions=self.strings(raw, "questions", label, lines),
+            tags=self.strings(raw, "tags", label, lines),
+            url=url,
+        )
+
+    def strings(self, raw: dict[str, Any], key: str, label: str, lines: dict[str, int]) -> tuple[str, ...]:
+        value = raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            raise self.fail(f"{key!r} must be a list of non-empty strings", entry=label, line=lines.get(key))
+        return tuple(" ".join(item.split()) for item in value)
+
+    def synonyms(self, raw: Any, line: int | None) -> dict[str, tuple[str, ...]]:
+        if raw is None:
+            return {}
+        problem = "'synonyms' must map a term of the page to a list of the ways members write it"
+        if not isinstance(raw, dict):
+            raise self.fail(problem, line=line)
+        result: dict[str, tuple[str, ...]] = {}
+        for term, variants in raw.items():
+            if not isinstance(term, str) or not term.strip():
+                raise self.fail(problem, line=line)
+            if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
+                raise self.fail(f"synonyms for {term!r} must be a list of non-empty strings", line=line)
+            result[term.strip().lower()] = tuple(v.strip().lower() for v in variants)
+        return result
+
+
+def _line_of_mark(mark: Any) -> int | None:
+    return None if mark is None else mark.line + 1
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if key_node.value == key:
+            return value_node
+    return None
+
+
+def knowledge_files(path: Path) -> list[Path]:
+    """List the role files to load: the file itself, or every *.yaml / *.yml in the folder."""
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise KnowledgeError(f"{path}: knowledge folder not found (set knowledge.path or --knowledge)")
+    files = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    if not files:
+        raise KnowledgeError(f"{path}: no .yaml knowledge files in this folder")
+    return files
+
+
+def load_knowledge(path: Path) -> KnowledgeBase:
+    """Load every knowledge file under `path` together, rejecting the whole set on the first problem."""
+    entries: list[Entry] = []
+    synonyms: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, Path] = {}
+    files = knowledge_files(path)
+    for file in files:
+        file_entries, file_synonyms = _FileReader(file).read()
+        for entry in file_entries:
+            if entry.id in seen:
+                first = seen[entry.id]
+                where = "earlier in this file" if first == file else f"also in {first}"
+                raise KnowledgeError(f"{file}: entry {entry.id}: duplicate id ({where})")
+            seen[entry.id] = file
+            entries.append(entry)
+        for term, variants in file_synonyms.items():
+            synonyms[term] = tuple(dict.fromkeys(synonyms.get(term, ()) + variants))
+    log.info("loaded %d knowledge entries from %d file(s)", len(entries), len(files))
+    return KnowledgeBase(entries=tuple(entries), synonyms=synonyms, files=tuple(files))

@@ -1,0 +1,435 @@
+"""The TF-IDF retriever: word and character TF-IDF over every entry's phrasings and body, fit once, search often."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
+
+from bot.core.gate import Hit, SearchResults
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.speller import Speller, english_words
+from bot.core.text import Normalizer, Stemmer
+from bot.core.tfidf import (
+    Numbering,
+    QueryEncoder,
+    char_wb_ngrams,
+    counts_t,
+    distinct,
+    feature_index,
+    find_sorted,
+    keyed_counts,
+    ngram_counts_t,
+    product,
+    row_document_frequency,
+    smooth_idf,
+    weigh_columns,
+)
+
+# The concept space is learnt from at most this many phrasings and bodies and the most common word features: past
+# that, a larger sample changes little and would cost the index build seconds at 100k entries.
+CONCEPT_SAMPLE_DOCUMENTS = 5_000
+CONCEPT_FEATURES = 1 << 15
+
+
+def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]:
+    """Stemmed unigrams and bigrams of a term list."""
+    words = [stem(word) for word in terms]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+class TfidfRetriever:
+    """Word and character TF-IDF over each entry's text, title and known phrasings; fit once, search often."""
+
+    def __init__(
+        self,
+        *,
+        word_weight: float = 0.4,
+        char_ngram_range: tuple[int, int] = (3, 5),
+        body_weight: float = 0.6,
+        coverage_power: float = 0.75,
+        phrasing_votes: int = 2,
+        off_topic_word_weight: float = 2.0,
+        concept_dimensions: int = 50,
+        concept_weight: float = 0.5,
+        stemmer: Stemmer | None = None,
+        stop_words: frozenset[str] | None = None,
+    ) -> None:
+        """Store the parameters (scikit-learn's contract: nothing is computed before `fit`).
+
+        - word_weight: share of the word channel (stemmed unigrams and bigrams) against character n-grams, which
+          catch typos and word forms; 0.4 chosen by cross-validation over the knowledge's phrasings.
+        - char_ngram_range: the character n-gram lengths (char_wb, within words).
+        - body_weight: how much an entry's whole body counts against its best phrasing match (0.6, chosen by 5-fold
+          cross-validation over the role knowledge's own phrasings).
+        - coverage_power: the exponent on the share of the question's weight that the entry covers; 1 would punish
+          every missing word fully, 0 would ignore coverage.
+        - phrasing_votes: how many of an entry's best phrasing matches are averaged, so one lucky phrasing does not
+          carry an entry on its own.
+        - off_topic_word_weight: how many times a correctly spelt English word that the knowledge never uses counts
+          against coverage ("pilot" in "how do I become a pilot").
+        - concept_dimensions: dimensions of the latent semantic (LSA) space in which question and body must agree.
+        - concept_weight: how much disagreement in that space can cut a score (0.5: at most halved; 0 turns it off).
+        - stemmer: reduces words to stems; Snowball English when None.
+        - stop_words: words that never count; `bot.core.text.default_stop_words()` when None.
+        """
+        self.word_weight = word_weight
+        self.char_ngram_range = char_ngram_range
+        self.body_weight = body_weight
+        self.coverage_power = coverage_power
+        self.phrasing_votes = phrasing_votes
+        self.off_topic_word_weight = off_topic_word_weight
+        self.concept_dimensions = concept_dimensions
+        self.concept_weight = concept_weight
+        self.stemmer = stemmer
+        self.stop_words = stop_words
+
+    def fit(self, knowledge: KnowledgeBase) -> Self:
+        """Index the knowledge base: one row per phrasing of each entry, grouped by entry.
+
+        The rows are what TfidfVectorizer (word features; char_wb n-grams) would make of the phrasings and entry
+        bodies, computed from word ids: each distinct word is stemmed and cut into n-grams once.
+        """
+        if not knowledge.entries:
+            raise ValueError("cannot fit a retriever on an empty knowledge base")
+        self.stemmer_ = self.stemmer or Stemmer()
+        self.normalizer_ = Normalizer(knowledge.synonyms, self.stop_words)
+        self._check_synonym_terms(knowledge.synonyms)
+        self.role_words_ = frozenset(word for role in knowledge.roles for word in self.normalizer_.content_words(role))
+        self.entries_ = knowledge.entries
+        corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
+        self.owners_ = corpus.owners
+        self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
+        self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
+        # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
+        slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
+        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
+        # The character index is the largest piece and mostly numpy/scipy work, which runs outside the GIL:
+        # build it on a second thread while this one builds the word index and the speller.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            chars = pool.submit(self._fit_chars, corpus)
+            self._fit_words(corpus)
+            self._fit_concepts()
+            self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
+            chars.result()
+        return self
+
+    def _check_synonym_terms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+        """Refuse a synonym whose term is only stop words: every variant would vanish from questions unread."""
+        for term, variants in synonyms.items():
+            if variants and not self.normalizer_.content_words(term):
+                raise ValueError(
+                    f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
+                    "be read as nothing; choose a term with a content word (for instance the variant itself)"
+                )
+
+    def _fit_concepts(self) -> None:
+        """A latent semantic (LSA) space of the word features, and every entry's body in it.
+
+        Words that occur in the same phrasings and bodies lie close together there, so a question and an entry that
+        share few words can still be near. Learnt with TruncatedSVD (fixed seed) from an even sample of the
+        documents and the most common features; a feature left out simply adds nothing to a question.
+        """
+        self.concept_position_: np.ndarray | None = None
+        features, documents = self.word_t_.shape
+        dimensions = min(self.concept_dimensions, documents - 1, features - 1)
+        if self.concept_weight <= 0 or dimensions < 1:
+            return
+        frequency = np.diff(self.word_t_.indptr)
+        kept = np.sort(np.argsort(-frequency, kind="stable")[:CONCEPT_FEATURES])
+        sample = np.unique(np.linspace(0, documents - 1, min(documents, CONCEPT_SAMPLE_DOCUMENTS)).astype(np.int64))
+        rows = self.word_t_[kept]  # kept features x documents
+        svd = TruncatedSVD(n_components=min(dimensions, len(kept) - 1, len(sample) - 1), random_state=0)
+        with threadpool_limits(limits=1):  # one core: the character index is being built on the other
+            svd.fit(rows[:, sample].T.tocsr())
+        bodies = rows[:, len(self.owners_) :].T.tocsr()
+        self.concept_axes_ = np.ascontiguousarray(svd.components_.T, dtype=np.float32)  # kept feature x dimension
+        self.entry_concepts_ = normalize(svd.transform(bodies).astype(np.float32))
+        self.concept_position_ = np.full(features, -1, dtype=np.int64)
+        self.concept_position_[kept] = np.arange(len(kept))
+
+    def concept_similarity(self, word_query: tuple[np.ndarray, np.ndarray], entries: np.ndarray) -> np.ndarray:
+        """The cosine of the question and each entry's body in the concept space (0 when it cannot be placed)."""
+        if self.concept_position_ is None:
+            return np.zeros(len(entries), dtype=np.float32)
+        features, weights = word_query
+        positions = self.concept_position_[features]
+        placed = positions >= 0
+        query = weights[placed] @ self.concept_axes_[positions[placed]]
+        norm = float(np.sqrt(np.dot(query, query)))
+        if not norm:
+            return np.zeros(len(entries), dtype=np.float32)
+        return self.entry_concepts_[entries] @ (query / norm)
+
+    def _fit_words(self, corpus: _Corpus) -> None:
+        """The stemmed unigram + bigram TF-IDF of the phrasings and bodies, and the words' IDF for coverage."""
+        stems = self.stemmer_.stem_words(corpus.words)
+        stem_numbers = Numbering()
+        word_stem = np.fromiter(map(stem_numbers.__getitem__, stems), dtype=np.int64, count=len(stems))
+        # Features sort as their strings do: a stem's unigram, then its bigrams "stem next" by the next stem.
+        ordered = sorted(stem_numbers)
+        self.stem_rank_ = {text: rank for rank, text in enumerate(ordered)}
+        rank_of_number = np.empty(len(ordered), dtype=np.int64)
+        rank_of_number[[stem_numbers[text] for text in ordered]] = np.arange(len(ordered))
+        word_rank = rank_of_number[word_stem]
+        self.stem_base_ = len(ordered) + 1
+        if self.stem_base_**2 * corpus.documents >= 2**63:
+            raise ValueError("knowledge too large for 64-bit word feature keys")
+        self.word_keys_, counts_t = keyed_counts(self._word_occurrences(word_rank, corpus), corpus.documents)
+        if not len(self.word_keys_):
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        idf = smooth_idf(row_document_frequency(counts_t), corpus.documents)
+        self.word_t_ = weigh_columns(counts_t, idf)
+        self.word_encoder_ = QueryEncoder(self._word_feature_indices, idf)
+        unigrams = np.flatnonzero(self.word_keys_ % self.stem_base_ == 0)
+        self.idf_ = {
+            ordered[key]: float(value)
+            for key, value in zip(
+                (self.word_keys_[unigrams] // self.stem_base_).tolist(), idf[unigrams].tolist(), strict=True
+            )
+        }
+        self.unknown_idf_ = float(idf.max())
+        entry_stems = corpus.word_entries.astype(np.int64) * self.stem_base_ + word_rank[corpus.entry_words]
+        self.entry_stem_keys_ = distinct(entry_stems)
+
+    def _word_occurrences(self, word_rank: np.ndarray, corpus: _Corpus) -> np.ndarray:
+        """Every unigram and in-document bigram as key * documents + document (keys sort as the features do)."""
+        ranks, docs = word_rank[corpus.doc_words], corpus.word_docs
+        same = np.flatnonzero(docs[1:] == docs[:-1])
+        width = corpus.documents
+        occurrences = np.empty(len(ranks) + len(same), dtype=np.int64)
+        unigrams, bigrams = occurrences[: len(ranks)], occurrences[len(ranks) :]
+        np.multiply(ranks, self.stem_base_ * width, out=unigrams)
+        unigrams += docs
+        np.multiply(ranks[same], self.stem_base_, out=bigrams)
+        bigrams += ranks[same + 1] + 1
+        bigrams *= width
+        bigrams += docs[same]
+        return occurrences
+
+    def _word_feature_indices(self, terms: Sequence[str]) -> list[int]:
+        """The word features of a term list (stemmed unigrams and bigrams) that the index knows, by column."""
+        ranks = [self.stem_rank_.get(self.stemmer_.stem(term)) for term in terms]
+        base = self.stem_base_
+        keys = [rank * base for rank in ranks if rank is not None]
+        keys += [a * base + b + 1 for a, b in itertools.pairwise(ranks) if a is not None and b is not None]
+        if not keys:
+            return []
+        found, present = find_sorted(self.word_keys_, np.asarray(keys, dtype=np.int64))
+        return found[present].tolist()
+
+    def _char_feature_indices(self, terms: Sequence[str]) -> list[int]:
+        """The char_wb n-grams of a term list that the index knows, by column (each word's looked up once)."""
+        indices: list[int] = []
+        for word in " ".join(terms).split():
+            grams = self._word_grams.get(word)
+            if grams is None:
+                if len(self._word_grams) > 100_000:
+                    self._word_grams.clear()
+                columns = (self.char_columns_.get(gram) for gram in char_wb_ngrams(word, self.char_ngram_range))
+                grams = self._word_grams[word] = tuple(column for column in columns if column is not None)
+            indices += grams
+        return indices
+
+    def _fit_chars(self, corpus: _Corpus) -> None:
+        """The char_wb n-gram TF-IDF of the phrasings and bodies: document x word counts times word x n-gram counts."""
+        used = np.flatnonzero(np.bincount(corpus.doc_words, minlength=len(corpus.words)))
+        row_of_word = np.full(len(corpus.words), -1, dtype=np.int32)
+        row_of_word[used] = np.arange(len(used))
+        grams_t, vocabulary = ngram_counts_t([corpus.words[i] for i in used.tolist()], self.char_ngram_range)
+        # One product per kind of document: each has a smaller working set than both at once.
+        split = np.searchsorted(corpus.word_docs, corpus.phrasings)
+        rows, docs = row_of_word[corpus.doc_words], corpus.word_docs
+        phrasing_t = grams_t @ counts_t(rows[:split], docs[:split], len(used), corpus.phrasings)
+        body_t = grams_t @ counts_t(rows[split:], docs[split:] - corpus.phrasings, len(used), corpus.entries)
+        idf = smooth_idf(row_document_frequency(phrasing_t) + row_document_frequency(body_t), corpus.documents)
+        self.phrasing_char_t_ = weigh_columns(phrasing_t, idf)
+        self.body_char_t_ = weigh_columns(body_t, idf)
+        self.char_columns_ = feature_index(vocabulary)
+        self._word_grams: dict[str, tuple[int, ...]] = {}
+        self.char_encoder_ = QueryEncoder(self._char_feature_indices, idf)
+
+    def terms(self, text: str) -> list[str]:
+        """Content words, leaving out the role's own name (it is in every entry) unless that is all there is."""
+        return self._specific(self.normalizer_.content_words(text))
+
+    def _specific(self, words: list[str]) -> list[str]:
+        specific = [word for word in words if word not in self.role_words_]
+        return specific or words
+
+    def query_terms(self, query: str) -> list[str]:
+        """The question's terms with misspellings corrected to words the knowledge uses (unknown ones kept)."""
+        return self._corrected(self.terms(query))
+
+    def _corrected(self, terms: list[str]) -> list[str]:
+        return [self.speller_.correct(word) or word for word in terms]
+
+    def coverage(self, terms: Sequence[str], entries: np.ndarray) -> np.ndarray:
+        """The share of the question's weight (IDF) that each entry's words account for.
+
+        A word the knowledge never uses weighs as much as its rarest word; a correctly spelt English word the
+        knowledge never uses ("pilot", "dentist") weighs `off_topic_word_weight` times that, because it says the
+        question is about something else, where an unknown typo or code says little. The covered weights are added
+        in the question's order, a running sum per entry (as Python's sum would).
+        """
+        stems = [self.stemmer_.stem(term) for term in terms]
+        off_topic = self.unknown_idf_ * self.off_topic_word_weight
+        dictionary = self.speller_.dictionary
+        weights = [
+            self.idf_.get(word, off_topic if term in dictionary else self.unknown_idf_)
+            for word, term in zip(stems, terms, strict=True)
+        ]
+        total = sum(weights)
+        known = [(self.stem_rank_.get(word), weight) for word, weight in zip(stems, weights, strict=True)]
+        known = [(rank, weight) for rank, weight in known if rank is not None]
+        if not total or not known:
+            return np.zeros(len(entries))
+        keys = entries.astype(np.int64)[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
+        _, present = find_sorted(self.entry_stem_keys_, keys)
+        covered = np.where(present, np.array([weight for _, weight in known]), 0.0)
+        return np.cumsum(covered, axis=1)[:, -1] / total
+
+    def _channel_scores(
+        self, terms: list[str], word_query: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
+        split = len(self.owners_)
+        words = product(*word_query, self.word_t_)
+        char_q = self.char_encoder_.weights(terms)
+        w = self.word_weight
+        phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
+        body = w * words[split:] + (1 - w) * product(*char_q, self.body_char_t_)
+        return phrasing, body
+
+    def _blend(self, phrasings: np.ndarray | float, body: np.ndarray | float) -> np.ndarray | float:
+        """An entry's score from its phrasing matches and its body match."""
+        return (1 - self.body_weight) * np.maximum(phrasings, body) + self.body_weight * body
+
+    def _mean_of_best(self, phrasing: np.ndarray, entries: np.ndarray) -> np.ndarray:
+        """The mean of each entry's best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings).
+
+        Added best first in float32: for up to two votes the same bits as the sum of np.partition's picks.
+        """
+        counts = self.phrasing_counts_[entries]
+        slots = np.arange(self.phrasing_table_.shape[1])
+        scores = np.where(slots < counts[:, None], phrasing[self.phrasing_table_[entries]], -np.inf)
+        best_first = -np.sort(-scores, axis=1)
+        votes = np.minimum(counts, self.phrasing_votes)
+        total = best_first[:, 0]
+        for vote in range(1, min(self.phrasing_votes, best_first.shape[1])):
+            total = np.where(vote < votes, total + best_first[:, vote], total)
+        return total / votes.astype(phrasing.dtype)
+
+    def search(self, query: str, k: int = 5) -> SearchResults:
+        """Return the k best entries for the question, best first (empty when nothing matches at all).
+
+        Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
+        (the mean of their best phrasings, then weighted by how much of the question they cover).
+        """
+        words = self.normalizer_.content_words(query)  # normalised once for both uses below
+        terms = self._corrected(self._specific(words))
+        if not terms:
+            return SearchResults(query=query, hits=())
+        names_role = self._names_role(words)
+        word_query = self.word_encoder_.weights(terms)
+        phrasing, body = self._channel_scores(terms, word_query)
+        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
+        depth = min(max(k, 10) * 4, len(upper))
+        candidates = np.argpartition(-upper, depth - 1)[:depth]
+        candidates = candidates[upper[candidates] > 0]
+        exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
+        coverage = self.coverage(terms, candidates)
+        concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
+        agreement = (1 - self.concept_weight) + self.concept_weight * concepts
+        power = self.coverage_power
+        scored = [
+            (score * share**power * agree, i)
+            for score, share, agree, i in zip(
+                exact.tolist(), coverage.tolist(), agreement.tolist(), candidates.tolist(), strict=True
+            )
+        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
+        return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role)
+
+    def _names_role(self, words: list[str]) -> bool:
+        return len(self.role_words_.intersection(words)) >= min(2, len(self.role_words_))
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """The knowledge as word ids: each phrasing's and each entry body's words (role words dropped), by document."""
+
+    words: list[str]
+    entries: int
+    phrasings: int
+    owners: np.ndarray
+    doc_words: np.ndarray  # every document's words in order: the phrasings', then the bodies'
+    word_docs: np.ndarray  # the document of each: phrasing rows first, then entry bodies from `phrasings` on
+    entry_words: np.ndarray
+    word_entries: np.ndarray
+
+    @property
+    def documents(self) -> int:
+        """Phrasings and bodies."""
+        return self.phrasings + self.entries
+
+    def body_words(self) -> list[str]:
+        """The distinct words of the entries' whole texts, role words included: what the speller may correct to.
+
+        Not every word of `words`: where a synonym variant spans two parts of an entry, normalising a title alone
+        can leave a word that the entry's whole text does not have.
+        """
+        return [self.words[i] for i in np.unique(self.entry_words).tolist()]
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:
+        """Normalise every phrasing (title, questions) and every entry's whole text (`Entry.searchable_text`).
+
+        Where normalising piece by piece is exact, each part of an entry is normalised once and its body is the
+        parts' words in `Entry.searchable_text` order. Each document keeps its words without the role's own unless that
+        is all it has (`TfidfRetriever._specific`).
+        """
+        texts: list[str] = []
+        phrasing_of: list[int] = []  # the phrasing row each text is, or -1
+        body_of: list[int] = []  # the entry whose body each text is part of, or -1
+        row = 0
+        for index, entry in enumerate(entries):
+            count = 1 + len(entry.questions)
+            if normalizer.splits_at_whitespace:
+                texts += [entry.title, entry.text, *entry.questions, *entry.tags]
+                phrasing_of += [row, -1, *range(row + 1, row + count), *[-1] * len(entry.tags)]
+                body_of += [index] * (1 + count + len(entry.tags))
+            else:
+                texts += [entry.title, *entry.questions, entry.searchable_text]
+                phrasing_of += [*range(row, row + count), -1]
+                body_of += [-1] * count + [index]
+            row += count
+        words, ids, offsets = normalizer.number_words(texts)
+        word_text = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(offsets))
+        word_phrasing = np.array(phrasing_of, dtype=np.int32)[word_text]
+        word_entry = np.array(body_of, dtype=np.int32)[word_text]
+        del word_text
+        in_phrasing, in_body = word_phrasing >= 0, word_entry >= 0
+        specific = ~np.array([word in role_words for word in words], dtype=bool)[ids]
+        phrasing_specific = np.bincount(word_phrasing[in_phrasing & specific], minlength=row) > 0
+        body_specific = np.bincount(word_entry[in_body & specific], minlength=len(entries)) > 0
+        kept_phrasing = in_phrasing & (specific | ~phrasing_specific[np.maximum(word_phrasing, 0)])
+        kept_body = in_body & (specific | ~body_specific[np.maximum(word_entry, 0)])
+        return cls(
+            words=words,
+            entries=len(entries),
+            phrasings=row,
+            owners=np.repeat(np.arange(len(entries)), [1 + len(entry.questions) for entry in entries]),
+            doc_words=np.concatenate([ids[kept_phrasing], ids[kept_body]]),
+            word_docs=np.concatenate([word_phrasing[kept_phrasing], word_entry[kept_body] + row]),
+            entry_words=ids[in_body],
+            word_entries=word_entry[in_body],
+        )

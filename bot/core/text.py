@@ -1,0 +1,117 @@
+"""Text as the retriever reads it: folding, words, stop words (a data file), synonyms and stemming."""
+
+from __future__ import annotations
+
+import functools
+import re
+from array import array
+from collections.abc import Mapping, Sequence
+from importlib import resources
+
+import numpy as np
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from bot.core.tfidf import Numbering, ragged_positions
+from bot.folding import fold
+
+TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
+# Words scikit-learn calls stop words that carry meaning in questions about a job.
+MEANINGFUL = frozenset({"system", "full", "top", "part", "first", "become", "move", "back"})
+
+
+def read_word_list(name: str) -> frozenset[str]:
+    """A word list shipped in bot/core/data: one word per line, # comments."""
+    text = resources.files("bot.core.data").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
+def default_stop_words() -> frozenset[str]:
+    """Function words (scikit-learn's list less the meaningful ones) plus chat filler; read once, on first use."""
+    return frozenset(ENGLISH_STOP_WORDS - MEANINGFUL) | read_word_list("filler_words.txt")
+
+
+class Stemmer:
+    """Reduces words to stems (Snowball English by default), with a cache: questions repeat the same words."""
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+        self._snowball = snowballstemmer.stemmer(language)
+        self.stem = functools.lru_cache(maxsize=1 << 18)(self._snowball.stemWord)
+
+    def stem_words(self, words: Sequence[str]) -> list[str]:
+        """Stem many words in one call (the corpus at index time)."""
+        return self._snowball.stemWords(words)
+
+
+class Normalizer:
+    """Folds text to lowercase ASCII-ish words and rewrites members' variants into the page's terms."""
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]], stop_words: frozenset[str] | None = None) -> None:
+        self.stop_words = default_stop_words() if stop_words is None else stop_words
+        self.synonyms = {term: tuple(variants) for term, variants in synonyms.items()}
+        pairs = sorted(
+            ((variant, term) for term, variants in self.synonyms.items() for variant in variants),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._replacement = {variant: term for variant, term in pairs}
+        self._spans_whitespace = any(char.isspace() for variant, _ in pairs for char in variant)
+        alternatives = "|".join(re.escape(variant) for variant, _ in pairs)
+        self._pattern = re.compile(rf"(?<![\w:])(?:{alternatives})(?![\w:])") if pairs else None
+
+    def __call__(self, text: str) -> str:
+        """Return the folded text with every synonym variant replaced by its canonical term."""
+        text = fold(text)
+        if self._pattern is not None:
+            text = self._pattern.sub(lambda match: self._replacement[match.group(0)], text)
+        return text
+
+    def content_words(self, text: str) -> list[str]:
+        """The words that carry meaning: normalised, without stop words."""
+        return [word for word in TOKEN.findall(self(text)) if word not in self.stop_words]
+
+    @property
+    def splits_at_whitespace(self) -> bool:
+        """Whether normalising text piece by piece, split at whitespace, gives the words of the whole text.
+
+        Words never span whitespace, so it does unless a synonym variant has a space in it ("tech lead").
+        """
+        return not self._spans_whitespace
+
+    def number_words(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every text's content words as numbers: the distinct words, all texts' ids in one array, and offsets.
+
+        Equal to `content_words` text by text. Where `splits_at_whitespace`, each distinct whitespace-separated chunk
+        ("Kubernetes," "node?") is normalised once for the whole corpus.
+        """
+        words = Numbering()
+        if not self.splits_at_whitespace:
+            ids = array("i")
+            offsets = []
+            for text in texts:
+                ids.extend(map(words.__getitem__, self.content_words(text)))
+                offsets.append(len(ids))
+            return list(words), np.frombuffer(ids, dtype=np.int32), np.array([0, *offsets], dtype=np.int64)
+        chunks = Numbering()
+        chunk_ids = array("i")
+        chunk_ends = []
+        for text in texts:
+            chunk_ids.extend(map(chunks.__getitem__, text.split()))
+            chunk_ends.append(len(chunk_ids))
+        flat_words = array("i")  # flat arrays, not a list per chunk: fewer objects for the garbage collector
+        chunk_lengths = []
+        for chunk in chunks:
+            found = self.content_words(chunk)
+            flat_words.extend(map(words.__getitem__, found))
+            chunk_lengths.append(len(found))
+        lengths = np.array(chunk_lengths, dtype=np.int32)
+        flat = np.frombuffer(flat_words, dtype=np.int32)
+        used = np.frombuffer(chunk_ids, dtype=np.int32)
+        used_lengths = lengths[used]
+        if lengths.max(initial=0) <= 1:  # the usual case: a chunk is one word or none ("the", "-")
+            ids = flat[(np.cumsum(lengths) - 1)[used[used_lengths == 1]]]
+        else:
+            ids = flat[ragged_positions((np.cumsum(lengths) - lengths)[used], used_lengths)]
+        offsets = np.r_[0, np.cumsum(used_lengths, dtype=np.int64)][np.array([0, *chunk_ends], dtype=np.int64)]
+        return list(words), ids, offsets

@@ -1,0 +1,1 @@
+"""The Discord adapter: the bot, its runner, permission checks, rendering, views and cogs. Thin over the core."""

@@ -1,0 +1,160 @@
+"""The discord.py Bot: resources are handed in, and `setup_hook` is the one start-up path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Config
+from bot.core.answering import Answerer
+from bot.discord_app.cooldown import Cooldown
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.discord_app.cogs.members", "bot.discord_app.cogs.mentors", "bot.discord_app.cogs.editors")
+
+
+DRAIN_SECONDS = 10.0
+
+
+class InFlight:
+    """Counts handlers at work, so that a shutdown lets them finish their replies and database writes."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        """Mark one handler busy for the duration of the block."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no handler is busy; False if some were still busy after `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class EditorsOnly(app_commands.CheckFailure):
+    """Raised by the editor check; the error handler turns it into an ephemeral notice."""
+
+
+class FaqTree(app_commands.CommandTree["FaqBot"]):
+    """The command tree with one error handler for every app command: short notice to the user, traceback to the log."""
+
+    async def on_error(self, interaction: discord.Interaction[FaqBot], error: app_commands.AppCommandError) -> None:
+        """Tell the user briefly and privately; log the details."""
+        if isinstance(error, EditorsOnly):
+            text = "Editors only."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("app command /%s failed", command, exc_info=error)
+            text = "Sorry, something went wrong on my side. It has been logged."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)
+
+
+def intents_for(config: Config) -> discord.Intents:
+    """Guilds, messages and DMs; the privileged message-content intent only when answer channels need it."""
+    intents = discord.Intents.default()
+    intents.message_content = bool(config.discord.answer_channels)
+    intents.presences = False
+    intents.typing = False
+    return intents
+
+
+class FaqBot(commands.Bot):
+    """faqbot on Discord: holds the config, the answerer and the store it was given."""
+
+    def __init__(self, *, config: Config, answerer: Answerer, store: Store, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents_for(config),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=FaqTree,
+            **options,
+        )
+        self.config = config
+        self.answerer = answerer
+        self.store = store
+        self.cooldown = Cooldown(config.discord.cooldown_seconds)
+        self.busy = InFlight()
+
+    async def setup_hook(self) -> None:
+        """Migrate the store, load the cogs (they register their persistent buttons), and sync commands if asked."""
+        version = await self.store.migrate()
+        log.info("database %s at schema version %d", self.store.path, version)
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                log.exception("failed to load extension %s", extension)
+        if self.config.discord.sync_commands:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync slash commands to the configured guilds (instant) or globally."""
+        guild_ids = self.config.discord.guild_ids
+        if not guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+            return
+        for guild_id in guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %d", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info("logged in as %s (%s) in %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: the members cog listens to messages itself."""
+
+    async def close(self) -> None:
+        """Let handlers that are answering finish (up to DRAIN_SECONDS), then close the connection."""
+        if not self.is_closed() and not await self.busy.wait_idle(DRAIN_SECONDS):
+            log.warning("closing while some handlers are still busy")
+        await super().close()
+
+
+class ShardedFaqBot(FaqBot, commands.AutoShardedBot):
+    """faqbot over several gateway connections, for large communities."""
+
+
+def build_bot(config: Config, answerer: Answerer, store: Store) -> FaqBot:
+    """One connection by default; AutoShardedBot when discord.shard_count is "auto" or a number."""
+    shards = config.discord.shard_count
+    if shards is None:
+        return FaqBot(config=config, answerer=answerer, store=store)
+    return ShardedFaqBot(
+        config=config, answerer=answerer, store=store, shard_count=None if shards == "auto" else shards
+    )

@@ -1,0 +1,130 @@
+"""Editors close the loop: review unanswered questions, resolve or dismiss them, reload knowledge, read stats."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import replies
+from bot.core.queue import grouped_queue, resolve_question
+from bot.discord_app.bot import EditorsOnly, FaqBot
+from bot.discord_app.checks import is_editor
+from bot.discord_app.render import clip, echo, entry_choices, queue_pages, stats_embed
+from bot.discord_app.views import Pager
+from bot.errors import KnowledgeError
+from bot.store import STATUSES
+
+log = logging.getLogger(__name__)
+
+STATUS_CHOICES = [app_commands.Choice(name=status, value=status) for status in STATUSES]
+SORT_CHOICES = [
+    app_commands.Choice(name="most asked", value="count"),
+    app_commands.Choice(name="most recent", value="recent"),
+]
+
+
+class Editors(commands.Cog):
+    """Editor commands; everyone else gets an ephemeral "Editors only."."""
+
+    unanswered = app_commands.Group(name="unanswered", description="The questions I could not answer")
+    knowledge = app_commands.Group(name="knowledge", description="The knowledge base")
+
+    def __init__(self, bot: FaqBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Editors: a configured editor role, or the Manage Server permission."""
+        if is_editor(interaction.user, self.bot.config):
+            return True
+        raise EditorsOnly()
+
+    @unanswered.command(name="list")
+    @app_commands.describe(status="Which questions (default: open)", sort="Order (default: most asked)")
+    @app_commands.choices(status=STATUS_CHOICES, sort=SORT_CHOICES)
+    async def list_questions(self, interaction: discord.Interaction, status: str = "open", sort: str = "count") -> None:
+        """List the questions I could not answer, similar ones grouped, largest group first."""
+        async with self.bot.busy():
+            groups = await grouped_queue(self.bot.store, self.bot.answerer.retriever, status=status, sort=sort)
+            count = sum(len(group.members) for group in groups)
+            pages = queue_pages(groups, f"Unanswered questions: {status} ({count})")
+            if len(pages) == 1:
+                await interaction.response.send_message(embed=pages[0], ephemeral=True)
+            else:
+                await interaction.response.send_message(
+                    embed=pages[0], view=Pager(pages, interaction.user.id), ephemeral=True
+                )
+
+    @unanswered.command(name="resolve")
+    @app_commands.describe(id="The question's number (#id)", entry="The entry that answers it")
+    async def resolve(self, interaction: discord.Interaction, id: int, entry: str) -> None:
+        """Mark a question answered by a knowledge entry."""
+        async with self.bot.busy():
+            outcome = await resolve_question(self.bot.store, self.bot.answerer.knowledge, id, entry)
+            if outcome.entry is None:
+                closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
+                await interaction.response.send_message(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
+                return
+            if not outcome.question_found:
+                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
+                return
+            await interaction.response.send_message(
+                f"#{id} is marked answered by `{outcome.entry.id}`.", ephemeral=True
+            )
+
+    @resolve.autocomplete("entry")
+    async def resolve_entry_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Entries by id or title."""
+        return entry_choices(self.bot.answerer.knowledge, current)
+
+    @unanswered.command(name="dismiss")
+    @app_commands.describe(id="The question's number (#id)", reason="Why (off-topic, spam, duplicate, …)")
+    async def dismiss(self, interaction: discord.Interaction, id: int, reason: str) -> None:
+        """Dismiss a question with a reason."""
+        async with self.bot.busy():
+            if not reason.strip():
+                await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
+                return
+            if not await self.bot.store.dismiss(id, reason):
+                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
+                return
+            await interaction.response.send_message(f"#{id} is dismissed.", ephemeral=True)
+
+    @knowledge.command(name="reload")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        """Reload the knowledge from disk without a restart; a bad file is rejected and the old knowledge stays."""
+        async with self.bot.busy():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                knowledge = await self.bot.answerer.reload(self.bot.config.knowledge_path)
+            except KnowledgeError as error:
+                await interaction.followup.send(
+                    f"Reload rejected, the old knowledge is still live:\n```\n{clip(str(error), 1800)}\n```",
+                    ephemeral=True,
+                )
+                return
+            resolved = await self.bot.answerer.recheck_open_questions()
+            await interaction.followup.send(
+                f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
+                f"{len(resolved)} open question(s) can now be answered and were marked answered.",
+                ephemeral=True,
+            )
+
+    @app_commands.command(name="stats")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        """Questions asked, answer and abstain rates, votes per entry and top gaps, for 7 and 30 days."""
+        async with self.bot.busy():
+            store = self.bot.store
+            windows = [await store.stats(7), await store.stats(30)]
+            gaps = await grouped_queue(store, self.bot.answerer.retriever, since=timedelta(days=30))
+            await interaction.response.send_message(embed=stats_embed(windows, gaps), ephemeral=True)
+
+
+async def setup(bot: FaqBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Editors(bot))

@@ -1,0 +1,141 @@
+"""Members ask: /ask, /help, a mention, a DM, or a plain question in an answer channel."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import replies
+from bot.core.answering import looks_like_question
+from bot.core.gate import Status
+from bot.discord_app.bot import FaqBot
+from bot.discord_app.checks import is_editor, is_mentor
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, deliver, precheck
+from bot.discord_app.render import help_embed, origin_of
+from bot.discord_app.views import ShowEntryButton, VoteButton
+from bot.store import Origin
+
+log = logging.getLogger(__name__)
+
+
+class Members(commands.Cog):
+    """Answers members wherever they ask."""
+
+    def __init__(self, bot: FaqBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """The answer buttons are persistent: they work on messages posted before a restart."""
+        self.bot.add_dynamic_items(VoteButton, ShowEntryButton)
+
+    async def cog_unload(self) -> None:
+        """Take the persistent buttons away with the cog."""
+        self.bot.remove_dynamic_items(VoteButton, ShowEntryButton)
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question, in your own words")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Ask a question about the role this server covers."""
+        async with self.bot.busy():
+            checked = precheck(self.bot, interaction.user.id, question)
+            if not checked.ok:
+                await interaction.response.send_message(checked.problem, ephemeral=True)
+                return
+            answer = await self.bot.answerer.judge_in_turn(checked.question)
+
+            async def send(reply: Reply) -> int | None:
+                callback = await interaction.response.send_message(**reply.message_kwargs)
+                return callback.message_id
+
+            await deliver(
+                self.bot, answer, send, lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id)
+            )
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """What this bot knows and how to ask it."""
+        embed = help_embed(
+            self.bot.answerer.knowledge,
+            self.bot.config.discord.answer_channels,
+            mentor=is_mentor(interaction.user, self.bot.config),
+            editor=is_editor(interaction.user, self.bot.config),
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer DMs and mentions; in answer channels, answer confident questions and log the rest quietly."""
+        async with self.bot.busy():
+            if message.author.bot or message.webhook_id is not None or self.bot.user is None:
+                return
+            if message.author.id == self.bot.user.id:
+                return
+            if message.guild is None:
+                await self.answer_message(message, message.content)
+            elif self.bot.user in message.mentions:
+                await self.answer_message(message, self.strip_mention(message.content))
+            elif self.in_answer_channel(message.channel):
+                await self.answer_quietly(message)
+
+    def strip_mention(self, content: str) -> str:
+        """The message without the bot's own mention."""
+        assert self.bot.user is not None
+        return re.sub(rf"<@!?{self.bot.user.id}>", " ", content).strip()
+
+    def in_answer_channel(self, channel: discord.abc.MessageableChannel) -> bool:
+        """Whether plain questions in this channel (or a thread under it) are answered."""
+        channels = set(self.bot.config.discord.answer_channels)
+        return channel.id in channels or getattr(channel, "parent_id", None) in channels
+
+    async def answer_message(self, message: discord.Message, question: str) -> None:
+        """Reply to a mention or DM with the same answer /ask gives."""
+        checked = precheck(self.bot, message.author.id, question, how_to_ask="mention me with")
+        if checked.cooling_down:
+            try:
+                await message.add_reaction("⏳")
+            except discord.HTTPException:
+                log.debug("could not add the cooldown reaction")
+            return
+        if not checked.ok:
+            await message.reply(checked.problem, mention_author=False)
+            return
+        answer = await self.bot.answerer.judge_in_turn(checked.question)
+        await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+
+    async def answer_quietly(self, message: discord.Message) -> None:
+        """In an answer channel, people also chat: reply only to confident answers to questions."""
+        question = message.content.strip()
+        if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
+            return
+        answer = await self.bot.answerer.judge_in_turn(question)
+        if answer.status is not Status.ANSWERED:
+            await self.bot.answerer.record(answer, self.origin(message), queue=QUEUE_UNCERTAIN)
+            return
+        if self.bot.cooldown.retry_after(message.author.id):
+            return
+        await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+
+    @staticmethod
+    def origin(message: discord.Message) -> Origin:
+        """Where a message asked its question."""
+        return origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
+
+    @staticmethod
+    def replier(message: discord.Message) -> Callable[[Reply], Awaitable[int | None]]:
+        """Send a reply to this message and return the reply's id."""
+
+        async def send(reply: Reply) -> int | None:
+            sent = await message.reply(mention_author=False, **reply.message_kwargs)
+            return sent.id
+
+        return send
+
+
+async def setup(bot: FaqBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Members(bot))

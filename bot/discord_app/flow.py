@@ -1,0 +1,88 @@
+"""The one answer path every cog takes: check the question, judge it, render it, send it, record it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core import replies
+from bot.core.answering import Answer
+from bot.core.gate import Status
+from bot.discord_app.render import answer_embed
+from bot.discord_app.views import suggestion_view, vote_view
+from bot.store import Origin
+
+if TYPE_CHECKING:
+    from bot.discord_app.bot import FaqBot
+
+QUEUE_UNKNOWN = frozenset({Status.UNKNOWN})
+QUEUE_UNCERTAIN = frozenset({Status.UNKNOWN, Status.SUGGEST})
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """A question as the member typed it, trimmed, and why it cannot be answered now (None: it can)."""
+
+    question: str
+    problem: str | None = None
+    cooling_down: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the question may be judged."""
+        return self.problem is None
+
+
+def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask question:") -> Precheck:
+    """The checks every way of asking shares: not empty, not too long, and the member is not in a cooldown."""
+    question = text.strip()
+    if not question:
+        return Precheck(question, replies.empty_question(bot.answerer.knowledge.roles, how_to_ask))
+    if len(question) > replies.MAX_QUESTION_CHARS:
+        return Precheck(question, replies.TOO_LONG)
+    wait = bot.cooldown.retry_after(user_id)
+    if wait:
+        return Precheck(question, f"Slow down a little: you can ask again in {wait:.0f}s.", cooling_down=True)
+    return Precheck(question)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send for an answer: an embed and its buttons (if any)."""
+
+    embed: discord.Embed
+    view: discord.ui.View | None
+
+    @property
+    def message_kwargs(self) -> dict[str, Any]:
+        """The send() arguments: an interaction response refuses `view=None`, so the view is left out when absent."""
+        return {"embed": self.embed} if self.view is None else {"embed": self.embed, "view": self.view}
+
+
+def reply_for(answer: Answer) -> Reply:
+    """The message for an answer: the entry with vote buttons, or the choices of a "did you mean", or text alone."""
+    verdict = answer.verdict
+    if verdict is not None and verdict.answer is not None:
+        return Reply(answer_embed(answer), vote_view(verdict.answer.entry.id))
+    if verdict is not None and answer.status is Status.SUGGEST:
+        return Reply(answer_embed(answer), suggestion_view(verdict.alternatives))
+    return Reply(answer_embed(answer), None)
+
+
+async def deliver(
+    bot: FaqBot,
+    answer: Answer,
+    send: Callable[[Reply], Awaitable[int | None]],
+    origin: Callable[[int | None], Origin],
+    *,
+    queue: frozenset[Status] = QUEUE_UNKNOWN,
+) -> Answer:
+    """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
+
+    `send` posts the reply and returns the sent message's id; `origin` says where the question was asked, given it.
+    """
+    message_id = await send(reply_for(answer))
+    return await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)

@@ -1,0 +1,207 @@
+"""How things look on Discord: answer, suggestion, queue and stats embeds, and safe echoing of user text."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.core import replies
+from bot.core.answering import Answer
+from bot.core.gate import Hit, Status
+from bot.core.grouping import QuestionGroup
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.store import Origin, QueuedQuestion, Stats
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_LIMIT = 25
+COLOUR = discord.Colour.from_rgb(47, 128, 237)
+GROUPS_PER_PAGE = 5
+
+
+def echo(text: str, limit: int = 200) -> str:
+    """User text made safe to show back: no mentions, no markdown, one line, bounded."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(flat))
+
+
+def clip(text: str, limit: int) -> str:
+    """Trim text to a Discord field limit."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def jump_url(guild_id: int | None, channel_id: int | None, message_id: int | None) -> str | None:
+    """The link that opens a message in Discord."""
+    if channel_id is None or message_id is None:
+        return None
+    return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
+
+
+def origin_of(guild_id: int | None, channel_id: int | None, message_id: int | None) -> Origin:
+    """Where a Discord question was asked, with its jump link."""
+    return Origin("discord", guild_id, channel_id, message_id, jump_url(guild_id, channel_id, message_id))
+
+
+def show_question(embed: discord.Embed, question: str) -> None:
+    """Put the member's question above the answer, on one line (author names render no mentions or markdown)."""
+    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+
+
+def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, ...] = ()) -> discord.Embed:
+    """An entry as an answer: its text, its title and section as the citation, and its id."""
+    embed = discord.Embed(
+        title=clip(entry.title, 256), url=entry.url, description=clip(entry.text, 4096), colour=COLOUR
+    )
+    if question:
+        show_question(embed, question)
+    embed.add_field(name="Source", value=clip(f"{entry.role} · {entry.section}", 1024), inline=True)
+    embed.add_field(name="Entry", value=f"`{entry.id}`", inline=True)
+    if related:
+        embed.add_field(
+            name="Related", value=clip(", ".join(f"`{hit.entry.id}`" for hit in related), 1024), inline=False
+        )
+    embed.set_footer(text="Was this helpful? Vote below. Mentors: /faq entry:" + entry.id)
+    return embed
+
+
+def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Embed:
+    """The "Did you mean…" embed with the plausible entries; the buttons below post the chosen one."""
+    lines = [f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" for i, hit in enumerate(alternatives, 1)]
+    embed = discord.Embed(title="Did you mean…", description="\n".join(lines), colour=COLOUR)
+    show_question(embed, question)
+    embed.set_footer(text="I'm not sure enough to answer outright. Pick one to post it.")
+    return embed
+
+
+def unknown_embed(question: str) -> discord.Embed:
+    """The honest abstention."""
+    embed = discord.Embed(description=replies.UNKNOWN, colour=discord.Colour.light_grey())
+    show_question(embed, question)
+    return embed
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The embed for the core's Answer: the entry, the "did you mean" list, the abstention or the small-talk reply."""
+    verdict = answer.verdict
+    if answer.status is Status.SMALLTALK or verdict is None:
+        return discord.Embed(description=answer.reply, colour=COLOUR)
+    if verdict.answer is not None:
+        return entry_embed(verdict.answer.entry, answer.question, verdict.alternatives)
+    if answer.status is Status.SUGGEST:
+        return suggestion_embed(answer.question, verdict.alternatives)
+    return unknown_embed(answer.question)
+
+
+def entry_choices(knowledge: KnowledgeBase, current: str) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices for an entry option: at most 25, best first, typo tolerant."""
+    return [
+        discord.app_commands.Choice(name=clip(f"{entry.title} ({entry.id})", 100), value=entry.id)
+        for entry in knowledge.lookup(current, AUTOCOMPLETE_LIMIT)
+    ]
+
+
+def describe(question: QueuedQuestion) -> str:
+    """One queue item: id, question, count, last asked, jump link, and what happened to it."""
+    line = f"**#{question.id}** “{echo(question.text, 150)}” ×{question.ask_count} · last {question.last_asked_at[:10]}"
+    if question.jump_url:
+        line += f" · [jump]({question.jump_url})"
+    if question.kind == "downvoted":
+        line += f" · 👎 on `{question.rejected_entry_id}`"
+    if question.status == "answered":
+        line += f" · answered by `{question.answer_entry_id}`"
+    elif question.status == "dismissed":
+        line += f" · dismissed: {echo(question.dismiss_reason or '', 80)}"
+    return line
+
+
+def group_block(group: QuestionGroup) -> str:
+    """A group: its representative, then its other phrasings."""
+    lines = [describe(group.representative)]
+    others = group.others
+    if others:
+        lines[0] = f"**{group.total_count} asks in {len(group.members)} phrasings** · " + lines[0]
+        lines += [f"  ↳ #{q.id} “{echo(q.text, 90)}” ×{q.ask_count}" for q in others[:4]]
+        if len(others) > 4:
+            lines.append(f"  ↳ … {len(others) - 4} more")
+    return "\n".join(lines)
+
+
+def queue_pages(groups: list[QuestionGroup], title: str) -> list[discord.Embed]:
+    """Split the groups into embeds of a few groups each."""
+    if not groups:
+        return [discord.Embed(title=title, description="Nothing here. 🎉", colour=discord.Colour.green())]
+    chunks = [groups[i : i + GROUPS_PER_PAGE] for i in range(0, len(groups), GROUPS_PER_PAGE)]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        embed = discord.Embed(
+            title=title,
+            description=clip("\n\n".join(group_block(g) for g in chunk), 4096),
+            colour=discord.Colour.orange(),
+        )
+        embed.set_footer(
+            text=f"Page {number}/{len(chunks)} · /unanswered resolve id entry · /unanswered dismiss id reason"
+        )
+        pages.append(embed)
+    return pages
+
+
+def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embed:
+    """Questions, answer and abstain rates, votes per entry and the top gaps."""
+    embed = discord.Embed(title="faqbot stats", colour=discord.Colour.blurple())
+    for stats in windows:
+        embed.add_field(
+            name=f"Last {stats.days} days",
+            value=(
+                f"{stats.asked} questions\n{stats.answer_rate:.0%} answered · {stats.suggested} suggestions\n"
+                f"{stats.abstain_rate:.0%} not known"
+            ),
+            inline=True,
+        )
+    votes = windows[-1].votes
+    if votes:
+        lines = [f"`{v.entry_id}` 👍 {v.up} · 👎 {v.down}" for v in votes[:10]]
+        embed.add_field(name=f"Votes per entry ({windows[-1].days} days)", value="\n".join(lines), inline=False)
+    if gaps:
+        lines = [f"×{g.total_count} “{echo(g.representative.text, 80)}” (#{g.representative.id})" for g in gaps[:5]]
+        embed.add_field(name="Top gaps (open)", value="\n".join(lines), inline=False)
+    return embed
+
+
+def help_embed(
+    knowledge: KnowledgeBase, answer_channels: tuple[int, ...], *, mentor: bool, editor: bool
+) -> discord.Embed:
+    """/help: what the bot knows and how to ask it, with the mentors' and editors' commands for those who have them."""
+    lines = [
+        f"I answer questions about **{replies.topic(knowledge.roles)}** from a curated knowledge base "
+        f"({len(knowledge.entries)} entries: {', '.join(knowledge.sections[:6])}, …).",
+        "",
+        "**Ask me**",
+        "• `/ask question:` anything about the role, in your own words",
+        "• mention me with your question, or send me a DM",
+    ]
+    if answer_channels:
+        lines.append("• or just ask in " + " ".join(f"<#{channel}>" for channel in answer_channels))
+    lines += [
+        "• `/faq entry:` shows a specific entry by id or title",
+        "",
+        "When I'm not sure I'll say so, and pass your question to the editors. 👍 / 👎 under an answer helps.",
+    ]
+    if mentor:
+        lines += [
+            "",
+            "**Mentors**",
+            "• `/faq entry: member:` posts an entry for someone (mentions only them)",
+            "• right-click a message → Apps → **Answer with FAQ** replies to it with the best answer",
+        ]
+    if editor:
+        lines += [
+            "",
+            "**Editors**",
+            "• `/unanswered list`, `/unanswered resolve`, `/unanswered dismiss`: the questions I couldn't answer",
+            "• `/knowledge reload`: load edited knowledge without a restart",
+            "• `/stats`: questions, answer rate, votes and top gaps",
+        ]
+    return discord.Embed(title="faqbot help", description="\n".join(lines), colour=discord.Colour.blurple())

@@ -1,0 +1,125 @@
+"""What the store keeps and returns: small frozen records, shared by every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """Format a time the way the store keeps it: ISO 8601 UTC to the second, sortable as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a question was asked: the command line, or a Discord guild, channel and message."""
+
+    kind: str = "cli"
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    jump_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerPost:
+    """A message in which the bot posted an answer or suggestions, and the question behind it."""
+
+    message_id: int
+    question: str
+    entry_id: str | None
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """Whether a vote was stored, or the member had already voted (and how)."""
+
+    recorded: bool
+    vote: int
+
+
+STATUSES = ("open", "answered", "dismissed")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One time and place a queued question was asked."""
+
+    asked_at: str
+    origin: str
+    guild_id: int | None
+    channel_id: int | None
+    jump_url: str | None
+
+
+@dataclass(frozen=True)
+class QueuedQuestion:
+    """A question in the editors' queue: asked but not answered, or answered and voted 👎."""
+
+    id: int
+    text: str
+    kind: str
+    ask_count: int
+    first_asked_at: str
+    last_asked_at: str
+    best_score: float | None
+    best_entry_id: str | None
+    rejected_entry_id: str | None
+    status: str
+    answer_entry_id: str | None
+    dismiss_reason: str | None
+    places: tuple[Place, ...] = ()
+
+    @property
+    def jump_url(self) -> str | None:
+        """The most recent place it was asked on Discord, if any."""
+        return next((place.jump_url for place in self.places if place.jump_url), None)
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    """How many rows a purge deleted."""
+
+    questions: int
+    places: int
+    other: int
+
+
+@dataclass(frozen=True)
+class EntryVotes:
+    """👍 and 👎 for one entry."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What /stats and `faqbot stats` show for one window."""
+
+    days: int
+    asked: int
+    answered: int
+    suggested: int
+    unknown: int
+    votes: tuple[EntryVotes, ...]
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of questions answered outright."""
+        return self.answered / self.asked if self.asked else 0.0
+
+    @property
+    def abstain_rate(self) -> float:
+        """Share of questions the bot did not know."""
+        return self.unknown / self.asked if self.asked else 0.0

@@ -1,0 +1,458 @@
+"""The embedded SQLite store (through aiosqlite): the editors' queue, where questions were asked, asks and votes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Self, TypeVar
+
+import aiosqlite
+
+from bot.errors import StoreError
+from bot.folding import question_key
+from bot.store.migrations import Migration, bundled_migrations
+from bot.store.models import (
+    STATUSES,
+    AnswerPost,
+    Clock,
+    EntryVotes,
+    Origin,
+    Place,
+    PurgeCounts,
+    QueuedQuestion,
+    Stats,
+    VoteOutcome,
+    timestamp,
+    utc_now,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5000
+LOCK_RETRIES = 8
+MAX_STORED_QUESTION_CHARS = 4000
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+class Store:
+    """One SQLite database opened with WAL, foreign keys and a busy timeout, migrated to the latest schema."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path, clock: Clock = utc_now) -> None:
+        self._db = connection
+        self.path = path
+        self.clock = clock
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        *,
+        clock: Clock = utc_now,
+        migrations: list[Migration] | None = None,
+        migrate: bool = True,
+    ) -> Self:
+        """Open (creating it and its folder on first use) and, unless told not to, migrate the database."""
+        migrations = bundled_migrations() if migrations is None else migrations
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the database {path}: {error}") from None
+        store = cls(connection, path, clock)
+        try:
+            await store._check(migrations)
+            if migrate:
+                await store.migrate(migrations)
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    async def _check(self, migrations: list[Migration]) -> None:
+        """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
+        self._db.row_factory = sqlite3.Row
+        try:
+            version = await self._scalar("PRAGMA user_version")
+            async with self._db.execute("PRAGMA quick_check") as cursor:
+                problems = [row[0] for row in await cursor.fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"integrity check failed: {problems[0]}")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
+                "Move it aside or point storage.database elsewhere."
+            ) from None
+        latest = migrations[-1].version if migrations else 0
+        if version > latest:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this faqbot understands ({latest}); "
+                "upgrade faqbot. The database was left untouched."
+            )
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self._db.execute("PRAGMA foreign_keys = ON")
+            await self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"cannot use the database {self.path}: {error}") from None
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> int:
+        """Apply every pending numbered migration, each in its own transaction; return the schema version."""
+        migrations = bundled_migrations() if migrations is None else migrations
+        version = await self._scalar("PRAGMA user_version")
+        for migration in migrations:
+            if migration.version > version:
+                await self._retry(lambda m=migration: self._apply(m))
+        return await self._scalar("PRAGMA user_version")
+
+    async def _apply(self, migration: Migration) -> None:
+        """Run one migration script as its own transaction; roll back if it fails half-way."""
+        current = await self._scalar("PRAGMA user_version")
+        if current >= migration.version:
+            return  # another process applied it meanwhile
+        log.info("applying database migration %04d_%s", migration.version, migration.name)
+        try:
+            await self._db.executescript(migration.sql)
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                return  # another process created the database at the same moment and applied it first
+            raise
+        if await self._scalar("PRAGMA user_version") != migration.version:
+            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+
+    async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        async with self._db.execute(sql, parameters) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
+    async def _retry(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run work, retrying with back-off while another process holds the database lock."""
+        delay = 0.05
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return await work()
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error) or attempt == LOCK_RETRIES - 1:
+                    raise
+                log.warning("database is busy, retrying in %.2fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run work inside one IMMEDIATE transaction, retried as a whole when the database is locked."""
+
+        async def attempt() -> T:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = await work(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+            return result
+
+        async with self._write_lock:
+            return await self._retry(attempt)
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def record_ask(self, status: str, entry_id: str | None, origin: Origin) -> None:
+        """Count one question for the statistics (no text is kept here)."""
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO asks (asked_at, origin, status, entry_id) VALUES (?, ?, ?, ?)",
+                (now, origin.kind, status, entry_id),
+            )
+
+        await self._write(work)
+
+    async def log_unanswered(
+        self,
+        question: str,
+        origin: Origin,
+        *,
+        best_score: float | None,
+        best_entry_id: str | None,
+        kind: str = "unanswered",
+        rejected_entry_id: str | None = None,
+    ) -> int:
+        """Store a question the bot could not answer (once per normalised text, counted) and where it was asked."""
+        text = question.strip()[:MAX_STORED_QUESTION_CHARS]
+        if not question_key(text):
+            raise ValueError("an empty question is not logged")
+        now = timestamp(self.clock())
+        return await self._write(
+            lambda db: _queue_question(db, text, origin, now, best_score, best_entry_id, kind, rejected_entry_id)
+        )
+
+    async def record_answer_post(self, message_id: int, question: str, entry_id: str | None, origin: Origin) -> None:
+        """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                """
+                INSERT OR REPLACE INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                (message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin.guild_id, origin.channel_id, now),
+            )
+
+        await self._write(work)
+
+    async def answer_post(self, message_id: int) -> AnswerPost | None:
+        """The question and entry behind a posted answer, if the bot recorded it."""
+        async with self._db.execute(
+            "SELECT message_id, question, entry_id FROM answer_posts WHERE message_id = ?", (message_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else AnswerPost(row["message_id"], row["question"], row["entry_id"])
+
+    async def _user_hash(self, user_id: int) -> str:
+        async with self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_key'") as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: the user hash key is missing; the database was altered by hand")
+        return hmac.new(bytes.fromhex(row[0]), str(user_id).encode(), hashlib.sha256).hexdigest()
+
+    async def record_vote(
+        self, *, message_id: int, entry_id: str, question: str, user_id: int, vote: int, origin: Origin
+    ) -> VoteOutcome:
+        """Store one member's 👍 (+1) or 👎 (-1) on an answer; a 👎 also puts the question in the editors' queue."""
+        if vote not in (1, -1):
+            raise ValueError("vote must be 1 or -1")
+        user_hash = await self._user_hash(user_id)
+        text = question.strip()[:MAX_STORED_QUESTION_CHARS]
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> VoteOutcome:
+            async with db.execute(
+                "SELECT vote FROM feedback WHERE message_id = ? AND user_hash = ?", (message_id, user_hash)
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None:
+                return VoteOutcome(recorded=False, vote=int(existing[0]))
+            await db.execute(
+                """
+                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                (message_id, entry_id, text, user_hash, vote, now),
+            )
+            if vote == -1 and question_key(text):
+                await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
+            return VoteOutcome(recorded=True, vote=vote)
+
+        return await self._write(work)
+
+    async def questions(
+        self,
+        *,
+        status: str | None = "open",
+        sort: str = "count",
+        since: timedelta | None = None,
+        limit: int | None = None,
+    ) -> list[QueuedQuestion]:
+        """Queued questions with their places, most asked (or most recent) first; `since` keeps recent ones."""
+        if status not in (None, *STATUSES):
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        order = {"count": "ask_count DESC, last_asked_at DESC", "recent": "last_asked_at DESC, ask_count DESC"}[sort]
+        conditions, parameters = ["1 = 1"], []
+        if status:
+            conditions.append("status = ?")
+            parameters.append(status)
+        if since is not None:
+            conditions.append("last_asked_at >= ?")
+            parameters.append(timestamp(self.clock() - since))
+        where = "WHERE " + " AND ".join(conditions)
+        # Only fixed SQL fragments are formatted in; every value is a ? parameter.
+        sql = f"SELECT * FROM questions {where} ORDER BY {order}, id"  # noqa: S608
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        async with self._db.execute(sql, parameters) as cursor:
+            rows = await cursor.fetchall()
+        places = await self._places([row["id"] for row in rows])
+        return [_queued(row, places.get(row["id"], ())) for row in rows]
+
+    async def question(self, question_id: int) -> QueuedQuestion | None:
+        """One queued question by id."""
+        async with self._db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        places = await self._places([question_id])
+        return _queued(row, places.get(question_id, ()))
+
+    async def _places(self, question_ids: list[int]) -> dict[int, tuple[Place, ...]]:
+        if not question_ids:
+            return {}
+        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
+        sql = (
+            "SELECT question_id, asked_at, origin, guild_id, channel_id, jump_url FROM question_asks "  # noqa: S608
+            f"WHERE question_id IN ({marks}) ORDER BY asked_at DESC, id DESC"
+        )
+        async with self._db.execute(sql, question_ids) as cursor:
+            rows = await cursor.fetchall()
+        places: dict[int, list[Place]] = {}
+        for row in rows:
+            places.setdefault(row["question_id"], []).append(
+                Place(row["asked_at"], row["origin"], row["guild_id"], row["channel_id"], row["jump_url"])
+            )
+        return {key: tuple(value) for key, value in places.items()}
+
+    async def resolve(self, question_id: int, entry_id: str) -> bool:
+        """Mark a question answered by an entry; False when there is no such question."""
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                """
+                UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ?
+                WHERE id = ?
+                """,
+                (entry_id, now, question_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(work)
+
+    async def dismiss(self, question_id: int, reason: str) -> bool:
+        """Mark a question dismissed with a reason; False when there is no such question."""
+        if not reason.strip():
+            raise ValueError("a dismissal needs a reason")
+        now = timestamp(self.clock())
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                """
+                UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ?
+                WHERE id = ?
+                """,
+                (reason.strip(), now, question_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(work)
+
+    async def purge(self, older_than: timedelta) -> PurgeCounts:
+        """Delete questions (with their places), answer records and votes not touched within `older_than`."""
+        cutoff = timestamp(self.clock() - older_than)
+
+        async def work(db: aiosqlite.Connection) -> PurgeCounts:
+            places = await db.execute("DELETE FROM question_asks WHERE asked_at < ?", (cutoff,))
+            questions = await db.execute("DELETE FROM questions WHERE last_asked_at < ?", (cutoff,))
+            posts = await db.execute("DELETE FROM answer_posts WHERE posted_at < ?", (cutoff,))
+            votes = await db.execute("DELETE FROM feedback WHERE voted_at < ?", (cutoff,))
+            asks = await db.execute("DELETE FROM asks WHERE asked_at < ?", (cutoff,))
+            return PurgeCounts(questions.rowcount, places.rowcount, posts.rowcount + votes.rowcount + asks.rowcount)
+
+        return await self._write(work)
+
+    async def stats(self, days: int) -> Stats:
+        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days."""
+        since = timestamp(self.clock() - timedelta(days=days))
+        async with self._db.execute(
+            "SELECT status, count(*) FROM asks WHERE asked_at >= ? GROUP BY status", (since,)
+        ) as cursor:
+            by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        async with self._db.execute(
+            """
+            SELECT entry_id, sum(vote > 0), sum(vote < 0) FROM feedback WHERE voted_at >= ?
+            GROUP BY entry_id ORDER BY sum(vote < 0) DESC, sum(vote > 0) DESC, entry_id
+            """,
+            (since,),
+        ) as cursor:
+            votes = tuple(EntryVotes(row[0], int(row[1]), int(row[2])) for row in await cursor.fetchall())
+        return Stats(
+            days=days,
+            asked=sum(by_status.values()),
+            answered=by_status.get("answered", 0),
+            suggested=by_status.get("suggest", 0),
+            unknown=by_status.get("unknown", 0),
+            votes=votes,
+        )
+
+
+async def _queue_question(
+    db: aiosqlite.Connection,
+    text: str,
+    origin: Origin,
+    now: str,
+    best_score: float | None,
+    best_entry_id: str | None,
+    kind: str,
+    rejected_entry_id: str | None,
+) -> int:
+    """Insert or count a queued question and the place it was asked, inside the caller's transaction."""
+    async with db.execute(
+        """
+        INSERT INTO questions (normalized, kind, text, ask_count, first_asked_at, last_asked_at,
+                               best_score, best_entry_id, rejected_entry_id)
+        VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
+        ON CONFLICT (normalized, kind) DO UPDATE SET
+            ask_count = ask_count + 1,
+            last_asked_at = excluded.last_asked_at,
+            best_score = excluded.best_score,
+            best_entry_id = excluded.best_entry_id,
+            rejected_entry_id = coalesce(excluded.rejected_entry_id, rejected_entry_id)
+        RETURNING id
+        """,
+        (question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    question_id = int(row[0])
+    await db.execute(
+        """
+        INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        (question_id, now, origin.kind, origin.guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+    )
+    return question_id
+
+
+def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
+    return QueuedQuestion(
+        id=row["id"],
+        text=row["text"],
+        kind=row["kind"],
+        ask_count=row["ask_count"],
+        first_asked_at=row["first_asked_at"],
+        last_asked_at=row["last_asked_at"],
+        best_score=row["best_score"],
+        best_entry_id=row["best_entry_id"],
+        rejected_entry_id=row["rejected_entry_id"],
+        status=row["status"],
+        answer_entry_id=row["answer_entry_id"],
+        dismiss_reason=row["dismiss_reason"],
+        places=places,
+    )

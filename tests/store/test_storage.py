@@ -1,0 +1,120 @@
+"""The SQLite store: migrations (fresh, re-run, newer refused, failed rolled back) and the unanswered log."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StoreError
+from bot.folding import question_key as normalize_question
+from bot.store import Origin, Store
+from bot.store.migrations import Migration, bundled_migrations
+
+
+def read(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+async def test_fresh_database_is_created_with_its_folder_and_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "faqbot.db"
+    async with await Store.open(path) as store:
+        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations())
+    assert path.exists()
+    tables = {row[0] for row in read(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"questions", "question_asks", "asks"} <= tables
+    assert read(path, "PRAGMA journal_mode") == [("wal",)]
+
+
+async def test_store_turns_on_foreign_keys_and_a_busy_timeout(store: Store) -> None:
+    assert await store._scalar("PRAGMA foreign_keys") == 1
+    assert await store._scalar("PRAGMA busy_timeout") >= 1000
+
+
+async def test_reopening_is_safe_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "faqbot.db"
+    async with await Store.open(path) as store:
+        await store.log_unanswered("what is a yak?", Origin(), best_score=0.1, best_entry_id="intro")
+    async with await Store.open(path) as store:
+        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations())
+    assert read(path, "SELECT text, ask_count FROM questions") == [("what is a yak?", 1)]
+
+
+async def test_database_newer_than_the_code_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "faqbot.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"schema version 99, newer than this faqbot understands"):
+        await Store.open(path)
+    assert path.read_bytes() == before
+
+
+async def test_corrupt_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "faqbot.db"
+    path.write_bytes(b"this is not a database, just some text that happens to sit here" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"not a usable SQLite database.*left untouched"):
+        await Store.open(path)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+
+
+async def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path) -> None:
+    path = tmp_path / "faqbot.db"
+    good = Migration(1, "good", "BEGIN; CREATE TABLE a (x); PRAGMA user_version = 1; COMMIT;")
+    bad = Migration(
+        2, "bad", "BEGIN; CREATE TABLE b (x); INSERT INTO missing VALUES (1); PRAGMA user_version = 2; COMMIT;"
+    )
+    with pytest.raises(sqlite3.OperationalError, match="no such table: missing"):
+        await Store.open(path, migrations=[good, bad])
+    assert read(path, "PRAGMA user_version") == [(1,)]
+    assert {row[0] for row in read(path, "SELECT name FROM sqlite_master")} == {"a"}
+
+
+async def test_unwritable_location_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the database folder"):
+        await Store.open(blocker / "sub" / "faqbot.db")
+
+
+def test_questions_are_normalised_for_deduplication() -> None:
+    assert normalize_question("  What IS a  TL?? ") == normalize_question("what is a tl")
+    assert normalize_question("Café_au-lait!") == "cafe au lait"  # folded as the retriever folds it
+
+
+async def test_the_same_question_is_stored_once_counted_with_every_place(tmp_path: Path) -> None:
+    times = iter([datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 2, 10, tzinfo=UTC)])
+    path = tmp_path / "faqbot.db"
+    async with await Store.open(path, clock=lambda: next(times)) as store:
+        first = await store.log_unanswered("How do I bake bread?", Origin(), best_score=0.05, best_entry_id="intro")
+        place = Origin("discord", guild_id=1, channel_id=2, message_id=3, jump_url="https://discord.com/channels/1/2/3")
+        second = await store.log_unanswered("how do i bake BREAD", place, best_score=0.07, best_entry_id="duty-on-call")
+    assert first == second
+    assert read(
+        path, "SELECT text, ask_count, first_asked_at, last_asked_at, best_score, best_entry_id FROM questions"
+    ) == [("How do I bake bread?", 2, "2026-01-01T09:00:00Z", "2026-01-02T10:00:00Z", 0.07, "duty-on-call")]
+    assert read(path, "SELECT origin, guild_id, channel_id, message_id, jump_url FROM question_asks ORDER BY id") == [
+        ("cli", None, None, None, None),
+        ("discord", 1, 2, 3, "https://discord.com/channels/1/2/3"),
+    ]
+
+
+async def test_empty_questions_are_not_logged(store: Store) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        await store.log_unanswered(" ?! ", Origin(), best_score=None, best_entry_id=None)
+
+
+async def test_every_ask_is_counted_for_statistics(tmp_path: Path) -> None:
+    path = tmp_path / "faqbot.db"
+    async with await Store.open(path) as store:
+        await store.record_ask("answered", "intro", Origin())
+        await store.record_ask("unknown", None, Origin("discord"))
+    assert read(path, "SELECT origin, status, entry_id FROM asks ORDER BY id") == [
+        ("cli", "answered", "intro"),
+        ("discord", "unknown", None),
+    ]
