@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,15 +115,16 @@ class Answerer:
         """Swap in freshly loaded knowledge and its fitted retriever, in one step."""
         self.knowledge, self.retriever = knowledge, retriever
 
-    def judge(self, question: str) -> Answer:
-        """Decide what to do with a question, without side effects."""
+    def judge(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
+        """Decide what to do with a question, without side effects; `roles` limits the answer to those roles."""
         reply = smalltalk_reply(question, self.knowledge.roles)
         if reply is not None:
             return Answer(question, Status.SMALLTALK, reply=reply)
-        verdict = self.gate.judge(self.retriever.search(question, k=SEARCH_DEPTH))
+        results = self.retriever.search(question, k=SEARCH_DEPTH, roles=roles)
+        verdict = self.gate.judge(results)
         return Answer(question, verdict.status, verdict)
 
-    async def judge_in_turn(self, question: str) -> Answer:
+    async def judge_in_turn(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
         """Judge a question on the event loop, one question per loop turn, so that a burst never starves it.
 
         Questions take turns (first come, first served) and each gives the loop back before the next one starts:
@@ -130,7 +132,7 @@ class Answerer:
         heartbeats and other events run in between.
         """
         async with self._turn():
-            answer = self.judge(question)
+            answer = self.judge(question, roles=roles)
             await asyncio.sleep(0)
         return answer
 

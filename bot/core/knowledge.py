@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,15 @@ class Entry:
     def searchable_text(self) -> str:
         """Everything the retriever reads of an entry: title, text, phrasings and tags."""
         return " ".join((self.title, self.text, *self.questions, *self.tags))
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """A way members asked for an entry, learnt from the editors' queue: used everywhere, or in one server only."""
+
+    entry_id: str
+    text: str
+    guild_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,20 @@ class KnowledgeBase:
         if entry is not None:
             return EntryLookup(entry)
         return EntryLookup(None, tuple(candidate.id for candidate in self.lookup(text, suggestions)))
+
+    def with_phrasings(self, phrasings: Sequence[Phrasing]) -> KnowledgeBase:
+        """The same knowledge with learned phrasings added to their entries' questions (unknown entries skipped)."""
+        extra: dict[str, list[str]] = {}
+        for phrasing in phrasings:
+            if phrasing.entry_id in self.by_id:
+                extra.setdefault(phrasing.entry_id, []).append(phrasing.text)
+        if not extra:
+            return self
+        entries = tuple(
+            replace(entry, questions=(*entry.questions, *extra[entry.id])) if entry.id in extra else entry
+            for entry in self.entries
+        )
+        return KnowledgeBase(entries, self.synonyms, self.files)
 
     @property
     def roles(self) -> tuple[str, ...]:

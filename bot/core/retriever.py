@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Self
@@ -106,6 +106,8 @@ class TfidfRetriever:
         self.entries_ = knowledge.entries
         corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
         self.owners_ = corpus.owners
+        self.role_numbers_ = {role: number for number, role in enumerate(knowledge.roles)}
+        self.entry_role_ = np.array([self.role_numbers_[entry.role] for entry in knowledge.entries], dtype=np.int32)
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
@@ -327,11 +329,12 @@ class TfidfRetriever:
             total = np.where(vote < votes, total + best_first[:, vote], total)
         return total / votes.astype(phrasing.dtype)
 
-    def search(self, query: str, k: int = 5) -> SearchResults:
+    def search(self, query: str, k: int = 5, *, roles: Collection[str] | None = None) -> SearchResults:
         """Return the k best entries for the question, best first (empty when nothing matches at all).
 
         Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
-        (the mean of their best phrasings, then weighted by how much of the question they cover).
+        (the mean of their best phrasings, then weighted by how much of the question they cover). With `roles`,
+        only the entries of those roles are ranked.
         """
         words = self.normalizer_.content_words(query)  # normalised once for both uses below
         terms = self._corrected(self._specific(words))
@@ -341,6 +344,9 @@ class TfidfRetriever:
         word_query = self.word_encoder_.weights(terms)
         phrasing, body = self._channel_scores(terms, word_query)
         upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
+        if roles is not None:
+            wanted = [self.role_numbers_[role] for role in roles if role in self.role_numbers_]
+            upper = np.where(np.isin(self.entry_role_, wanted), upper, 0)
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase, Phrasing, load_knowledge
 from bot.errors import KnowledgeError
 
 SOURCE = Path(__file__).resolve().parents[1] / "data" / "cloud-technical-lead.txt"
@@ -165,3 +165,13 @@ def test_missing_folder_and_empty_folder_are_clear(tmp_path: Path) -> None:
         load_knowledge(tmp_path / "nowhere")
     with pytest.raises(KnowledgeError, match=re.escape(f"{tmp_path}: no .yaml knowledge files")):
         load_knowledge(tmp_path)
+
+
+def test_learned_phrasings_join_their_entries_questions_and_unknown_entries_are_skipped(
+    knowledge: KnowledgeBase,
+) -> None:
+    taught = knowledge.with_phrasings([Phrasing("intro", "so what is this job even"), Phrasing("gone", "x")])
+
+    assert taught.get("intro").questions[-1] == "so what is this job even"
+    assert len(taught.entries) == len(knowledge.entries)
+    assert knowledge.get("intro").questions == taught.get("intro").questions[:-1]  # the original is unchanged

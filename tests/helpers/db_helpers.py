@@ -18,4 +18,3 @@ def damage_table(db: Path, table: str) -> bytes:
     data[(root - 1) * page_size : root * page_size] = b"\xff" * page_size
     db.write_bytes(bytes(data))
     return bytes(data)
-
