@@ -18,6 +18,7 @@ from bot.cli.output import answer_to_json, answer_to_text, print_summary, questi
 from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answerer, fit_retriever
+from bot.core.importer import command_import
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
@@ -127,8 +128,12 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_knowledge(args: argparse.Namespace) -> int:
-    """Faqbot knowledge check|list: validate and show the knowledge base."""
+    """Faqbot knowledge check|list|import: validate and show the knowledge base, or import a role page into it."""
     config = resolve_config(args)
+    if args.action == "import":  # before loading the folder: the first import goes into an empty one
+        for line in command_import(args.page, args.out, config.knowledge_path).lines():
+            sys.stdout.write(line + "\n")
+        return 0
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
         fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
