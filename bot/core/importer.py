@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.knowledge import Entry, knowledge_files, load_knowledge
+from bot.core.knowledge import Entry, file_entries, knowledge_files, load_knowledge
 from bot.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -804,7 +804,7 @@ def _siblings(folder: Path, target: Path) -> tuple[set[str], dict[str, Path]]:
     for file in files:
         if file.resolve() == target.resolve():
             continue
-        for entry in load_knowledge(file).entries:
+        for entry in file_entries(file):  # a synonyms-only file has none
             ids.add(entry.id)
             roles.setdefault(entry.role.casefold(), file)
     return ids, roles

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+from typing import Any
 
 from bot.config import Config
 from bot.core.answering import Answer, Answerer, settle_long_lived_objects
@@ -17,9 +18,9 @@ class CountingAnswerer(Answerer):
 
     judged = 0
 
-    def judge(self, question: str) -> Answer:
+    def judge(self, question: str, **scope: Any) -> Answer:
         self.judged += 1
-        return super().judge(question)
+        return super().judge(question, **scope)
 
 
 async def test_a_burst_of_questions_gives_the_loop_back_between_every_two(tiny_knowledge: KnowledgeBase) -> None:
