@@ -52,6 +52,11 @@ class DiscordConfig:
     mentor_role_ids: tuple[int, ...] = ()
     cooldown_seconds: float = 5.0
     shard_count: int | Literal["auto"] | None = None
+    guild_roles: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def roles_for(self, guild_id: int | None) -> tuple[str, ...] | None:
+        """The roles a server covers (`discord.guilds.<id>.roles`); None, meaning all roles, when not configured."""
+        return self.guild_roles.get(guild_id) if guild_id is not None else None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,24 @@ def _shards(key: str, value: Any) -> int | Literal["auto"] | None:
     return value
 
 
+def _guilds(key: str, value: Any) -> dict[int, tuple[str, ...]]:
+    """`discord.guilds`: per server id, the roles it covers (`roles: [Role name, ...]`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must map server ids to settings, e.g. {{123456789: {{roles: [Role name]}}}}")
+    guilds: dict[int, tuple[str, ...]] = {}
+    for guild, settings in value.items():
+        guild_id = _ids(key, [guild])[0]
+        if not isinstance(settings, Mapping) or set(settings) - {"roles"}:
+            raise ConfigError(f"{key}.{guild_id} takes only 'roles' (a list of role names)")
+        roles = settings.get("roles")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r.strip() for r in roles):
+            raise ConfigError(f"{key}.{guild_id}.roles must be a non-empty list of role names")
+        guilds[guild_id] = tuple(" ".join(role.split()) for role in roles)
+    return guilds
+
+
 def _level(key: str, value: Any) -> str:
     level = _text(key, value).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -158,6 +181,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
         "mentor_role_ids": (_ids, "discord.mentor_role_ids"),
         "cooldown_seconds": (_number(0.0, 3600.0), "discord.cooldown_seconds"),
         "shard_count": (_shards, "discord.shard_count"),
+        "guilds": (_guilds, "discord.guild_roles"),
     },
 }
 

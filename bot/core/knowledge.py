@@ -358,12 +358,12 @@ def _merged_synonyms(groups: Sequence[Mapping[str, tuple[str, ...]]]) -> dict[st
 def load_knowledge(path: Path) -> KnowledgeBase:
     """Load every knowledge file under `path` together, rejecting the whole set on the first problem.
 
-    Each file is one role (two files may not hold the same role) or, holding only `synonyms:`, synonyms that every
-    role shares; entry ids are unique across all files.
+    Each file holds one role's entries (a role may take several files: its synonyms apply to all of them) or, with
+    only `synonyms:`, synonyms that every role shares; entry ids are unique across all files.
     """
     entries: list[Entry] = []
     seen: dict[str, Path] = {}
-    role_files: dict[str, Path] = {}
+    role_names: dict[str, str] = {}
     role_synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
     shared: list[dict[str, tuple[str, ...]]] = []
     groups: list[dict[str, tuple[str, ...]]] = []
@@ -374,17 +374,15 @@ def load_knowledge(path: Path) -> KnowledgeBase:
         if role is None:
             shared.append(file_synonyms)
             continue
-        if (key := name_key(role)) in role_files:
-            raise KnowledgeError(f"{file}: role {role!r} is already the role of {role_files[key]} (one file per role)")
-        role_files[key] = file
-        role_synonyms[role] = file_synonyms
+        role = role_names.setdefault(name_key(role), role)  # one role, however its files write its name
+        role_synonyms[role] = _merged_synonyms((role_synonyms.get(role, {}), file_synonyms))
         for entry in file_entries:
             if entry.id in seen:
                 first = seen[entry.id]
                 where = "earlier in this file" if first == file else f"also in {first}"
                 raise KnowledgeError(f"{file}: entry {entry.id}: duplicate id ({where})")
             seen[entry.id] = file
-            entries.append(entry)
+            entries.append(entry if entry.role == role else replace(entry, role=role))
     if not entries:
         raise KnowledgeError(f"{path}: no role file (only shared synonyms); add a file with 'role' and 'entries'")
     log.info("loaded %d knowledge entries from %d file(s)", len(entries), len(files))

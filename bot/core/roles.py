@@ -113,23 +113,21 @@ class RoleIndex:
     def named(self, question: str) -> tuple[str, ...]:
         """The roles a question names: most of a role's name words (after its synonyms and abbreviations).
 
-        A role is named when at least two of its name's words (all of a one-word name) are in the question; of the
-        roles named, those with the most such words win ("data engineer" names Data Engineer over Site Reliability
-        Engineer). A question with none names no role.
+        A role is named when at least two of its name's words (all of a one-word name) are in the question. A role
+        whose words found are only part of another named role's is left out ("senior data engineer" names Senior
+        Data Engineer, not Data Engineer too); roles named by different words are all named ("SRE moving into a
+        cloud TL role").
         """
         if len(self.retrievers) < 2:
             return ()
-        counts = {}
+        found: dict[str, frozenset[str]] = {}
         for role, retriever in self.retrievers.items():
             name = self._names[role]
             stems = {retriever.stemmer_.stem(word) for word in retriever.normalizer_.content_words(question)}
-            matched = len(name & stems)
-            if name and matched >= min(2, len(name)):
-                counts[role] = matched
-        if not counts:
-            return ()
-        most = max(counts.values())
-        return tuple(role for role, count in counts.items() if count == most)
+            matched = name & stems
+            if name and len(matched) >= min(2, len(name)):
+                found[role] = frozenset(matched)
+        return tuple(role for role, words in found.items() if not any(words < other for other in found.values()))
 
     def resolve(self, name: str) -> str | None:
         """The role called `name` (case, accents and spacing ignored), or None."""
@@ -179,3 +177,15 @@ class RoleIndex:
             return RoleVerdict(suggestion, across_roles=across)
         bests = sorted((v.best for v in verdicts if v.best is not None), key=lambda hit: -hit.score)
         return RoleVerdict(Verdict(Status.UNKNOWN, bests[0] if bests else None))
+
+
+def check_configured_roles(knowledge: KnowledgeBase, guild_roles: Mapping[int, Sequence[str]]) -> None:
+    """Refuse a configured server role that no knowledge file holds, naming it and the roles there are."""
+    known = {name_key(role) for role in knowledge.roles}
+    for guild_id, roles in guild_roles.items():
+        for role in roles:
+            if name_key(role) not in known:
+                raise KnowledgeError(
+                    f"discord.guilds.{guild_id}.roles: no knowledge file holds the role {role!r} "
+                    f"(roles: {', '.join(knowledge.roles)})"
+                )

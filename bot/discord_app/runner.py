@@ -11,6 +11,7 @@ import discord
 from bot.config import Config
 from bot.core.answering import Answerer, settle_long_lived_objects
 from bot.core.knowledge import load_knowledge
+from bot.core.roles import check_configured_roles
 from bot.discord_app.bot import build_bot
 from bot.errors import ConfigError, FaqbotError
 from bot.store import Store
@@ -47,6 +48,7 @@ async def run_bot(config: Config) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
     knowledge = load_knowledge(config.knowledge_path)
+    check_configured_roles(knowledge, config.discord.guild_roles)
     store = await Store.open(config.database_path, migrate=False)
     async with store:
         answerer = Answerer.build(knowledge, config.retrieval, store)
