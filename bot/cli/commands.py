@@ -56,18 +56,23 @@ async def open_answerer(config: Config) -> tuple[Answerer, Store]:
     return Answerer(knowledge, retriever, config.retrieval, store), store
 
 
-async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:
-    """Answer each question in turn, printing text or one JSON object per line."""
+async def answer_all(
+    config: Config, questions: Iterable[str], out: TextIO, as_json: bool, role: str | None = None
+) -> int:
+    """Answer each question in turn (for the chosen role, if any), printing text or one JSON object per line."""
     answerer, store = await open_answerer(config)
+    cite_role = len(answerer.knowledge.roles) > 1
     async with store:
+        if role is not None and answerer.role_index.resolve(role) is None:
+            raise FaqbotError(replies.unknown_role(role, answerer.role_index.roles))
         for index, question in enumerate(questions):
-            answer = await answerer.answer(question, CLI_ORIGIN)
+            answer = await answerer.answer(question, CLI_ORIGIN, role=role)
             if as_json:
                 out.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
             else:
                 if index:
                     out.write("\n")
-                out.write(f"Q: {question}\n{answer_to_text(answer)}\n")
+                out.write(f"Q: {question}\n{answer_to_text(answer, cite_role=cite_role)}\n")
             out.flush()
     return 0
 
@@ -81,7 +86,7 @@ def command_ask(args: argparse.Namespace) -> int:
         questions: Iterable[str] = args.question
     else:
         questions = read_questions(sys.stdin)
-    return asyncio.run(answer_all(config, questions, sys.stdout, args.json))
+    return asyncio.run(answer_all(config, questions, sys.stdout, args.json, args.role))
 
 
 def command_chat(args: argparse.Namespace) -> int:
@@ -95,8 +100,8 @@ async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
     answerer, store = await open_answerer(config)
     interactive = stream.isatty()
     if interactive:
-        roles = ", ".join(answerer.knowledge.roles)
-        out.write(f"faqbot {__version__}: ask about the {roles} role. Ctrl-D or 'quit' to leave.\n")
+        topic = replies.topic(answerer.knowledge.roles)
+        out.write(f"faqbot {__version__}: ask about {topic}. Ctrl-D or 'quit' to leave.\n")
     async with store:
         loop = asyncio.get_running_loop()
         while True:
@@ -113,7 +118,7 @@ async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
                 continue
             answer = await answerer.answer(question, CLI_ORIGIN)
             prefix = "" if interactive else f"you> {question}\n"
-            out.write(f"{prefix}faqbot> {answer_to_text(answer)}\n")
+            out.write(f"{prefix}faqbot> {answer_to_text(answer, cite_role=len(answerer.knowledge.roles) > 1)}\n")
             out.flush()
     return 0
 
@@ -161,8 +166,13 @@ def command_eval(args: argparse.Namespace) -> int:
     eval_set = load_eval_set(args.questions, knowledge)
     offdomain = load_offdomain(args.offdomain)
     answerer = Answerer.build(knowledge, config.retrieval, store=None)
+    roles = None
+    if args.role is not None:
+        if answerer.role_index.resolve(args.role) is None:
+            raise FaqbotError(replies.unknown_role(args.role, answerer.role_index.roles))
+        roles = (args.role,)
     results = [
-        score_system("faqbot (TF-IDF + gate)", faqbot_predictor(answerer), eval_set, offdomain),
+        score_system("faqbot (TF-IDF + gate)", faqbot_predictor(answerer, roles), eval_set, offdomain),
         score_system("BM25 baseline (bm25s)", bm25_predictor(knowledge), eval_set, offdomain),
     ]
     if args.json:

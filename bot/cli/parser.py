@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "question", nargs="*", help="one or more questions (quote each); omit to read one per line from stdin"
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--role", help="answer from this role only (default: the role a question names, else all)")
     ask.set_defaults(handler="command_ask")
 
     run = commands.add_parser("run", parents=[common], help="run the Discord bot (token from DISCORD_TOKEN)")
@@ -76,5 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--offdomain", type=Path, default=Path("eval/clinc150-val-offdomain.json"), help="CLINC150 queries"
     )
     evaluate.add_argument("--json", action="store_true", help="one JSON object per system")
+    evaluate.add_argument("--role", help="ask as a server that covers only this role (default: every role loaded)")
     evaluate.set_defaults(handler="command_eval")
     return parser
