@@ -25,8 +25,9 @@ def topic(roles: tuple[str, ...]) -> str:
 
 def ask_description(roles: tuple[str, ...]) -> str:
     """The /ask command's description (at most 100 characters: Discord's limit), from the loaded knowledge."""
-    text = f"Ask a question about {topic(roles)}"
-    return text if len(text) <= 100 else "Ask a question about the roles this server covers"
+    if len(roles) == 1 and len(text := f"Ask a question about {topic(roles)}") <= 100:
+        return text
+    return "Ask a question about the roles this server covers"  # one description for every server
 
 
 def unknown_role(name: str, roles: tuple[str, ...]) -> str:
