@@ -14,7 +14,7 @@ from bot.core import replies
 from bot.core.gate import ConfidenceGate, Status, Verdict
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.retriever import TfidfRetriever
-from bot.core.roles import RoleIndex, RoleSearch
+from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
 from bot.errors import KnowledgeError
 from bot.folding import question_key
 from bot.store import Origin, Store, VoteOutcome
@@ -61,7 +61,7 @@ def smalltalk_reply(question: str, roles: tuple[str, ...]) -> str | None:
 def fit_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
     """Index the knowledge; knowledge that cannot be indexed (only stop words, say) is the editor's to fix."""
     try:
-        return TfidfRetriever().fit(knowledge)
+        return TfidfRetriever().fit(with_role_aliases(knowledge))  # "SRE" reads as "site reliability engineer"
     except ValueError as error:
         files = ", ".join(str(path) for path in knowledge.files) or "the knowledge"
         raise KnowledgeError(f"{files}: cannot be indexed: {error}") from None

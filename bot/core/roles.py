@@ -42,16 +42,18 @@ def abbreviations(role: str, texts: Sequence[str], stop_words: Collection[str]) 
     return tuple(dict.fromkeys(found))
 
 
-def with_role_aliases(knowledge: KnowledgeBase, role: str, stop_words: Collection[str]) -> KnowledgeBase:
-    """One role's knowledge whose synonyms also read its abbreviations (and their plurals) as the role's name."""
-    texts = [entry.text for entry in knowledge.entries]
-    aliases = [form for short in abbreviations(role, texts, stop_words) for form in (short, short + "s")]
-    if not aliases:
-        return knowledge
-    term = fold(role)
+def with_role_aliases(knowledge: KnowledgeBase) -> KnowledgeBase:
+    """The knowledge with synonyms that also read each role's abbreviations (and their plurals) as its name."""
     synonyms = dict(knowledge.synonyms)
-    synonyms[term] = tuple(dict.fromkeys((*synonyms.get(term, ()), *aliases)))
-    return replace(knowledge, synonyms=synonyms)
+    for role in knowledge.roles:
+        texts = [entry.text for entry in knowledge.entries if entry.role == role]
+        aliases = [form for short in abbreviations(role, texts, default_stop_words()) for form in (short, short + "s")]
+        taken = {variant for variants in synonyms.values() for variant in variants}
+        aliases = [alias for alias in aliases if alias not in taken]  # an editor's own synonym for it wins
+        if aliases:
+            term = fold(role)
+            synonyms[term] = tuple(dict.fromkeys((*synonyms.get(term, ()), *aliases)))
+    return knowledge if synonyms == knowledge.synonyms else replace(knowledge, synonyms=synonyms)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class RoleIndex:
             return cls({roles[0]: whole})
         retrievers = {}
         for role in roles:
-            own = with_role_aliases(knowledge.for_role(role), role, default_stop_words())
+            own = with_role_aliases(knowledge.for_role(role))
             try:
                 retrievers[role] = TfidfRetriever().fit(own)
             except ValueError as error:
