@@ -75,6 +75,7 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
         "mentor_role_ids",
         "cooldown_seconds",
         "shard_count",
+        "guilds",
     }
 
 
