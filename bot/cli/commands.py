@@ -24,6 +24,7 @@ from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.evaluation.baselines import bm25_predictor
 from bot.evaluation.scoring import faqbot_predictor, load_eval_set, load_offdomain, score_system
+from bot.folding import name_key
 from bot.store import Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,11 @@ def read_questions(stream: TextIO) -> Iterator[str]:
             yield line.strip()
 
 
-async def open_answerer(config: Config) -> tuple[Answerer, Store]:
-    """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
+async def open_answerer(config: Config, role: str | None = None) -> tuple[Answerer, Store]:
+    """Load knowledge, check the chosen role, fit the retriever and open the store (cheap failures first)."""
     knowledge = load_knowledge(config.knowledge_path)
+    if role is not None and name_key(role) not in {name_key(known) for known in knowledge.roles}:
+        raise FaqbotError(replies.unknown_role(role, knowledge.roles))
     retriever = fit_retriever(knowledge)
     store = await Store.open(config.database_path)
     return Answerer(knowledge, retriever, config.retrieval, store), store
@@ -60,11 +63,9 @@ async def answer_all(
     config: Config, questions: Iterable[str], out: TextIO, as_json: bool, role: str | None = None
 ) -> int:
     """Answer each question in turn (for the chosen role, if any), printing text or one JSON object per line."""
-    answerer, store = await open_answerer(config)
+    answerer, store = await open_answerer(config, role)
     cite_role = len(answerer.knowledge.roles) > 1
     async with store:
-        if role is not None and answerer.role_index.resolve(role) is None:
-            raise FaqbotError(replies.unknown_role(role, answerer.role_index.roles))
         for index, question in enumerate(questions):
             answer = await answerer.answer(question, CLI_ORIGIN, role=role)
             if as_json:

@@ -127,17 +127,27 @@ def test_the_role_eval_moves_by_at_most_001_with_the_second_role_loaded(
     """The cloud role's eval, asked in a server covering that role, with and without the SRE page loaded.
 
     Measured: overall 0.924 -> 0.920, answerable 0.910 -> 0.905, wrong answers, MRR@5, off-topic abstention and
-    CLINC150 false answers unchanged (one question, "senior sre, how do i move into TL?", now names both roles).
+    CLINC150 false answers (1.29%) unchanged: one question, "senior sre, how do i move into TL?", now names both roles.
+    CLINC150: a query that names no role is searched in the cloud role's own index, which is the one-role index
+    (same entries, same synonyms), so only queries that name a role can move (none does today): those are scored.
     """
     eval_set = load_eval_set(ROOT / "eval" / "questions.yaml", knowledge)
-    offdomain = load_offdomain(ROOT / "eval" / "clinc150-val-offdomain.json")
     alone = Answerer.build(knowledge, Config().retrieval, store=None)
-    before = score_system("one role", faqbot_predictor(alone), eval_set, offdomain)
-    after = score_system("two roles", faqbot_predictor(answerer, (CLOUD,)), eval_set, offdomain)
+    before = score_system("one role", faqbot_predictor(alone), eval_set)
+    after = score_system("two roles", faqbot_predictor(answerer, (CLOUD,)), eval_set)
     for figure in ("answerable_accuracy", "wrong_answer_rate", "offtopic_abstention", "overall_accuracy", "mrr_at_5"):
         assert abs(getattr(after, figure) - getattr(before, figure)) <= 0.01, figure
-    assert after.clinc_false_answer_rate is not None and before.clinc_false_answer_rate is not None
-    assert abs(after.clinc_false_answer_rate - before.clinc_false_answer_rate) <= 0.01
+    probe = eval_set.answerable[0].text
+    assert answerer.search(probe, roles=(CLOUD,)).hits == alone.search(probe).hits  # the same index for that role
+    offdomain = load_offdomain(ROOT / "eval" / "clinc150-val-offdomain.json")
+    rerouted = [query for query in offdomain if answerer.role_index.named(query) not in ((), (CLOUD,))]
+    answered = [
+        faqbot_predictor(system, scope)(query).answered
+        for query in rerouted
+        for system, scope in ((alone, None), (answerer, (CLOUD,)))
+    ]
+    moved = sum(answered[1::2]) - sum(answered[0::2])
+    assert abs(moved) / len(offdomain) <= 0.01
 
 
 def test_one_role_loaded_uses_the_one_retriever_and_names_no_role(knowledge: KnowledgeBase) -> None:
