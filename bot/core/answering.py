@@ -16,7 +16,7 @@ from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
 from bot.errors import KnowledgeError
-from bot.folding import question_key
+from bot.folding import name_key, question_key
 from bot.store import Origin, Store, VoteOutcome
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,9 @@ class Answerer:
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
         the one a member chose, which wins over both.
         """
-        reply = smalltalk_reply(question, self.knowledge.roles)
+        covered = {name_key(name) for name in roles or ()}
+        greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
+        reply = smalltalk_reply(question, greeted)
         if reply is not None:
             return Answer(question, Status.SMALLTALK, reply=reply)
         judged = RoleIndex.judge(self.gate, self.search(question, roles=roles, role=role))

@@ -117,6 +117,14 @@ def test_a_chosen_role_wins_over_the_role_the_question_names(answerer: Answerer)
     assert chosen.status is Status.ANSWERED and roles_in(chosen) == {SRE}
 
 
+def test_the_greeting_names_the_role_the_server_covers_or_says_the_roles(answerer: Answerer) -> None:
+    assert answerer.judge("hi", roles=("site reliability engineer",)).reply == (
+        f"Hi! Ask me anything about the {SRE} role: duties, skills, certifications, career."
+    )
+    everyone = answerer.judge("hello").reply
+    assert everyone is not None and "the roles this server covers" in everyone
+
+
 def test_a_question_that_names_both_roles_searches_both(answerer: Answerer) -> None:
     assert set(answerer.role_index.named("senior sre, how do i move into a cloud TL role?")) == {CLOUD, SRE}
 
