@@ -59,7 +59,11 @@ class ProbeResult:
     @property
     def right(self) -> bool:
         """Whether the best hit is the probe's own entry."""
-        return self.probe.owner is not None and bool(self.results.hits) and self.results.hits[0].entry.id == self.probe.owner
+        return (
+            self.probe.owner is not None
+            and bool(self.results.hits)
+            and self.results.hits[0].entry.id == self.probe.owner
+        )
 
 
 @functools.cache
@@ -224,7 +228,9 @@ def fit_model(probes: Sequence[ProbeResult]) -> ConfidenceModel:
     right = float(labels.mean()) if len(labels) else 0.0
     if len(set(labels.tolist())) < 2:
         intercept = 30.0 if right == 1.0 else -30.0
-        return ConfidenceModel(reference, tuple(mean), tuple(scale), (0.0,) * len(FEATURES), intercept, len(labels), right)
+        return ConfidenceModel(
+            reference, tuple(mean), tuple(scale), (0.0,) * len(FEATURES), intercept, len(labels), right
+        )
     model = LogisticRegression(C=1.0, max_iter=1000).fit((rows - mean) / scale, labels)
     log.debug("confidence model from %d probes, %.0f%% right", len(labels), 100 * right)
     return ConfidenceModel(

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.errors import FaqbotError
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge
+from bot.errors import FaqbotError
 from bot.evaluation.scoring import load_eval_set
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,9 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise MissingData(f"benchmark data not found: {path} (give the folder with --data; see the README, 'Data sets')") from None
+        raise MissingData(
+            f"benchmark data not found: {path} (give the folder with --data; see the README, 'Data sets')"
+        ) from None
 
 
 def without_questions(knowledge: KnowledgeBase) -> KnowledgeBase:
