@@ -297,7 +297,7 @@ async def print_stats(config: Config, as_json: bool) -> int:
     for stats in windows:
         out.write(
             f"last {stats.days:>2} days: {stats.asked} questions, {stats.answer_rate:.0%} answered, "
-            f"{stats.suggested} suggestions, {stats.abstain_rate:.0%} not known\n"
+            f"{stats.suggested} suggestions, {stats.partial} partial, {stats.abstain_rate:.0%} not known\n"
         )
     for votes in windows[-1].votes:
         out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")
