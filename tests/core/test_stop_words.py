@@ -9,7 +9,20 @@ def test_words_the_knowledge_uses_as_content_survive() -> None:
     assert words("is Go required") == ["go", "required"]
     assert words("how much do they make") == ["make"]
     assert words("who handles on-call?") == ["handles", "call"]
-    for word in ("call", "name", "naming", "fire", "bill", "billing", "show", "find", "amount", "system", "move", "top"):
+    for word in (
+        "call",
+        "name",
+        "naming",
+        "fire",
+        "bill",
+        "billing",
+        "show",
+        "find",
+        "amount",
+        "system",
+        "move",
+        "top",
+    ):
         assert words(f"what about the {word}") == [word]
 
 
