@@ -22,6 +22,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "status": answer.status.value,
         "score": round(answer.score, 4),
+        "confidence": round(verdict.confidence, 4) if verdict else None,
+        **({"missing": list(verdict.missing)} if verdict and verdict.missing else {}),
         "answer": None
         if hit is None
         else {
@@ -52,6 +54,9 @@ def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
+    if answer.status is Status.PARTIAL and verdict.best is not None:
+        entry = verdict.best.entry
+        return "\n".join([replies.partial(verdict.missing), f"  - {entry.title}  [{entry.id}]"])
     if answer.status is Status.SUGGEST:
         lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
         lines += [

@@ -7,6 +7,7 @@ asked about. Role names are found from the knowledge alone: a role's name, its a
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -158,27 +159,32 @@ class RoleIndex:
     def judge(gate: ConfidenceGate, search: RoleSearch) -> RoleVerdict:
         """One verdict from each role's: answer when one role is confident, ask which role when several are.
 
-        When no role is confident, the plausible entries of every role are suggested together, best first.
+        Roles are compared by the gate's calibrated confidence, which means the same in every role's index. When no
+        role is confident: the partial answer of the surest role that has one, else every role's "did you mean"
+        candidates (each role's best first), else nothing.
         """
         if not search.results:
             return RoleVerdict(Verdict(Status.UNKNOWN, None))
-        verdicts = [gate.judge(result) for result in search.results]
+        verdicts = sorted((gate.judge(result) for result in search.results), key=lambda v: -v.confidence)
         if len(verdicts) == 1:
             return RoleVerdict(verdicts[0])
-        confident = sorted((v for v in verdicts if v.status is Status.ANSWERED), key=lambda v: -v.score)
+        confident = [v for v in verdicts if v.status is Status.ANSWERED]
         if len(confident) == 1:
             return RoleVerdict(confident[0])
         if confident:
-            best = tuple(v.best for v in confident if v.best is not None)
-            return RoleVerdict(Verdict(Status.SUGGEST, best[0], best[: gate.max_alternatives]), across_roles=True)
-        suggested = (hit for v in verdicts if v.status is Status.SUGGEST for hit in v.alternatives)
-        plausible = sorted(suggested, key=lambda hit: -hit.score)
-        if plausible:
-            across = len({hit.entry.role for hit in plausible[: gate.max_alternatives]}) > 1
-            suggestion = Verdict(Status.SUGGEST, plausible[0], tuple(plausible[: gate.max_alternatives]))
-            return RoleVerdict(suggestion, across_roles=across)
-        bests = sorted((v.best for v in verdicts if v.best is not None), key=lambda hit: -hit.score)
-        return RoleVerdict(Verdict(Status.UNKNOWN, bests[0] if bests else None))
+            best = tuple(v.best for v in confident if v.best is not None)[: gate.max_alternatives]
+            return RoleVerdict(Verdict(Status.SUGGEST, best[0], best, confident[0].confidence), across_roles=True)
+        partial = [v for v in verdicts if v.status is Status.PARTIAL]
+        if partial:
+            return RoleVerdict(partial[0])
+        suggesting = [v for v in verdicts if v.status is Status.SUGGEST]
+        if suggesting:
+            rounds = itertools.zip_longest(*(v.alternatives for v in suggesting))
+            candidates = tuple(hit for row in rounds for hit in row if hit is not None)[: gate.max_alternatives]
+            across = len({hit.entry.role for hit in candidates}) > 1
+            top = suggesting[0]
+            return RoleVerdict(Verdict(Status.SUGGEST, candidates[0], candidates, top.confidence), across_roles=across)
+        return RoleVerdict(verdicts[0])
 
 
 def check_configured_roles(knowledge: KnowledgeBase, guild_roles: Mapping[int, Sequence[str]]) -> None:
