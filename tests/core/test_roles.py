@@ -21,6 +21,7 @@ from bot.core.answering import Answer, Answerer
 from bot.core.gate import Status
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex, abbreviations, check_configured_roles
 from bot.core.text import default_stop_words
 from bot.errors import KnowledgeError
@@ -130,7 +131,7 @@ def test_a_question_that_names_both_roles_searches_both(answerer: Answerer) -> N
 
 
 def test_the_role_eval_moves_by_at_most_001_with_the_second_role_loaded(
-    answerer: Answerer, knowledge: KnowledgeBase
+    answerer: Answerer, knowledge: KnowledgeBase, retriever: TfidfRetriever
 ) -> None:
     """The cloud role's eval, asked in a server covering that role, with and without the SRE page loaded.
 
@@ -140,7 +141,7 @@ def test_the_role_eval_moves_by_at_most_001_with_the_second_role_loaded(
     (same entries, same synonyms), so only queries that name a role can move (none does today): those are scored.
     """
     eval_set = load_eval_set(ROOT / "eval" / "questions.yaml", knowledge)
-    alone = Answerer.build(knowledge, Config().retrieval, store=None)
+    alone = Answerer(knowledge, retriever, Config().retrieval, store=None)
     before = score_system("one role", faqbot_predictor(alone), eval_set)
     after = score_system("two roles", faqbot_predictor(answerer, (CLOUD,)), eval_set)
     for figure in ("answerable_accuracy", "wrong_answer_rate", "offtopic_abstention", "overall_accuracy", "mrr_at_5"):
@@ -158,8 +159,10 @@ def test_the_role_eval_moves_by_at_most_001_with_the_second_role_loaded(
     assert abs(moved) / len(offdomain) <= 0.01
 
 
-def test_one_role_loaded_uses_the_one_retriever_and_names_no_role(knowledge: KnowledgeBase) -> None:
-    alone = Answerer.build(knowledge, Config().retrieval, store=None)
+def test_one_role_loaded_uses_the_one_retriever_and_names_no_role(
+    knowledge: KnowledgeBase, retriever: TfidfRetriever
+) -> None:
+    alone = Answerer(knowledge, retriever, Config().retrieval, store=None)
     assert alone.role_index.retrievers == {CLOUD: alone.retriever}
     assert alone.role_index.named("what does a cloud technical lead do") == ()
 
