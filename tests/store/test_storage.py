@@ -29,6 +29,7 @@ async def test_fresh_database_is_created_with_its_folder_and_migrated(tmp_path: 
     assert read(path, "PRAGMA journal_mode") == [("wal",)]
 
 
+@pytest.mark.sqlite_only
 async def test_store_turns_on_foreign_keys_and_a_busy_timeout(store: Store) -> None:
     assert await store._scalar("PRAGMA foreign_keys") == 1
     assert await store._scalar("PRAGMA busy_timeout") >= 1000
