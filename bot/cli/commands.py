@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
@@ -35,8 +36,10 @@ def resolve_config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if getattr(args, "knowledge", None) is not None:
         config = replace(config, knowledge_path=args.knowledge)
-    if getattr(args, "db", None) is not None:
-        config = replace(config, database_path=args.db)
+    if isinstance(getattr(args, "db", None), str):
+        config = replace(config, database_url=args.db)
+    elif getattr(args, "db", None) is not None:
+        config = replace(config, database_path=args.db, database_url=None)
     return config
 
 
@@ -51,7 +54,7 @@ async def open_answerer(config: Config) -> tuple[Answerer, Store]:
     """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
     knowledge = load_knowledge(config.knowledge_path)
     retriever = fit_retriever(knowledge)
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database)
     return Answerer(knowledge, retriever, config.retrieval, store), store
 
 
@@ -182,7 +185,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         groups = await grouped_queue(store, fit_retriever(knowledge), status=status, sort=args.sort)
     out = sys.stdout
     if args.json:
@@ -206,7 +209,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         questions = await store.questions(status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
@@ -225,7 +228,7 @@ async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         outcome = await resolve_question(store, knowledge, args.id, args.entry)
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
@@ -239,7 +242,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     """Dismiss a question with a reason."""
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         if not await store.dismiss(args.id, args.reason):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
@@ -249,7 +252,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id)
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
@@ -261,7 +264,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete questions, places, answer records and votes older than N days."""
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         counts = await store.purge(timedelta(days=args.older_than))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
@@ -289,7 +292,7 @@ def command_stats(args: argparse.Namespace) -> int:
 
 async def print_stats(config: Config, as_json: bool) -> int:
     """Read the two windows and print them."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         windows = [await store.stats(7), await store.stats(30)]
     out = sys.stdout
     if as_json:
@@ -304,4 +307,39 @@ async def print_stats(config: Config, as_json: bool) -> int:
         )
     for votes in windows[-1].votes:
         out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")
+    return 0
+
+
+def command_db(args: argparse.Namespace) -> int:
+    """Faqbot db backup PATH | check: a consistent copy while the bot runs, or the integrity check in one line."""
+    from bot.store.maintenance import backup_sqlite, check_sqlite
+    from bot.store.urls import redact_url
+
+    config = resolve_config(args)
+    if config.database_url is not None:
+        where = redact_url(config.database_url)
+        if args.action == "backup":
+            raise FaqbotError(f"{where} is PostgreSQL: back it up with  pg_dump --format=custom --file BACKUP URL")
+        return asyncio.run(check_postgres(config.database_url, where))
+    path: Path = config.database_path
+    if args.action == "backup":
+        result = backup_sqlite(path, args.path)
+        size = args.path.stat().st_size
+        sys.stdout.write(f"backed up {path} to {args.path} ({size} bytes, schema version {result.schema_version})\n")
+        return 0
+    result = check_sqlite(path)
+    if result.ok:
+        sys.stdout.write(
+            f"ok: {path} passed the integrity check ({result.tables} tables, schema version {result.schema_version})\n"
+        )
+        return 0
+    sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
+    return 1
+
+
+async def check_postgres(url: str, where: str) -> int:
+    """PostgreSQL checks its own pages; here: reachable, and at the schema version this faqbot expects."""
+    async with await Store.open(url, migrate=False) as store:
+        version = await store.schema_version()
+    sys.stdout.write(f"ok: {where} is reachable at schema version {version} (PostgreSQL checks its own pages)\n")
     return 0

@@ -10,9 +10,10 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from bot.store.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +31,6 @@ CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (
 """
 _PRAGMA = re.compile(r"\s*PRAGMA\s+(\w+)\s*(?:=\s*(\S+))?\s*;?\s*$", re.IGNORECASE)
 _RETRYABLE = (asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError)
-
-
-def is_postgres_url(target: object) -> bool:
-    """Whether a storage target names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for logs and error lines."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def placeholders(sql: str) -> str:
@@ -137,6 +123,8 @@ class PgConnection:
 
     A transaction pins one pooled connection to the task that began it; other statements take any free connection.
     """
+
+    dialect = "postgres"
 
     def __init__(self, pool: asyncpg.Pool, display: str) -> None:
         self._pool = pool

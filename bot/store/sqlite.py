@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
 
 import aiosqlite
 
@@ -35,12 +35,15 @@ from bot.store.models import (
     timestamp,
     utc_now,
 )
-from bot.store.postgres import PgConnection, is_postgres_url
+from bot.store.urls import is_postgres_url
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PgConnection  # imported when a postgresql:// URL is opened: asyncpg costs 0.1 s
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Connection: TypeAlias = aiosqlite.Connection | PgConnection
+Connection: TypeAlias = "aiosqlite.Connection | PgConnection"
 
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
@@ -99,6 +102,8 @@ class Store:
     @classmethod
     async def _open_postgres(cls, url: str, clock: Clock, migrations: list[Migration] | None, migrate: bool) -> Self:
         """Open the PostgreSQL adapter's pool, refuse a schema newer than the code, and migrate unless told not to."""
+        from bot.store.postgres import PgConnection
+
         migrations = bundled_migrations("postgres") if migrations is None else migrations
         try:
             connection = await PgConnection.connect(url)
@@ -117,7 +122,7 @@ class Store:
     @property
     def dialect(self) -> str:
         """The SQL dialect of the database behind the store: "sqlite" or "postgres"."""
-        return "postgres" if isinstance(self._db, PgConnection) else "sqlite"
+        return getattr(self._db, "dialect", "sqlite")
 
     async def _check(self, migrations: list[Migration]) -> None:
         """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
@@ -153,6 +158,10 @@ class Store:
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
+        return await self._scalar("PRAGMA user_version")
+
+    async def schema_version(self) -> int:
+        """The schema version the database is at (the number of the last migration applied)."""
         return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
@@ -339,6 +348,10 @@ class Store:
             rows = await cursor.fetchall()
         places = await self._places([row["id"] for row in rows])
         return [_queued(row, places.get(row["id"], ())) for row in rows]
+
+    async def open_count(self) -> int:
+        """How many questions wait in the editors' queue (for the queue-size metric)."""
+        return await self._scalar("SELECT count(*) FROM questions WHERE status = 'open'")
 
     async def question(self, question_id: int) -> QueuedQuestion | None:
         """One queued question by id."""

@@ -10,9 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fake_discord import FakeDiscord
+
 from bot.health import HEARTBEAT_ENV
-from tests.fake_discord import FakeDiscord
-from tests.test_e2e import LAUNCHER, ROOT, TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = ROOT / "tests" / "helpers" / "e2e_launcher.py"
+TOKEN = "e2e-secret-token-value"
 
 
 async def faqbot_health(heartbeat: Path) -> tuple[int, str]:
@@ -55,7 +59,9 @@ async def test_the_running_bot_is_healthy_and_not_after_it_stops(tmp_path: Path)
     assert "no heartbeat" in output
 
 
-async def test_an_unreachable_discord_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+async def test_an_unreachable_discord_is_retried_one_line_per_attempt_and_sigterm_ends_the_wait(
+    tmp_path: Path,
+) -> None:
     with socket.socket() as probe:  # a loopback port that nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -77,9 +83,29 @@ async def test_an_unreachable_discord_is_one_clear_line_not_a_traceback(tmp_path
         stderr=subprocess.PIPE,
         cwd=str(ROOT),
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    errors = stderr.decode()
-    assert process.returncode == 2, errors
-    assert errors.strip().splitlines()[-1].startswith("faqbot: error: cannot reach Discord: "), errors
-    assert "Traceback" not in errors
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        while sum("cannot reach Discord (attempt" in line for line in lines) < 2:  # attempts 1 and 2 (1 s apart)
+            line = (await asyncio.wait_for(process.stderr.readline(), timeout=60)).decode()
+            assert line, "".join(lines)
+            lines.append(line)
+        # Now waiting 2 s before attempt 3: SIGTERM must end that wait at once.
+        process.send_signal(signal.SIGTERM)
+        stopped = asyncio.get_running_loop().time()
+        stdout, rest = await asyncio.wait_for(process.communicate(), timeout=15)
+        took = asyncio.get_running_loop().time() - stopped
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    errors = "".join(lines) + rest.decode()
+    assert process.returncode == 0, errors
+    assert took < 1.5, errors
+    attempts = [line for line in errors.splitlines() if "cannot reach Discord" in line]
+    assert attempts[0].endswith("retrying in 1 s") and "attempt 1: ClientConnectorError" in attempts[0]
+    assert "attempt 2:" in attempts[1] and attempts[1].endswith("retrying in 2 s")
+    assert "stopped before connecting to Discord" in errors
+    assert "Traceback" not in errors and "Unclosed" not in errors
+    assert "voice will NOT be supported" not in errors
     assert TOKEN not in stdout.decode() + errors

@@ -39,7 +39,7 @@ def with_search_path(url: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def run_sync(coroutine_factory):  # noqa: ANN001, ANN201 - test helper
+def run_sync(coroutine_factory):
     """Run a coroutine to completion on a loop of its own (the test's loop may be running in this thread)."""
     result: dict[str, object] = {}
 
