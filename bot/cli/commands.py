@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields, replace
 from datetime import timedelta
-from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
@@ -307,39 +306,4 @@ async def print_stats(config: Config, as_json: bool) -> int:
         )
     for votes in windows[-1].votes:
         out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")
-    return 0
-
-
-def command_db(args: argparse.Namespace) -> int:
-    """Faqbot db backup PATH | check: a consistent copy while the bot runs, or the integrity check in one line."""
-    from bot.store.maintenance import backup_sqlite, check_sqlite
-    from bot.store.urls import redact_url
-
-    config = resolve_config(args)
-    if config.database_url is not None:
-        where = redact_url(config.database_url)
-        if args.action == "backup":
-            raise FaqbotError(f"{where} is PostgreSQL: back it up with  pg_dump --format=custom --file BACKUP URL")
-        return asyncio.run(check_postgres(config.database_url, where))
-    path: Path = config.database_path
-    if args.action == "backup":
-        result = backup_sqlite(path, args.path)
-        size = args.path.stat().st_size
-        sys.stdout.write(f"backed up {path} to {args.path} ({size} bytes, schema version {result.schema_version})\n")
-        return 0
-    result = check_sqlite(path)
-    if result.ok:
-        sys.stdout.write(
-            f"ok: {path} passed the integrity check ({result.tables} tables, schema version {result.schema_version})\n"
-        )
-        return 0
-    sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
-    return 1
-
-
-async def check_postgres(url: str, where: str) -> int:
-    """PostgreSQL checks its own pages; here: reachable, and at the schema version this faqbot expects."""
-    async with await Store.open(url, migrate=False) as store:
-        version = await store.schema_version()
-    sys.stdout.write(f"ok: {where} is reachable at schema version {version} (PostgreSQL checks its own pages)\n")
     return 0

@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup = db_actions.add_parser("backup", parents=[common], help="a consistent copy, safe while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
     db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
-    db.set_defaults(handler="command_db")
+    db.set_defaults(handler="command_db", light=True)
 
     health = commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh, else 1")
     health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
