@@ -10,6 +10,10 @@ TOO_LONG = (
     f"That question is over {MAX_QUESTION_CHARS:,} characters, too long for me. Could you ask it in a sentence or two?"
 )
 THANKS = "You're welcome! Ask again any time."
+REPLY_TO_ANSWER = (
+    "To ask me something new, send it as a new message rather than a reply. "
+    "👍 / 👎 under an answer tells the editors how it did."
+)
 FAREWELL = "Bye! Come back with more questions any time."
 
 
