@@ -125,21 +125,26 @@ class Store:
         return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
-        """Run one migration script as its own transaction; roll back if it fails half-way."""
-        current = await self._scalar("PRAGMA user_version")
-        if current >= migration.version:
-            return  # another process applied it meanwhile
-        log.info("applying database migration %04d_%s", migration.version, migration.name)
+        """Run one migration as one transaction that holds the write lock from its first statement.
+
+        The version is read again under the lock, so two processes starting on one file never both apply a script
+        (a script run twice could undo the next one), and a failure half-way rolls everything back.
+        """
+        await self._db.execute("BEGIN IMMEDIATE")
         try:
-            await self._db.executescript(migration.sql)
-        except sqlite3.Error:
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                await self._db.execute("ROLLBACK")
+                return  # another process applied it meanwhile
+            log.info("applying database migration %04d_%s", migration.version, migration.name)
+            for statement in migration.statements():
+                await self._db.execute(statement)
+            if await self._scalar("PRAGMA user_version") != migration.version:
+                raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+            await self._db.execute("COMMIT")
+        except BaseException:
             if self._db.in_transaction:
                 await self._db.execute("ROLLBACK")
-            if await self._scalar("PRAGMA user_version") >= migration.version:
-                return  # another process created the database at the same moment and applied it first
             raise
-        if await self._scalar("PRAGMA user_version") != migration.version:
-            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:
@@ -209,6 +214,25 @@ class Store:
             return await _queue_question(db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None)
 
         return await self._write(work)
+
+    async def log_unanswered(
+        self,
+        question: str,
+        origin: Origin,
+        *,
+        best_score: float | None,
+        best_entry_id: str | None,
+        kind: str = "unanswered",
+        rejected_entry_id: str | None = None,
+    ) -> int:
+        """Queue a question (once per server and normalised text, counted) and where it was asked, without an ask."""
+        text = question.strip()[:MAX_STORED_QUESTION_CHARS]
+        if not question_key(text):
+            raise ValueError("an empty question is not logged")
+        now = timestamp(self.clock())
+        return await self._write(
+            lambda db: _queue_question(db, text, origin, now, best_score, best_entry_id, kind, rejected_entry_id)
+        )
 
     async def record_answer_post(self, message_id: int, question: str, entry_id: str | None, origin: Origin) -> None:
         """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""

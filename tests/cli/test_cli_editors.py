@@ -26,7 +26,7 @@ from db_helpers import damage_table
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import load_knowledge
-from bot.store import Origin, Store, utc_now
+from bot.store import Ask, Origin, Store, utc_now
 
 ROOT = Path(__file__).resolve().parents[2]
 BREAD = "how do I bake sourdough bread?"
@@ -194,7 +194,7 @@ async def seed(db: Path) -> dict[str, int]:
         dog_origin = Origin("discord", GUILD, CHANNEL, 40, link(40))
         ids["dog"] = await store.log_unanswered(DOG, dog_origin, best_score=0.02, best_entry_id="intro")
         clock.now = today - timedelta(days=20)
-        await store.record_ask("unknown", None, Origin("discord"))
+        await store.record_ask(Ask("a question", "unknown", None, Origin("discord")))
         clock.now = today - timedelta(days=2)
         for message_id in (1, 2):
             origin = Origin("discord", GUILD, CHANNEL, message_id, link(message_id))
@@ -204,7 +204,7 @@ async def seed(db: Path) -> dict[str, int]:
         for _ in range(4):
             ids["parking"] = await store.log_unanswered(PARKING, Origin("cli"), best_score=0.1, best_entry_id="intro")
         for status, entry in (("answered", MANAGER_ENTRY), ("answered", "intro"), ("suggest", None), ("unknown", None)):
-            await store.record_ask(status, entry, Origin("discord"))
+            await store.record_ask(Ask("a question", status, entry, Origin("discord")))
         await store.record_vote(
             message_id=9,
             entry_id=MANAGER_ENTRY,
@@ -221,7 +221,7 @@ async def seed(db: Path) -> dict[str, int]:
             vote=1,
             origin=Origin("discord", GUILD, CHANNEL, 9, link(9)),
         )
-        [downvoted] = [q for q in await store.questions(status="open") if q.kind == "downvoted"]
+        [downvoted] = [q for q in await store.questions(scope=None, status="open") if q.kind == "downvoted"]
         ids["downvoted"] = downvoted.id
     return ids
 
@@ -360,7 +360,7 @@ def test_export_of_an_empty_queue_is_a_header_or_an_empty_list(faqbot: Faqbot, d
 
 async def dismiss(db: Path, question_id: int, reason: str) -> None:
     async with await Store.open(db) as store:
-        assert await store.dismiss(question_id, reason)
+        assert await store.dismiss(question_id, reason, scope=None)
 
 
 # ---------------------------------------------------------------- promote

@@ -4,6 +4,9 @@
 -- of the command line counts it.
 BEGIN;
 
+ALTER TABLE feedback ADD COLUMN guild_id INTEGER;
+ALTER TABLE asks ADD COLUMN guild_id INTEGER;
+
 UPDATE answer_posts SET guild_id = 0 WHERE guild_id IS NULL;
 
 -- Each question's server: the one of its latest place (the DM scope when it has none).
@@ -86,13 +89,11 @@ CREATE INDEX question_asks_question ON question_asks (question_id);
 CREATE INDEX question_asks_time ON question_asks (asked_at);
 
 -- Votes: the server of the answer they were cast on.
-ALTER TABLE feedback ADD COLUMN guild_id INTEGER;
 UPDATE feedback SET guild_id = (SELECT p.guild_id FROM answer_posts p WHERE p.message_id = feedback.message_id);
 CREATE INDEX feedback_guild_time ON feedback (guild_id, voted_at);
 
 -- Asks: the command line's are the DM scope's; a Discord ask takes the server of the place or answer recorded in the
 -- same second (when exactly one server matches), or the only server this database has ever seen.
-ALTER TABLE asks ADD COLUMN guild_id INTEGER;
 UPDATE asks SET guild_id = 0 WHERE origin = 'cli';
 CREATE TEMP TABLE seen_at AS
 SELECT asked_at AS at, coalesce(guild_id, 0) AS guild_id FROM question_asks WHERE origin = 'discord'
