@@ -148,13 +148,15 @@ class FaqBot(commands.Bot):
             log.info("synced %d commands to guild %d", len(synced), guild_id)
 
     async def on_ready(self) -> None:
-        """Log who we are once connected, and leave the servers it was added to but is not configured for."""
+        """Log who we are once connected."""
         log.info("logged in as %s (%s) in %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
-        for guild in list(self.guilds):
-            await self.leave_if_not_served(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Someone added the bot to a server: stay only when discord.guild_ids allows it."""
+        await self.leave_if_not_served(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server the bot is in came online (at start-up, say): stay only when discord.guild_ids allows it."""
         await self.leave_if_not_served(guild)
 
     def serves(self, guild_id: int | None) -> bool:
