@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks.breakdown import StepTime, run_breakdown
 from benchmarks.common import KNOWLEDGE, RESULTS, load_clinc, progress
+from benchmarks.grouping import render_grouping, run_grouping
 from benchmarks.quality import leaked_queries, load_stackfaq, run_clinc, run_stackfaq
 from benchmarks.report import Results, machine, now, render
 from benchmarks.responsiveness import ColdStart, LoopLag, cold_start, run_loop_lag
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
     results = run(make_plan(args), started)
-    report = render(results)
+    report = render(results) + render_grouping(run_grouping(results.quick))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
     sys.stdout.write(report)

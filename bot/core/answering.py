@@ -105,6 +105,8 @@ class Answerer:
         self.gate = gate
         self.store = store
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        # The editors' queue as the current retriever reads it (question text -> terms): grouping it again is cheap.
+        self.queue_terms: dict[str, list[str]] = {}
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase, gate: ConfidenceGate, store: Store | None) -> Answerer:
@@ -114,6 +116,7 @@ class Answerer:
     def replace_knowledge(self, knowledge: KnowledgeBase, retriever: TfidfRetriever) -> None:
         """Swap in freshly loaded knowledge and its fitted retriever, in one step."""
         self.knowledge, self.retriever = knowledge, retriever
+        self.queue_terms = {}
 
     def judge(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
         """Decide what to do with a question, without side effects; `roles` limits the answer to those roles."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +17,7 @@ from bot.store import QueuedQuestion
 DEFAULT_THRESHOLD = 0.45
 CHAR_NGRAMS = (3, 5)
 ROWS_PER_CHUNK = 1000
+MAX_REMEMBERED_TEXTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,24 @@ class QuestionGroup:
 
 
 def group_questions(
-    questions: Sequence[QueuedQuestion], retriever: TfidfRetriever, *, threshold: float = DEFAULT_THRESHOLD
+    questions: Sequence[QueuedQuestion],
+    retriever: TfidfRetriever,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    terms: MutableMapping[str, list[str]] | None = None,
 ) -> list[QuestionGroup]:
     """Group questions that ask the same thing, largest total count first.
 
     Two questions are linked when their TF-IDF similarity (half stemmed words and word pairs, half character
     n-grams, read as the retriever reads them) reaches the threshold; each connected set of questions is a group.
     The links come from a sparse neighbour graph, never an n×n matrix, so a queue of 10,000 questions takes well
-    under a second.
+    under a second. `terms` (question text -> terms, for this retriever) saves reading the same questions again
+    the next time the queue is grouped.
     """
     if not questions:
         return []
-    terms = _question_terms([question.text for question in questions], retriever)
-    graph = similarity_graph(terms, retriever.stemmer_.stem, threshold)
+    read = _question_terms([question.text for question in questions], retriever, {} if terms is None else terms)
+    graph = similarity_graph(read, retriever.stemmer_.stem, threshold)
     _, labels = connected_components(graph, directed=False)
     clusters: dict[int, list[QueuedQuestion]] = {}
     for label, question in zip(labels.tolist(), questions, strict=True):
@@ -63,19 +69,26 @@ def group_questions(
     return groups
 
 
-def _question_terms(texts: Sequence[str], retriever: TfidfRetriever) -> list[list[str]]:
+def _question_terms(
+    texts: Sequence[str], retriever: TfidfRetriever, known: MutableMapping[str, list[str]]
+) -> list[list[str]]:
     """Each question's terms as the retriever reads them, misspellings corrected once per distinct word."""
+    if len(known) > MAX_REMEMBERED_TEXTS:
+        known.clear()
     corrected: dict[str, str] = {}
     speller = retriever.speller_
     out = []
     for text in texts:
-        words = []
-        for word in retriever.terms(text):
-            fixed = corrected.get(word)
-            if fixed is None:
-                fixed = corrected[word] = speller.correct(word) or word
-            words.append(fixed)
-        out.append(words or text.split())
+        words = known.get(text)
+        if words is None:
+            words = []
+            for word in retriever.terms(text):
+                fixed = corrected.get(word)
+                if fixed is None:
+                    fixed = corrected[word] = speller.correct(word) or word
+                words.append(fixed)
+            words = known[text] = words or text.split()
+        out.append(words)
     return out
 
 

@@ -7,6 +7,7 @@ command line: every server); a question outside it is treated as if it did not e
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +40,7 @@ async def grouped_queue(
     status: str | None = "open",
     sort: str = "count",
     since: timedelta | None = None,
+    terms: MutableMapping[str, list[str]] | None = None,
 ) -> list[QuestionGroup]:
     """Queued questions as editors see them: open ones grouped with their rephrasings, in the order asked for.
 
@@ -48,18 +50,20 @@ async def grouped_queue(
     questions = await store.questions(scope=scope, status=status, sort=sort, since=since)
     if status != "open":
         return [QuestionGroup(question, (question,)) for question in questions]
-    groups = await asyncio.to_thread(_group_per_server, questions, retriever)
+    groups = await asyncio.to_thread(_group_per_server, questions, retriever, terms)
     if sort == "recent":
         groups.sort(key=lambda group: max(question.last_asked_at for question in group.members), reverse=True)
     return groups
 
 
-def _group_per_server(questions: list[QueuedQuestion], retriever: TfidfRetriever) -> list[QuestionGroup]:
+def _group_per_server(
+    questions: list[QueuedQuestion], retriever: TfidfRetriever, terms: MutableMapping[str, list[str]] | None
+) -> list[QuestionGroup]:
     """Group each server's questions apart, then order all groups largest first."""
     servers: dict[int | None, list[QueuedQuestion]] = {}
     for question in questions:
         servers.setdefault(question.guild_id, []).append(question)
-    groups = [group for members in servers.values() for group in group_questions(members, retriever)]
+    groups = [group for members in servers.values() for group in group_questions(members, retriever, terms=terms)]
     groups.sort(key=lambda group: (-group.total_count, group.representative.id))
     return groups
 

@@ -66,8 +66,14 @@ class Editors(commands.Cog):
         """List the questions I could not answer, similar ones grouped, largest group first."""
         async with self.bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
+            answerer = self.bot.answerer
             groups = await grouped_queue(
-                self.bot.store, self.bot.answerer.retriever, scope=self.scope(interaction), status=status, sort=sort
+                self.bot.store,
+                answerer.retriever,
+                scope=self.scope(interaction),
+                status=status,
+                sort=sort,
+                terms=answerer.queue_terms,
             )
             count = sum(len(group.members) for group in groups)
             pages = queue_pages(groups, f"Unanswered questions: {status} ({count})")
@@ -144,7 +150,10 @@ class Editors(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
             store, scope = self.bot.store, self.scope(interaction)
             windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
-            gaps = await grouped_queue(store, self.bot.answerer.retriever, scope=scope, since=timedelta(days=30))
+            answerer = self.bot.answerer
+            gaps = await grouped_queue(
+                store, answerer.retriever, scope=scope, since=timedelta(days=30), terms=answerer.queue_terms
+            )
             await interaction.followup.send(embed=stats_embed(windows, gaps), ephemeral=True)
 
 
