@@ -15,13 +15,13 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import KNOWLEDGE, ROOT, progress
+from benchmarks.common import DATA, KNOWLEDGE, progress
 from bot.core.grouping import group_questions
 from bot.core.knowledge import load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.store import QueuedQuestion
 
-CLINC_TRAIN = ROOT.parent / "shared" / "benchmarks" / "clinc150-train-val.json"
+CLINC_TRAIN = DATA / "clinc150-train-val.json"
 SIZES = (1_000, 5_000, 10_000)
 QUICK_SIZES = (1_000,)
 GOAL_SECONDS = 1.0

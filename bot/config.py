@@ -151,11 +151,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "storage": {"database": (_path, "database_path")},
     "logging": {"level": (_level, "log_level")},
     "retrieval": {
-        "answer_threshold": (_number(0.0, 1.0), "retrieval.answer_threshold"),
-        "role_named_threshold": (_number(0.0, 1.0), "retrieval.role_named_threshold"),
-        "one_word_threshold": (_number(0.0, 1.0), "retrieval.one_word_threshold"),
-        "suggest_threshold": (_number(0.0, 1.0), "retrieval.suggest_threshold"),
-        "min_margin": (_number(0.0, 1.0), "retrieval.min_margin"),
+        "min_confidence": (_number(0.0, 1.0), "retrieval.min_confidence"),
         "max_alternatives": (_count, "retrieval.max_alternatives"),
     },
     "discord": {
@@ -202,9 +198,6 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
     if home is not None and served and home not in served:
         raise ConfigError(f"{source}: discord.home_guild_id {home} is not one of discord.guild_ids")
     retrieval = ConfidenceGate(**values["retrieval"])
-    lowest = min(retrieval.answer_threshold, retrieval.role_named_threshold, retrieval.one_word_threshold)
-    if retrieval.suggest_threshold > lowest:
-        raise ConfigError(f"{source}: retrieval.suggest_threshold must not exceed any answer threshold")
     return Config(**values[""], retrieval=retrieval, discord=DiscordConfig(**values["discord"]))
 
 

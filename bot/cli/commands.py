@@ -14,15 +14,13 @@ from datetime import timedelta
 from typing import TextIO
 
 from bot import __version__
-from bot.cli.output import answer_to_json, answer_to_text, print_summary, question_record, scores_table
+from bot.cli.output import answer_to_json, answer_to_text, print_summary, question_record
 from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answerer, fit_retriever
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
-from bot.evaluation.baselines import bm25_predictor
-from bot.evaluation.scoring import faqbot_predictor, load_eval_set, load_offdomain, score_system
 from bot.store import Origin, QueuedQuestion, Scope, Store
 
 log = logging.getLogger(__name__)
@@ -156,25 +154,24 @@ def command_knowledge(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    """Faqbot eval: accuracy, abstention, MRR@5 and CLINC150 false answers, for faqbot and a BM25 baseline."""
+    """Faqbot eval: answered right/wrong, partial, "did you mean", declined and P@1 on every knowledge base."""
+    from bot.evaluation.corpora import DEFAULT_DATA, all_corpora
+    from bot.evaluation.crosseval import evaluate, plot_risk_coverage, report, risk_coverage
+
     config = resolve_config(args)
-    knowledge = load_knowledge(config.knowledge_path)
-    eval_set = load_eval_set(args.questions, knowledge)
-    offdomain = load_offdomain(args.offdomain)
-    answerer = Answerer.build(knowledge, config.retrieval, store=None)
-    results = [
-        score_system("faqbot (TF-IDF + gate)", faqbot_predictor(answerer), eval_set, offdomain),
-        score_system("BM25 baseline (bm25s)", bm25_predictor(knowledge), eval_set, offdomain),
-    ]
+    corpora = all_corpora(config.knowledge_path, args.questions, args.data or DEFAULT_DATA)
+    evaluation = evaluate(corpora, config.retrieval)
+    if args.plot is not None:
+        plot_risk_coverage(risk_coverage(evaluation, config.retrieval, "test"), config.retrieval, args.plot)
     if args.json:
-        for scores in results:
-            sys.stdout.write(json.dumps(scores.__dict__) + "\n")
+        for o in evaluation.outcomes:
+            record = {**asdict(o), "right_share": o.right_share, "wrong_share": o.wrong_share}
+            record |= {"precision_at_1": o.precision_at_1, "overall": o.overall}
+            sys.stdout.write(json.dumps(record) + "\n")
         return 0
-    sys.stdout.write(
-        f"{len(eval_set.answerable)} answerable questions, {len(eval_set.offtopic)} off-topic, "
-        f"{len(offdomain)} CLINC150 off-domain; {len(knowledge.entries)} entries\n\n"
-    )
-    sys.stdout.write(scores_table(results) + "\n")
+    sys.stdout.write(report(evaluation, config.retrieval) + "\n")
+    if args.plot is not None:
+        sys.stdout.write(f"\nrisk-coverage curves written to {args.plot}\n")
     return 0
 
 
@@ -308,7 +305,7 @@ async def print_stats(config: Config, as_json: bool, scope: Scope | None = None)
     for stats in windows:
         out.write(
             f"last {stats.days:>2} days: {stats.asked} questions, {stats.answer_rate:.0%} answered, "
-            f"{stats.suggested} suggestions, {stats.abstain_rate:.0%} not known\n"
+            f"{stats.suggested} suggestions, {stats.partial} partial, {stats.abstain_rate:.0%} not known\n"
         )
     for votes in windows[-1].votes:
         out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")

@@ -151,7 +151,7 @@ class Answerer:
         answer: Answer,
         origin: Origin,
         *,
-        queue: frozenset[Status] = frozenset({Status.UNKNOWN}),
+        queue: frozenset[Status] = frozenset({Status.UNKNOWN, Status.PARTIAL}),
         message_id: int | None = None,
     ) -> Answer:
         """Count a judged question, and queue it for the editors when its status is in `queue`.
@@ -164,7 +164,7 @@ class Answerer:
             return answer
         best = verdict.best
         answer_id = verdict.answer.entry.id if verdict.answer else None
-        carries_reply = message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST)
+        carries_reply = message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST, Status.PARTIAL)
         question_id = await self.store.record_ask(
             Ask(
                 question=answer.question,

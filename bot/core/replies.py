@@ -9,6 +9,14 @@ SUGGEST_INTRO = "I'm not sure. Did you mean:"
 TOO_LONG = (
     f"That question is over {MAX_QUESTION_CHARS:,} characters, too long for me. Could you ask it in a sentence or two?"
 )
+
+
+def partial(missing: tuple[str, ...]) -> str:
+    """What to say when the knowledge has the question's topic but not the detail asked (the `partial` status)."""
+    detail = f" (“{' '.join(missing)}”)" if missing else ""
+    return f"I don't have that detail{detail}; I've passed it to the editors. The closest passage I have:"
+
+
 THANKS = "You're welcome! Ask again any time."
 REPLY_TO_ANSWER = (
     "To ask me something new, send it as a new message rather than a reply. "

@@ -77,6 +77,17 @@ def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Em
     return embed
 
 
+def partial_embed(question: str, closest: Hit, missing: tuple[str, ...]) -> discord.Embed:
+    """The half answer: the detail is not known, the closest passage on the topic is shown as related."""
+    embed = discord.Embed(description=replies.partial(missing), colour=discord.Colour.light_grey())
+    show_question(embed, question)
+    entry = closest.entry
+    embed.add_field(name=clip(entry.title, 256), value=clip(entry.text, 1024), inline=False)
+    embed.add_field(name="Related", value=f"`{entry.id}`", inline=True)
+    embed.set_footer(text="Was this passage helpful? Vote below.")
+    return embed
+
+
 def unknown_embed(question: str) -> discord.Embed:
     """The honest abstention."""
     embed = discord.Embed(description=replies.UNKNOWN, colour=discord.Colour.light_grey())
@@ -91,6 +102,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return discord.Embed(description=answer.reply, colour=COLOUR)
     if verdict.answer is not None:
         return entry_embed(verdict.answer.entry, answer.question, verdict.alternatives)
+    if answer.status is Status.PARTIAL and verdict.best is not None:
+        return partial_embed(answer.question, verdict.best, verdict.missing)
     if answer.status is Status.SUGGEST:
         return suggestion_embed(answer.question, verdict.alternatives)
     return unknown_embed(answer.question)
@@ -159,7 +172,7 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
             name=f"Last {stats.days} days",
             value=(
                 f"{stats.asked} questions\n{stats.answer_rate:.0%} answered · {stats.suggested} suggestions\n"
-                f"{stats.abstain_rate:.0%} not known"
+                f"{stats.partial} partial · {stats.abstain_rate:.0%} not known"
             ),
             inline=True,
         )

@@ -154,9 +154,7 @@ class TestSuggestions:
 
     @pytest.fixture
     def bot_config(self) -> Config:
-        never_sure = ConfidenceGate(
-            answer_threshold=1.0, role_named_threshold=1.0, one_word_threshold=1.0, min_margin=1.0
-        )
+        never_sure = ConfidenceGate(min_confidence=1.0)
         return Config(retrieval=never_sure, discord=DiscordConfig(cooldown_seconds=0.0))
 
     async def test_uncertain_question_offers_did_you_mean_with_one_button_per_entry(
@@ -557,7 +555,7 @@ async def test_echoed_question_appears_only_as_plain_embed_text(world: World) ->
 async def test_unexpected_error_gets_a_short_private_apology_and_a_logged_traceback(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken_judge(question: str) -> None:
+    def broken_judge(question: str, **where: object) -> None:
         raise RuntimeError("retriever exploded")
 
     monkeypatch.setattr(world.bot.answerer, "judge", broken_judge)
