@@ -33,8 +33,10 @@ def resolve_config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if getattr(args, "knowledge", None) is not None:
         config = replace(config, knowledge_path=args.knowledge)
-    if getattr(args, "db", None) is not None:
-        config = replace(config, database_path=args.db)
+    if isinstance(getattr(args, "db", None), str):
+        config = replace(config, database_url=args.db)
+    elif getattr(args, "db", None) is not None:
+        config = replace(config, database_path=args.db, database_url=None)
     return config
 
 
@@ -55,7 +57,7 @@ async def open_answerer(config: Config) -> tuple[Answerer, Store]:
     """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
     knowledge = load_knowledge(config.knowledge_path)
     retriever = fit_retriever(knowledge)
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database)
     return Answerer(knowledge, retriever, config.retrieval, store), store
 
 
@@ -185,7 +187,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         groups = await grouped_queue(
             store, fit_retriever(knowledge), scope=scope_of(args), status=status, sort=args.sort
         )
@@ -211,7 +213,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         questions = await store.questions(scope=scope_of(args), status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
@@ -230,7 +232,7 @@ async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         outcome = await resolve_question(store, knowledge, args.id, args.entry, scope=scope_of(args))
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
@@ -244,7 +246,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     """Dismiss a question with a reason."""
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         if not await store.dismiss(args.id, args.reason, scope=scope_of(args)):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
@@ -254,7 +256,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args))
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
@@ -266,7 +268,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete questions, places, answer records and votes older than N days."""
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         counts = await store.purge(timedelta(days=args.older_than), scope=scope_of(args))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
@@ -294,7 +296,7 @@ def command_stats(args: argparse.Namespace) -> int:
 
 async def print_stats(config: Config, as_json: bool, scope: Scope | None = None) -> int:
     """Read the two windows (of one server, or of every server) and print them."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
     out = sys.stdout
     if as_json:

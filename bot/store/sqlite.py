@@ -1,4 +1,8 @@
-"""The embedded SQLite store (through aiosqlite): the editors' queue, where questions were asked, asks and votes."""
+"""The store: the editors' queue, where questions were asked, asks and votes.
+
+SQLite (through aiosqlite) is the embedded default; a postgresql:// URL opens the same Store over PostgreSQL through
+the adapter in bot.store.postgres, so every method's SQL is written once, in the portable subset both understand.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
 
 import aiosqlite
 
@@ -35,10 +39,15 @@ from bot.store.models import (
     timestamp,
     utc_now,
 )
+from bot.store.urls import is_postgres_url
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PgConnection  # imported when a postgresql:// URL is opened: asyncpg costs 0.1 s
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Connection: TypeAlias = "aiosqlite.Connection | PgConnection"
 
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
@@ -51,9 +60,9 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
 
 
 class Store:
-    """One SQLite database opened with WAL, foreign keys and a busy timeout, migrated to the latest schema."""
+    """One database (SQLite with WAL, foreign keys and a busy timeout; or PostgreSQL), migrated to the latest schema."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path, clock: Clock = utc_now) -> None:
+    def __init__(self, connection: Connection, path: Path | str, clock: Clock = utc_now) -> None:
         self._db = connection
         self.path = path
         self.clock = clock
@@ -62,13 +71,19 @@ class Store:
     @classmethod
     async def open(
         cls,
-        path: Path,
+        path: Path | str,
         *,
         clock: Clock = utc_now,
         migrations: list[Migration] | None = None,
         migrate: bool = True,
     ) -> Self:
-        """Open (creating it and its folder on first use) and, unless told not to, migrate the database."""
+        """Open (creating it and its folder on first use) and, unless told not to, migrate the database.
+
+        `path` is a SQLite file, or a postgresql:// URL for a PostgreSQL database that several processes share.
+        """
+        if is_postgres_url(path):
+            return await cls._open_postgres(str(path), clock, migrations, migrate)
+        path = Path(path)
         migrations = bundled_migrations() if migrations is None else migrations
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +102,31 @@ class Store:
             await connection.close()
             raise
         return store
+
+    @classmethod
+    async def _open_postgres(cls, url: str, clock: Clock, migrations: list[Migration] | None, migrate: bool) -> Self:
+        """Open the PostgreSQL adapter's pool, refuse a schema newer than the code, and migrate unless told not to."""
+        from bot.store.postgres import PgConnection
+
+        migrations = bundled_migrations("postgres") if migrations is None else migrations
+        try:
+            connection = await PgConnection.connect(url)
+        except sqlite3.Error as error:
+            raise StoreError(str(error)) from None
+        store = cls(connection, connection.display, clock)
+        try:
+            await store._check(migrations)
+            if migrate:
+                await store.migrate(migrations)
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect of the database behind the store: "sqlite" or "postgres"."""
+        return getattr(self._db, "dialect", "sqlite")
 
     async def _check(self, migrations: list[Migration]) -> None:
         """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
@@ -117,19 +157,27 @@ class Store:
 
     async def migrate(self, migrations: list[Migration] | None = None) -> int:
         """Apply every pending numbered migration, each in its own transaction; return the schema version."""
-        migrations = bundled_migrations() if migrations is None else migrations
+        migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         version = await self._scalar("PRAGMA user_version")
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
         return await self._scalar("PRAGMA user_version")
 
+    async def schema_version(self) -> int:
+        """The schema version the database is at (the number of the last migration applied)."""
+        return await self._scalar("PRAGMA user_version")
+
     async def _apply(self, migration: Migration) -> None:
         """Run one migration as one transaction that holds the write lock from its first statement.
 
         The version is read again under the lock, so two processes starting on one file never both apply a script
-        (a script run twice could undo the next one), and a failure half-way rolls everything back.
+        (a script run twice could undo the next one), and a failure half-way rolls everything back. PostgreSQL's
+        scripts run whole under the adapter's advisory lock.
         """
+        if self.dialect == "postgres":
+            await self._apply_script(migration)
+            return
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             if await self._scalar("PRAGMA user_version") >= migration.version:
@@ -145,6 +193,20 @@ class Store:
             if self._db.in_transaction:
                 await self._db.execute("ROLLBACK")
             raise
+
+    async def _apply_script(self, migration: Migration) -> None:
+        """Run one migration script as its own transaction (the PostgreSQL adapter holds its migration lock)."""
+        if await self._scalar("PRAGMA user_version") >= migration.version:
+            return  # another process applied it meanwhile
+        log.info("applying database migration %04d_%s", migration.version, migration.name)
+        try:
+            await self._db.executescript(migration.sql)
+        except sqlite3.Error:
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                return  # another process applied it first
+            raise
+        if await self._scalar("PRAGMA user_version") != migration.version:
+            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not record itself")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:
@@ -165,7 +227,7 @@ class Store:
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")
 
-    async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def _write(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         """Run work inside one IMMEDIATE transaction, retried as a whole when the database is locked."""
 
         async def attempt() -> T:
@@ -202,7 +264,7 @@ class Store:
         now = timestamp(self.clock())
         origin = ask.origin
 
-        async def work(db: aiosqlite.Connection) -> int | None:
+        async def work(db: Connection) -> int | None:
             await db.execute(
                 "INSERT INTO asks (asked_at, origin, status, entry_id, guild_id) VALUES (?, ?, ?, ?, ?)",
                 (now, origin.kind, ask.status, ask.entry_id, scope_key(origin.guild_id)),
@@ -269,7 +331,7 @@ class Store:
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> VoteOutcome:
+        async def work(db: Connection) -> VoteOutcome:
             async with db.execute(
                 "SELECT vote FROM feedback WHERE message_id = ? AND user_hash = ?", (message_id, user_hash)
             ) as cursor:
@@ -320,6 +382,10 @@ class Store:
         places = await self._places([row["id"] for row in rows])
         return [_queued(row, places.get(row["id"], ())) for row in rows]
 
+    async def open_count(self) -> int:
+        """How many questions wait in the editors' queue (for the queue-size metric)."""
+        return await self._scalar("SELECT count(*) FROM questions WHERE status = 'open'")
+
     async def question(self, question_id: int, *, scope: Scope | None) -> QueuedQuestion | None:
         """One queued question by id, if it is in the scope (None: any server)."""
         condition, parameters = _in_scope(scope, "guild_id")
@@ -358,7 +424,7 @@ class Store:
             f"WHERE id = ? AND {condition}"
         )
 
-        async def work(db: aiosqlite.Connection) -> bool:
+        async def work(db: Connection) -> bool:
             cursor = await db.execute(sql, (entry_id, now, question_id, *parameters))
             return cursor.rowcount == 1
 
@@ -376,7 +442,7 @@ class Store:
             f"WHERE id = ? AND {condition}"
         )
 
-        async def work(db: aiosqlite.Connection) -> bool:
+        async def work(db: Connection) -> bool:
             cursor = await db.execute(sql, (reason.strip(), now, question_id, *parameters))
             return cursor.rowcount == 1
 
@@ -391,12 +457,12 @@ class Store:
         condition, parameters = _in_scope(scope, "guild_id")
         values = (cutoff, *parameters)
 
-        async def delete(db: aiosqlite.Connection, table: str, column: str) -> int:
+        async def delete(db: Connection, table: str, column: str) -> int:
             sql = f"DELETE FROM {table} WHERE {column} < ? AND {condition}"  # noqa: S608 - fixed names, ? values
             cursor = await db.execute(sql, values)
             return cursor.rowcount
 
-        async def work(db: aiosqlite.Connection) -> PurgeCounts:
+        async def work(db: Connection) -> PurgeCounts:
             places = await delete(db, "question_asks", "asked_at")
             questions = await delete(db, "questions", "last_asked_at")
             posts = await delete(db, "answer_posts", "posted_at")
@@ -415,9 +481,10 @@ class Store:
         async with self._db.execute(asks_sql, (since, *parameters)) as cursor:
             by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
         votes_sql = (
-            "SELECT entry_id, sum(vote > 0), sum(vote < 0) FROM feedback "  # noqa: S608
+            "SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up, "  # noqa: S608
+            "sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down FROM feedback "
             f"WHERE voted_at >= ? AND {condition} "
-            "GROUP BY entry_id ORDER BY sum(vote < 0) DESC, sum(vote > 0) DESC, entry_id"
+            "GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id"
         )
         async with self._db.execute(votes_sql, (since, *parameters)) as cursor:
             votes = tuple(EntryVotes(row[0], int(row[1]), int(row[2])) for row in await cursor.fetchall())
@@ -433,7 +500,7 @@ class Store:
 
 
 async def _queue_question(
-    db: aiosqlite.Connection,
+    db: Connection,
     text: str,
     origin: Origin,
     now: str,
@@ -450,11 +517,11 @@ async def _queue_question(
                                best_score, best_entry_id, rejected_entry_id)
         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
-            ask_count = ask_count + 1,
+            ask_count = questions.ask_count + 1,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
             best_entry_id = excluded.best_entry_id,
-            rejected_entry_id = coalesce(excluded.rejected_entry_id, rejected_entry_id)
+            rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id)
         RETURNING id
         """,
         (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
@@ -473,13 +540,16 @@ async def _queue_question(
 
 
 async def _insert_post(
-    db: aiosqlite.Connection, message_id: int, question: str, entry_id: str | None, origin: Origin, now: str
+    db: Connection, message_id: int, question: str, entry_id: str | None, origin: Origin, now: str
 ) -> None:
     """Remember the message that carries an answer or suggestions, inside the caller's transaction."""
     await db.execute(
         """
-        INSERT OR REPLACE INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+        INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
         VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET
+            question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
+            channel_id = excluded.channel_id, posted_at = excluded.posted_at
         """,
         (message_id, question, entry_id, scope_key(origin.guild_id), origin.channel_id, now),
     )

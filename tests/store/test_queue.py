@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from db_helpers import damage_table
+from pg_helpers import read
 
 import bot.store.sqlite
 from bot.core.answering import Answerer
@@ -56,22 +57,13 @@ async def log(store: Store, text: str, origin: Origin = CLI, *, score: float | N
     return await store.log_unanswered(text, origin, best_score=score, best_entry_id=entry)
 
 
-def read(path: Path, sql: str) -> list[tuple]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+def dialect(db: Path | str) -> str:
+    return "sqlite" if isinstance(db, Path) else "postgres"
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "faqbot.db"
 
 
 # ---------------------------------------------------------------- one item per question, counted, with its places
@@ -548,23 +540,22 @@ async def test_recheck_marks_only_the_open_questions_the_knowledge_now_answers(
 
 
 async def test_a_version_1_database_is_upgraded_and_keeps_its_queue(db: Path, clock: Clock) -> None:
-    first, *_ = bundled_migrations()
+    first, *_ = bundled_migrations(dialect(db))
     async with await Store.open(db, clock=clock, migrations=[first]) as old:
         assert await old._scalar("PRAGMA user_version") == 1
-    with sqlite3.connect(db) as connection:  # the rows a version-1 faqbot wrote
-        connection.execute(
+        # The rows a version-1 faqbot wrote.
+        await old._db.execute(
             "INSERT INTO questions (id, normalized, text, ask_count, first_asked_at, last_asked_at) "
             "VALUES (7, 'how do i bake sourdough bread', ?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
             (BREAD,),
         )
-        connection.execute(
+        await old._db.execute(
             "INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url) "
             "VALUES (7, '2026-01-01T00:00:00Z', 'discord', 1, 2, 3, 'https://discord.com/channels/1/2/3')"
         )
-    connection.close()
 
     async with await Store.open(db, clock=clock) as store:
-        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations())
+        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations(dialect(db)))
         item = await store.question(7, scope=None)
         outcome = await vote(store, user_id=1, value=-1)  # the tables added later work
 
@@ -580,8 +571,8 @@ async def test_a_version_1_database_is_upgraded_and_keeps_its_queue(db: Path, cl
 async def test_a_store_opened_without_migrating_is_migrated_on_demand(db: Path) -> None:
     async with await Store.open(db, migrate=False) as store:  # what `faqbot run` does; setup_hook migrates
         assert await store._scalar("PRAGMA user_version") == 0
-        assert await store.migrate() == len(bundled_migrations())
-        assert await store.migrate() == len(bundled_migrations())  # idempotent
+        assert await store.migrate() == len(bundled_migrations(dialect(db)))
+        assert await store.migrate() == len(bundled_migrations(dialect(db)))  # idempotent
         await log(store, BREAD)
     assert read(db, "SELECT text FROM questions") == [(BREAD,)]
 
@@ -597,7 +588,7 @@ async def main(path, worker, count, go):
     print("ready", flush=True)
     while not Path(go).exists():  # every process starts at the same moment, so opens and writes really overlap
         time.sleep(0.005)
-    async with await Store.open(Path(path)) as store:
+    async with await Store.open(path if path.startswith("postgres") else Path(path)) as store:
         for i in range(count):
             # Half the questions are shared by every process (they collide on the same rows), half are its own.
             text = f"Shared question {i % 10}?" if i % 2 else f"worker {worker} question {i}"
@@ -607,7 +598,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
 """
 
 
-def run_writers(db: Path, go: Path, workers: int, count: int) -> list[tuple[int, str]]:
+def run_writers(db: Path | str, go: Path, workers: int, count: int) -> list[tuple[int, str]]:
     """Start `workers` processes writing `count` questions each into one database file; their exit codes and errors."""
     processes = [
         subprocess.Popen(
@@ -656,7 +647,7 @@ async def test_several_processes_creating_a_fresh_database_at_once_all_succeed(d
     outcomes = await asyncio.to_thread(run_writers, db, tmp_path / "go", 6, 5)
 
     assert [code for code, _ in outcomes] == [0] * 6, [err.strip().splitlines()[-1] for _, err in outcomes if err]
-    assert read(db, "PRAGMA user_version") == [(len(bundled_migrations()),)]
+    assert read(db, "PRAGMA user_version") == [(len(bundled_migrations(dialect(db))),)]
     assert read(db, "SELECT sum(ask_count) FROM questions") == [(30,)]
 
 
@@ -671,6 +662,7 @@ def hold_write_lock(db: Path) -> sqlite3.Connection:
     return holder
 
 
+@pytest.mark.sqlite_only
 async def test_a_write_waits_for_another_program_s_lock_and_lands(db: Path) -> None:
     async with await Store.open(db) as store:
         holder = hold_write_lock(db)
@@ -688,6 +680,7 @@ async def test_a_write_waits_for_another_program_s_lock_and_lands(db: Path) -> N
     assert read(db, "SELECT origin FROM asks") == [("other",)]  # the other program's write landed too
 
 
+@pytest.mark.sqlite_only
 async def test_a_lock_held_past_the_busy_timeout_is_retried(
     db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -711,6 +704,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_retried(
 # ---------------------------------------------------------------- a damaged database is refused, untouched
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and_left_untouched(db: Path) -> None:
     async with await Store.open(db) as store:
         await log(store, BREAD)

@@ -87,58 +87,58 @@ async def test_an_ask_and_its_queued_question_are_recorded_together_or_not_at_al
     assert post is not None and post.guild_id == A
 
 
-async def v3_database(path: Path) -> None:
+async def v3_database(db: Path | str) -> None:
     """A database as faqbot wrote it before servers were kept apart (schema 3), with rows from two servers and DMs."""
-    async with await Store.open(path, migrations=bundled_migrations()[:3]):
-        pass
-    rows = [
-        # question 1 asked in A twice and in B once; question 2 in a DM only; question 3 has lost its places
-        "INSERT INTO questions VALUES (1, 'bread', 'unanswered', 'bread?', 3, '2026-01-01T00:00:00Z', "
-        "'2026-01-03T00:00:00Z', 0.1, 'intro', NULL, 'open', NULL, NULL, NULL)",
-        "INSERT INTO questions VALUES (2, 'dog', 'unanswered', 'dog?', 1, '2026-01-02T00:00:00Z', "
-        "'2026-01-02T00:00:00Z', NULL, NULL, NULL, 'dismissed', NULL, 'off-topic', '2026-01-05T00:00:00Z')",
-        "INSERT INTO questions VALUES (3, 'old', 'unanswered', 'old?', 4, '2025-01-02T00:00:00Z', "
-        "'2025-01-02T00:00:00Z', NULL, NULL, NULL, 'open', NULL, NULL, NULL)",
-        f"INSERT INTO question_asks VALUES (1, 1, '2026-01-01T00:00:00Z', 'discord', {A}, 1, 10, 'a1')",
-        f"INSERT INTO question_asks VALUES (2, 1, '2026-01-02T00:00:00Z', 'discord', {B}, 2, 20, 'b1')",
-        f"INSERT INTO question_asks VALUES (3, 1, '2026-01-03T00:00:00Z', 'discord', {A}, 1, 11, 'a2')",
-        "INSERT INTO question_asks VALUES (4, 2, '2026-01-02T00:00:00Z', 'discord', NULL, 3, 30, 'dm')",
-        f"INSERT INTO answer_posts VALUES (500, 'q', 'intro', {B}, 2, '2026-01-04T00:00:00Z')",
-        "INSERT INTO answer_posts VALUES (501, 'q', 'intro', NULL, 3, '2026-01-04T00:00:05Z')",
-        "INSERT INTO feedback VALUES (1, 500, 'intro', 'q', 'h1', -1, '2026-01-04T00:01:00Z')",
-        "INSERT INTO feedback VALUES (2, 501, 'intro', 'q', 'h2', 1, '2026-01-04T00:01:00Z')",
-        "INSERT INTO feedback VALUES (3, 999, 'intro', 'q', 'h3', 1, '2026-01-04T00:01:00Z')",
-        "INSERT INTO asks VALUES (1, '2026-01-01T00:00:00Z', 'discord', 'unknown', NULL)",
-        "INSERT INTO asks VALUES (2, '2026-01-02T00:00:00Z', 'discord', 'unknown', NULL)",
-        "INSERT INTO asks VALUES (3, '2026-01-04T00:00:00Z', 'discord', 'answered', 'intro')",
-        "INSERT INTO asks VALUES (4, '2026-01-04T00:00:05Z', 'discord', 'answered', 'intro')",
-        "INSERT INTO asks VALUES (5, '2026-01-06T00:00:00Z', 'cli', 'unknown', NULL)",
-        "INSERT INTO asks VALUES (6, '2026-01-07T00:00:00Z', 'discord', 'answered', 'intro')",
-    ]
-    connection = sqlite3.connect(path)
-    with connection:
-        for sql in rows:
-            connection.execute(sql)
-    connection.close()
+    dialect = "postgres" if str(db).startswith("postgresql") else "sqlite"
+    async with await Store.open(db, migrations=bundled_migrations(dialect)[:3]) as old:
+        for sql in V3_ROWS:
+            await old._db.execute(sql)
 
 
-def read(path: Path, sql: str) -> list[tuple]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+async def read(store: Store, sql: str) -> list[tuple]:
+    async with store._db.execute(sql) as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]
 
 
-async def test_the_migration_gives_every_existing_record_its_server(tmp_path: Path) -> None:
-    path = tmp_path / "faqbot.db"
-    await v3_database(path)
+V3_ROWS = [  # question 1 asked in A twice and in B once; question 2 in a DM only; question 3 has lost its places
+    "INSERT INTO questions VALUES (1, 'bread', 'unanswered', 'bread?', 3, '2026-01-01T00:00:00Z', "
+    "'2026-01-03T00:00:00Z', 0.1, 'intro', NULL, 'open', NULL, NULL, NULL)",
+    "INSERT INTO questions VALUES (2, 'dog', 'unanswered', 'dog?', 1, '2026-01-02T00:00:00Z', "
+    "'2026-01-02T00:00:00Z', NULL, NULL, NULL, 'dismissed', NULL, 'off-topic', '2026-01-05T00:00:00Z')",
+    "INSERT INTO questions VALUES (3, 'old', 'unanswered', 'old?', 4, '2025-01-02T00:00:00Z', "
+    "'2025-01-02T00:00:00Z', NULL, NULL, NULL, 'open', NULL, NULL, NULL)",
+    f"INSERT INTO question_asks VALUES (1, 1, '2026-01-01T00:00:00Z', 'discord', {A}, 1, 10, 'a1')",
+    f"INSERT INTO question_asks VALUES (2, 1, '2026-01-02T00:00:00Z', 'discord', {B}, 2, 20, 'b1')",
+    f"INSERT INTO question_asks VALUES (3, 1, '2026-01-03T00:00:00Z', 'discord', {A}, 1, 11, 'a2')",
+    "INSERT INTO question_asks VALUES (4, 2, '2026-01-02T00:00:00Z', 'discord', NULL, 3, 30, 'dm')",
+    f"INSERT INTO answer_posts VALUES (500, 'q', 'intro', {B}, 2, '2026-01-04T00:00:00Z')",
+    "INSERT INTO answer_posts VALUES (501, 'q', 'intro', NULL, 3, '2026-01-04T00:00:05Z')",
+    "INSERT INTO feedback VALUES (1, 500, 'intro', 'q', 'h1', -1, '2026-01-04T00:01:00Z')",
+    "INSERT INTO feedback VALUES (2, 501, 'intro', 'q', 'h2', 1, '2026-01-04T00:01:00Z')",
+    "INSERT INTO feedback VALUES (3, 999, 'intro', 'q', 'h3', 1, '2026-01-04T00:01:00Z')",
+    "INSERT INTO asks VALUES (1, '2026-01-01T00:00:00Z', 'discord', 'unknown', NULL)",
+    "INSERT INTO asks VALUES (2, '2026-01-02T00:00:00Z', 'discord', 'unknown', NULL)",
+    "INSERT INTO asks VALUES (3, '2026-01-04T00:00:00Z', 'discord', 'answered', 'intro')",
+    "INSERT INTO asks VALUES (4, '2026-01-04T00:00:05Z', 'discord', 'answered', 'intro')",
+    "INSERT INTO asks VALUES (5, '2026-01-06T00:00:00Z', 'cli', 'unknown', NULL)",
+    "INSERT INTO asks VALUES (6, '2026-01-07T00:00:00Z', 'discord', 'answered', 'intro')",
+]
 
-    async with await Store.open(path) as store:
+
+async def test_the_migration_gives_every_existing_record_its_server(db: Path | str) -> None:
+    await v3_database(db)
+
+    async with await Store.open(db) as store:
         in_a = await store.questions(scope=Scope.of(A), status=None)
         in_b = await store.questions(scope=Scope.of(B), status=None)
         in_dm = await store.questions(scope=Scope.of(None), status=None)
-        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations())
+        votes = await read(store, "SELECT id, guild_id FROM feedback ORDER BY id")
+        asks = await read(store, "SELECT id, guild_id FROM asks ORDER BY id")
+        places = await read(store, "SELECT count(*) FROM question_asks")
+        # The foreign key still cascades after the rebuild; new questions get fresh ids.
+        await store._db.execute("DELETE FROM questions WHERE id = 1")
+        orphans = await read(store, "SELECT count(*) FROM question_asks WHERE question_id = 1")
+        fresh = await store.log_unanswered("brand new?", IN_A, best_score=None, best_entry_id=None)
 
     # Question 1 stays A's (its latest place) with A's two asks; B's ask became B's own question.
     assert [(q.id, q.text, q.ask_count, q.first_asked_at, [p.jump_url for p in q.places]) for q in in_a] == [
@@ -150,9 +150,9 @@ async def test_the_migration_gives_every_existing_record_its_server(tmp_path: Pa
     assert in_b[0].id not in (1, 2, 3)
     assert {(q.id, q.status, q.dismiss_reason) for q in in_dm} == {(2, "dismissed", "off-topic"), (3, "open", None)}
     # Votes take the server of their answer (DM_SCOPE for a DM; unknown when the answer record is gone).
-    assert read(path, "SELECT id, guild_id FROM feedback ORDER BY id") == [(1, B), (2, DM_SCOPE), (3, None)]
+    assert votes == [(1, B), (2, DM_SCOPE), (3, None)]
     # Asks: matched by time to a place or answer; the command line's are the DM scope's; the rest unknown.
-    assert read(path, "SELECT id, guild_id FROM asks ORDER BY id") == [
+    assert asks == [
         (1, A),
         (2, None),  # at that second: B's place and a DM's, so it cannot be told
         (3, B),
@@ -160,9 +160,6 @@ async def test_the_migration_gives_every_existing_record_its_server(tmp_path: Pa
         (5, DM_SCOPE),
         (6, None),  # nothing recorded then, and the database has seen two servers
     ]
-    assert read(path, "SELECT count(*) FROM question_asks") == [(4,)]
-    # The foreign key still cascades after the rebuild.
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("DELETE FROM questions WHERE id = 1")
-    assert read(path, "SELECT count(*) FROM question_asks WHERE question_id = 1") == [(0,)]
+    assert places == [(4,)]
+    assert orphans == [(0,)]
+    assert fresh not in (1, 2, 3, in_b[0].id)
