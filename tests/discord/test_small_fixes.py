@@ -147,3 +147,19 @@ def test_an_entry_id_too_long_for_discord_buttons_is_refused_naming_the_entry(tm
 
     with pytest.raises(KnowledgeError, match=rf"entry {long_id}: 'id' is 89 characters long; at most 64"):
         load_knowledge(tmp_path)
+
+
+async def test_a_button_that_fails_tells_the_clicker_briefly_and_privately(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(world.bot.answerer, "record_vote", broken)
+    clicked = await world.alice.click(answer.response, custom_id="faqbot:vote:up:faq-manager-or-engineer")
+
+    assert clicked.ephemeral
+    assert clicked.response.content == "Sorry, that didn't work on my side. It has been logged."
+    assert any("the database went away" in (record.exc_text or "") for record in caplog.records)
