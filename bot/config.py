@@ -49,7 +49,6 @@ class DiscordConfig:
     token: Secret | None = field(default=None, repr=False)
     guild_ids: tuple[int, ...] = ()
     home_guild_id: int | None = None
-    notify_askers: bool = True
     sync_commands: bool = True
     answer_channels: tuple[int, ...] = ()
     editor_role_ids: tuple[int, ...] = ()
@@ -204,7 +203,6 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
         "token": (_token, "discord.token"),
         "guild_ids": (_ids, "discord.guild_ids"),
         "home_guild_id": (_id, "discord.home_guild_id"),
-        "notify_askers": (_flag, "discord.notify_askers"),
         "sync_commands": (_flag, "discord.sync_commands"),
         "answer_channels": (_ids, "discord.answer_channels"),
         "editor_role_ids": (_ids, "discord.editor_role_ids"),

@@ -70,7 +70,6 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
         "token",
         "guild_ids",
         "home_guild_id",
-        "notify_askers",
         "sync_commands",
         "answer_channels",
         "editor_role_ids",
