@@ -48,6 +48,7 @@ class DiscordConfig:
 
     token: Secret | None = field(default=None, repr=False)
     guild_ids: tuple[int, ...] = ()
+    home_guild_id: int | None = None
     sync_commands: bool = True
     answer_channels: tuple[int, ...] = ()
     editor_role_ids: tuple[int, ...] = ()
@@ -136,6 +137,13 @@ def _ids(key: str, value: Any) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def _id(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    (guild_id,) = _ids(key, [value])
+    return guild_id
+
+
 def _token(key: str, value: Any) -> Secret | None:
     if value is None or value == "":
         return None
@@ -217,6 +225,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "discord": {
         "token": (_token, "discord.token"),
         "guild_ids": (_ids, "discord.guild_ids"),
+        "home_guild_id": (_id, "discord.home_guild_id"),
         "sync_commands": (_flag, "discord.sync_commands"),
         "answer_channels": (_ids, "discord.answer_channels"),
         "editor_role_ids": (_ids, "discord.editor_role_ids"),
@@ -254,6 +263,10 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
                 values[group][attribute] = convert(f"{section}.{key}", value)
             except ConfigError as error:
                 raise ConfigError(f"{source}: {error}") from None
+    discord_values = values["discord"]
+    home, served = discord_values.get("home_guild_id"), discord_values.get("guild_ids", ())
+    if home is not None and served and home not in served:
+        raise ConfigError(f"{source}: discord.home_guild_id {home} is not one of discord.guild_ids")
     retrieval = ConfidenceGate(**values["retrieval"])
     discord = DiscordConfig(**values["discord"])
     if discord.shard_ids is not None:

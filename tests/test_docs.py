@@ -69,6 +69,7 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
     assert set(example["discord"]) == {
         "token",
         "guild_ids",
+        "home_guild_id",
         "sync_commands",
         "answer_channels",
         "editor_role_ids",

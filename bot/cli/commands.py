@@ -23,7 +23,7 @@ from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
-from bot.store import Origin, QueuedQuestion, Store
+from bot.store import Origin, QueuedQuestion, Scope, Store
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,12 @@ def resolve_config(args: argparse.Namespace) -> Config:
     elif getattr(args, "db", None) is not None:
         config = replace(config, database_path=args.db, database_url=None)
     return config
+
+
+def scope_of(args: argparse.Namespace) -> Scope | None:
+    """The servers a command reads and changes: --guild's, or every server (None) when it is left out."""
+    guild = getattr(args, "guild", None)
+    return None if guild is None else Scope.of(guild)
 
 
 def read_questions(stream: TextIO) -> Iterator[str]:
@@ -193,7 +199,9 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        groups = await grouped_queue(store, fit_retriever(knowledge), status=status, sort=args.sort)
+        groups = await grouped_queue(
+            store, fit_retriever(knowledge), scope=scope_of(args), status=status, sort=args.sort
+        )
     out = sys.stdout
     if args.json:
         group_of = {q.id: g.representative.id for g in groups for q in g.members}
@@ -217,7 +225,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
     async with await Store.open(config.database) as store:
-        questions = await store.questions(status=None, sort="recent")
+        questions = await store.questions(scope=scope_of(args), status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
@@ -236,7 +244,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        outcome = await resolve_question(store, knowledge, args.id, args.entry)
+        outcome = await resolve_question(store, knowledge, args.id, args.entry, scope=scope_of(args))
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
     if not outcome.question_found:
@@ -250,7 +258,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
     async with await Store.open(config.database) as store:
-        if not await store.dismiss(args.id, args.reason):
+        if not await store.dismiss(args.id, args.reason, scope=scope_of(args)):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
     return 0
@@ -260,7 +268,7 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id)
+        text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args))
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(text)
@@ -272,7 +280,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
     async with await Store.open(config.database) as store:
-        counts = await store.purge(timedelta(days=args.older_than))
+        counts = await store.purge(timedelta(days=args.older_than), scope=scope_of(args))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
         f"older than {args.older_than} days\n"
@@ -294,13 +302,13 @@ EXPORT_COLUMNS = [field.name for field in fields(QueuedQuestion) if field.name !
 def command_stats(args: argparse.Namespace) -> int:
     """Faqbot stats: questions, answer and abstain rates, votes per entry, for 7 and 30 days."""
     config = resolve_config(args)
-    return asyncio.run(print_stats(config, args.json))
+    return asyncio.run(print_stats(config, args.json, scope_of(args)))
 
 
-async def print_stats(config: Config, as_json: bool) -> int:
-    """Read the two windows and print them."""
+async def print_stats(config: Config, as_json: bool, scope: Scope | None = None) -> int:
+    """Read the two windows (of one server, or of every server) and print them."""
     async with await Store.open(config.database) as store:
-        windows = [await store.stats(7), await store.stats(30)]
+        windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
     out = sys.stdout
     if as_json:
         for stats in windows:

@@ -6,13 +6,22 @@ import argparse
 from pathlib import Path
 
 from bot import __version__
-from bot.store.models import STATUSES
+from bot.store.models import DM_SCOPE, STATUSES
 from bot.store.urls import is_postgres_url
 
 
 def database(value: str) -> Path | str:
     """--db: a SQLite file, or a postgresql:// URL."""
     return value if is_postgres_url(value) else Path(value)
+
+
+def guild_scope(text: str) -> int:
+    """A --guild value: a Discord guild id, or 'dm' (the scope of DMs, stored as DM_SCOPE)."""
+    if text.strip().lower() == "dm":
+        return DM_SCOPE
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a guild id (a positive whole number) or 'dm', got {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
     common.add_argument(
         "--db", type=database, help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)"
+    )
+
+    scoped = argparse.ArgumentParser(add_help=False)
+    scoped.add_argument(
+        "--guild",
+        type=guild_scope,
+        metavar="ID",
+        help="only this server's questions (a guild id, or 'dm' for questions asked in DMs); default: every server",
     )
 
     parser = argparse.ArgumentParser(
@@ -57,25 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
     queue = unanswered.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = queue.add_parser("list", parents=[common], help="list queued questions, similar ones grouped")
+    listing = queue.add_parser("list", parents=[common, scoped], help="list queued questions, similar ones grouped")
     listing.add_argument("--status", choices=[*STATUSES, "all"], default="open", help="default: open")
     listing.add_argument("--sort", choices=["count", "recent"], default="count", help="default: most asked first")
     listing.add_argument("--json", action="store_true", help="one JSON object per question")
-    export = queue.add_parser("export", parents=[common], help="export every queued question")
+    export = queue.add_parser("export", parents=[common, scoped], help="export every queued question")
     export.add_argument("--format", choices=["csv", "json"], required=True)
-    resolve = queue.add_parser("resolve", parents=[common], help="mark a question answered by an entry")
+    resolve = queue.add_parser("resolve", parents=[common, scoped], help="mark a question answered by an entry")
     resolve.add_argument("id", type=int)
     resolve.add_argument("entry", help="entry id or title")
-    dismiss = queue.add_parser("dismiss", parents=[common], help="dismiss a question with a reason")
+    dismiss = queue.add_parser("dismiss", parents=[common, scoped], help="dismiss a question with a reason")
     dismiss.add_argument("id", type=int)
     dismiss.add_argument("--reason", required=True)
-    promote = queue.add_parser("promote", parents=[common], help="print a ready-to-paste knowledge entry")
+    promote = queue.add_parser("promote", parents=[common, scoped], help="print a ready-to-paste knowledge entry")
     promote.add_argument("id", type=int)
-    purge = queue.add_parser("purge", parents=[common], help="delete questions older than N days")
+    purge = queue.add_parser("purge", parents=[common, scoped], help="delete questions older than N days")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     unanswered.set_defaults(handler="command_unanswered")
 
-    stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
+    stats = commands.add_parser("stats", parents=[common, scoped], help="questions, answer rate, votes; 7 and 30 days")
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
 

@@ -18,6 +18,8 @@ from bot.folding import fold, name_key
 log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Discord buttons and menus carry the entry id in a custom_id of at most 100 characters ("faqbot:vote:down:<id>").
+MAX_ID_CHARS = 64
 FILE_KEYS = {"role", "entries", "synonyms"}
 ENTRY_KEYS = {"id", "title", "section", "text", "questions", "tags", "url"}
 REQUIRED_ENTRY_KEYS = ("id", "title", "section", "text")
@@ -274,6 +276,12 @@ class _FileReader:
         if not ID_PATTERN.match(entry_id):
             raise self.fail(
                 "'id' must be lowercase letters, digits and single hyphens (e.g. faq-career-path)",
+                entry=label,
+                line=lines.get("id"),
+            )
+        if len(entry_id) > MAX_ID_CHARS:
+            raise self.fail(
+                f"'id' is {len(entry_id)} characters long; at most {MAX_ID_CHARS} fit in Discord's buttons",
                 entry=label,
                 line=lines.get("id"),
             )

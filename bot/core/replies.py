@@ -19,6 +19,10 @@ def partial(missing: tuple[str, ...]) -> str:
 
 
 THANKS = "You're welcome! Ask again any time."
+REPLY_TO_ANSWER = (
+    "To ask me something new, send it as a new message rather than a reply. "
+    "👍 / 👎 under an answer tells the editors how it did."
+)
 FAREWELL = "Bye! Come back with more questions any time."
 
 

@@ -22,16 +22,20 @@ from bot.errors import StoreError
 from bot.folding import question_key
 from bot.store.migrations import Migration, bundled_migrations
 from bot.store.models import (
+    DM_SCOPE,
     STATUSES,
     AnswerPost,
+    Ask,
     Clock,
     EntryVotes,
     Origin,
     Place,
     PurgeCounts,
     QueuedQuestion,
+    Scope,
     Stats,
     VoteOutcome,
+    scope_key,
     timestamp,
     utc_now,
 )
@@ -165,21 +169,44 @@ class Store:
         return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
-        """Run one migration script as its own transaction; roll back if it fails half-way."""
-        current = await self._scalar("PRAGMA user_version")
-        if current >= migration.version:
+        """Run one migration as one transaction that holds the write lock from its first statement.
+
+        The version is read again under the lock, so two processes starting on one file never both apply a script
+        (a script run twice could undo the next one), and a failure half-way rolls everything back. PostgreSQL's
+        scripts run whole under the adapter's advisory lock.
+        """
+        if self.dialect == "postgres":
+            await self._apply_script(migration)
+            return
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                await self._db.execute("ROLLBACK")
+                return  # another process applied it meanwhile
+            log.info("applying database migration %04d_%s", migration.version, migration.name)
+            for statement in migration.statements():
+                await self._db.execute(statement)
+            if await self._scalar("PRAGMA user_version") != migration.version:
+                raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+            await self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+            raise
+
+    async def _apply_script(self, migration: Migration) -> None:
+        """Run one migration script as its own transaction (the PostgreSQL adapter holds its migration lock)."""
+        if await self._scalar("PRAGMA user_version") >= migration.version:
             return  # another process applied it meanwhile
         log.info("applying database migration %04d_%s", migration.version, migration.name)
         try:
             await self._db.executescript(migration.sql)
         except sqlite3.Error:
-            if self._db.in_transaction:
-                await self._db.execute("ROLLBACK")
             if await self._scalar("PRAGMA user_version") >= migration.version:
-                return  # another process created the database at the same moment and applied it first
+                return  # another process applied it first
             raise
         if await self._scalar("PRAGMA user_version") != migration.version:
-            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not record itself")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:
@@ -226,17 +253,29 @@ class Store:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def record_ask(self, status: str, entry_id: str | None, origin: Origin) -> None:
-        """Count one question for the statistics (no text is kept here)."""
+    async def record_ask(self, ask: Ask) -> int | None:
+        """Count one judged question and, in the same transaction, its reply message and its place in the queue.
+
+        Returns the queued question's id when it was queued. Nothing is half-recorded: a failure leaves no count
+        without its queued question, and no queued question without its count.
+        """
+        text = ask.question.strip()[:MAX_STORED_QUESTION_CHARS]
+        queue = ask.queue and bool(question_key(text))
         now = timestamp(self.clock())
+        origin = ask.origin
 
-        async def work(db: Connection) -> None:
+        async def work(db: Connection) -> int | None:
             await db.execute(
-                "INSERT INTO asks (asked_at, origin, status, entry_id) VALUES (?, ?, ?, ?)",
-                (now, origin.kind, status, entry_id),
+                "INSERT INTO asks (asked_at, origin, status, entry_id, guild_id) VALUES (?, ?, ?, ?, ?)",
+                (now, origin.kind, ask.status, ask.entry_id, scope_key(origin.guild_id)),
             )
+            if ask.reply_message_id is not None:
+                await _insert_post(db, ask.reply_message_id, text, ask.entry_id, origin, now)
+            if not queue:
+                return None
+            return await _queue_question(db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None)
 
-        await self._write(work)
+        return await self._write(work)
 
     async def log_unanswered(
         self,
@@ -248,7 +287,7 @@ class Store:
         kind: str = "unanswered",
         rejected_entry_id: str | None = None,
     ) -> int:
-        """Store a question the bot could not answer (once per normalised text, counted) and where it was asked."""
+        """Queue a question (once per server and normalised text, counted) and where it was asked, without an ask."""
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         if not question_key(text):
             raise ValueError("an empty question is not logged")
@@ -261,27 +300,19 @@ class Store:
         """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""
         now = timestamp(self.clock())
 
-        async def work(db: Connection) -> None:
-            await db.execute(
-                """
-                INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (message_id) DO UPDATE SET
-                    question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
-                    channel_id = excluded.channel_id, posted_at = excluded.posted_at
-                """,
-                (message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin.guild_id, origin.channel_id, now),
-            )
-
-        await self._write(work)
+        await self._write(
+            lambda db: _insert_post(db, message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin, now)
+        )
 
     async def answer_post(self, message_id: int) -> AnswerPost | None:
         """The question and entry behind a posted answer, if the bot recorded it."""
         async with self._db.execute(
-            "SELECT message_id, question, entry_id FROM answer_posts WHERE message_id = ?", (message_id,)
+            "SELECT message_id, question, entry_id, guild_id FROM answer_posts WHERE message_id = ?", (message_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else AnswerPost(row["message_id"], row["question"], row["entry_id"])
+        if row is None:
+            return None
+        return AnswerPost(row["message_id"], row["question"], row["entry_id"], _guild(row["guild_id"]))
 
     async def _user_hash(self, user_id: int) -> str:
         async with self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_key'") as cursor:
@@ -309,10 +340,10 @@ class Store:
                 return VoteOutcome(recorded=False, vote=int(existing[0]))
             await db.execute(
                 """
-                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at, guild_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                (message_id, entry_id, text, user_hash, vote, now),
+                (message_id, entry_id, text, user_hash, vote, now, scope_key(origin.guild_id)),
             )
             if vote == -1 and question_key(text):
                 await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
@@ -323,16 +354,18 @@ class Store:
     async def questions(
         self,
         *,
+        scope: Scope | None,
         status: str | None = "open",
         sort: str = "count",
         since: timedelta | None = None,
         limit: int | None = None,
     ) -> list[QueuedQuestion]:
-        """Queued questions with their places, most asked (or most recent) first; `since` keeps recent ones."""
+        """Queued questions of a scope (None: every server) with their places, most asked or most recent first."""
         if status not in (None, *STATUSES):
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
         order = {"count": "ask_count DESC, last_asked_at DESC", "recent": "last_asked_at DESC, ask_count DESC"}[sort]
-        conditions, parameters = ["1 = 1"], []
+        condition, parameters = _in_scope(scope, "guild_id")
+        conditions = [condition]
         if status:
             conditions.append("status = ?")
             parameters.append(status)
@@ -353,9 +386,11 @@ class Store:
         """How many questions wait in the editors' queue (for the queue-size metric)."""
         return await self._scalar("SELECT count(*) FROM questions WHERE status = 'open'")
 
-    async def question(self, question_id: int) -> QueuedQuestion | None:
-        """One queued question by id."""
-        async with self._db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cursor:
+    async def question(self, question_id: int, *, scope: Scope | None) -> QueuedQuestion | None:
+        """One queued question by id, if it is in the scope (None: any server)."""
+        condition, parameters = _in_scope(scope, "guild_id")
+        sql = f"SELECT * FROM questions WHERE id = ? AND {condition}"  # noqa: S608 - a fixed fragment, ? values
+        async with self._db.execute(sql, (question_id, *parameters)) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return None
@@ -375,74 +410,83 @@ class Store:
         places: dict[int, list[Place]] = {}
         for row in rows:
             places.setdefault(row["question_id"], []).append(
-                Place(row["asked_at"], row["origin"], row["guild_id"], row["channel_id"], row["jump_url"])
+                Place(row["asked_at"], row["origin"], _guild(row["guild_id"]), row["channel_id"], row["jump_url"])
             )
         return {key: tuple(value) for key, value in places.items()}
 
-    async def resolve(self, question_id: int, entry_id: str) -> bool:
-        """Mark a question answered by an entry; False when there is no such question."""
+    async def resolve(self, question_id: int, entry_id: str, *, scope: Scope | None) -> bool:
+        """Mark a question answered by an entry; False when there is no such question in the scope."""
         now = timestamp(self.clock())
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only a fixed fragment is formatted in; every value is a ? parameter.
+        sql = (
+            "UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ? "  # noqa: S608
+            f"WHERE id = ? AND {condition}"
+        )
 
         async def work(db: Connection) -> bool:
-            cursor = await db.execute(
-                """
-                UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ?
-                WHERE id = ?
-                """,
-                (entry_id, now, question_id),
-            )
+            cursor = await db.execute(sql, (entry_id, now, question_id, *parameters))
             return cursor.rowcount == 1
 
         return await self._write(work)
 
-    async def dismiss(self, question_id: int, reason: str) -> bool:
-        """Mark a question dismissed with a reason; False when there is no such question."""
+    async def dismiss(self, question_id: int, reason: str, *, scope: Scope | None) -> bool:
+        """Mark a question dismissed with a reason; False when there is no such question in the scope."""
         if not reason.strip():
             raise ValueError("a dismissal needs a reason")
         now = timestamp(self.clock())
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only a fixed fragment is formatted in; every value is a ? parameter.
+        sql = (
+            "UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ? "  # noqa: S608
+            f"WHERE id = ? AND {condition}"
+        )
 
         async def work(db: Connection) -> bool:
-            cursor = await db.execute(
-                """
-                UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ?
-                WHERE id = ?
-                """,
-                (reason.strip(), now, question_id),
-            )
+            cursor = await db.execute(sql, (reason.strip(), now, question_id, *parameters))
             return cursor.rowcount == 1
 
         return await self._write(work)
 
-    async def purge(self, older_than: timedelta) -> PurgeCounts:
-        """Delete questions (with their places), answer records and votes not touched within `older_than`."""
+    async def purge(self, older_than: timedelta, *, scope: Scope | None) -> PurgeCounts:
+        """Delete a scope's questions (with their places), answer records and votes not touched within `older_than`.
+
+        With scope None (the command line) every server's old records go, including those whose server is unknown.
+        """
         cutoff = timestamp(self.clock() - older_than)
+        condition, parameters = _in_scope(scope, "guild_id")
+        values = (cutoff, *parameters)
+
+        async def delete(db: Connection, table: str, column: str) -> int:
+            sql = f"DELETE FROM {table} WHERE {column} < ? AND {condition}"  # noqa: S608 - fixed names, ? values
+            cursor = await db.execute(sql, values)
+            return cursor.rowcount
 
         async def work(db: Connection) -> PurgeCounts:
-            places = await db.execute("DELETE FROM question_asks WHERE asked_at < ?", (cutoff,))
-            questions = await db.execute("DELETE FROM questions WHERE last_asked_at < ?", (cutoff,))
-            posts = await db.execute("DELETE FROM answer_posts WHERE posted_at < ?", (cutoff,))
-            votes = await db.execute("DELETE FROM feedback WHERE voted_at < ?", (cutoff,))
-            asks = await db.execute("DELETE FROM asks WHERE asked_at < ?", (cutoff,))
-            return PurgeCounts(questions.rowcount, places.rowcount, posts.rowcount + votes.rowcount + asks.rowcount)
+            places = await delete(db, "question_asks", "asked_at")
+            questions = await delete(db, "questions", "last_asked_at")
+            posts = await delete(db, "answer_posts", "posted_at")
+            votes = await delete(db, "feedback", "voted_at")
+            asks = await delete(db, "asks", "asked_at")
+            return PurgeCounts(questions, places, posts + votes + asks)
 
         return await self._write(work)
 
-    async def stats(self, days: int) -> Stats:
-        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days."""
+    async def stats(self, days: int, *, scope: Scope | None) -> Stats:
+        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days, in a scope."""
         since = timestamp(self.clock() - timedelta(days=days))
-        async with self._db.execute(
-            "SELECT status, count(*) FROM asks WHERE asked_at >= ? GROUP BY status", (since,)
-        ) as cursor:
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only fixed SQL fragments are formatted in; every value is a ? parameter.
+        asks_sql = f"SELECT status, count(*) FROM asks WHERE asked_at >= ? AND {condition} GROUP BY status"  # noqa: S608
+        async with self._db.execute(asks_sql, (since, *parameters)) as cursor:
             by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
-        async with self._db.execute(
-            """
-            SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up,
-                   sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down
-            FROM feedback WHERE voted_at >= ?
-            GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id
-            """,
-            (since,),
-        ) as cursor:
+        votes_sql = (
+            "SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up, "  # noqa: S608
+            "sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down FROM feedback "
+            f"WHERE voted_at >= ? AND {condition} "
+            "GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id"
+        )
+        async with self._db.execute(votes_sql, (since, *parameters)) as cursor:
             votes = tuple(EntryVotes(row[0], int(row[1]), int(row[2])) for row in await cursor.fetchall())
         return Stats(
             days=days,
@@ -466,12 +510,13 @@ async def _queue_question(
     rejected_entry_id: str | None,
 ) -> int:
     """Insert or count a queued question and the place it was asked, inside the caller's transaction."""
+    guild_id = scope_key(origin.guild_id)
     async with db.execute(
         """
-        INSERT INTO questions (normalized, kind, text, ask_count, first_asked_at, last_asked_at,
+        INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at,
                                best_score, best_entry_id, rejected_entry_id)
-        VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-        ON CONFLICT (normalized, kind) DO UPDATE SET
+        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
             ask_count = questions.ask_count + 1,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
@@ -479,7 +524,7 @@ async def _queue_question(
             rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id)
         RETURNING id
         """,
-        (question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
+        (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None
@@ -489,9 +534,40 @@ async def _queue_question(
         INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
-        (question_id, now, origin.kind, origin.guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+        (question_id, now, origin.kind, guild_id, origin.channel_id, origin.message_id, origin.jump_url),
     )
     return question_id
+
+
+async def _insert_post(
+    db: Connection, message_id: int, question: str, entry_id: str | None, origin: Origin, now: str
+) -> None:
+    """Remember the message that carries an answer or suggestions, inside the caller's transaction."""
+    await db.execute(
+        """
+        INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET
+            question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
+            channel_id = excluded.channel_id, posted_at = excluded.posted_at
+        """,
+        (message_id, question, entry_id, scope_key(origin.guild_id), origin.channel_id, now),
+    )
+
+
+def _in_scope(scope: Scope | None, column: str) -> tuple[str, list[int]]:
+    """A WHERE fragment (fixed text, ? placeholders) keeping the rows of a scope; None keeps every row."""
+    if scope is None:
+        return "1 = 1", []
+    if not scope.guild_ids:
+        return "0 = 1", []
+    ids = sorted(scope.guild_ids)
+    return f"{column} IN ({','.join('?' * len(ids))})", ids
+
+
+def _guild(stored: int | None) -> int | None:
+    """A stored scope as a guild id: None for the DM scope (and for records from before servers were kept)."""
+    return None if stored in (None, DM_SCOPE) else stored
 
 
 def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
@@ -508,5 +584,6 @@ def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
         status=row["status"],
         answer_entry_id=row["answer_entry_id"],
         dismiss_reason=row["dismiss_reason"],
+        guild_id=_guild(row["guild_id"]),
         places=places,
     )
