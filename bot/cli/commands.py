@@ -62,7 +62,13 @@ async def open_answerer(config: Config, role: str | None = None) -> tuple[Answer
         raise FaqbotError(replies.unknown_role(role, knowledge.roles))
     retriever = fit_retriever(knowledge)
     store = await Store.open(config.database)
-    return Answerer(knowledge, retriever, config.retrieval, store), store
+    answerer = Answerer(knowledge, retriever, config.retrieval, store)
+    try:
+        await answerer.learn()  # the phrasings taught everywhere answer on the command line too
+    except BaseException:
+        await store.close()
+        raise
+    return answerer, store
 
 
 async def answer_all(
@@ -244,12 +250,17 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        outcome = await resolve_question(store, knowledge, args.id, args.entry, scope=scope_of(args))
+        outcome = await resolve_question(
+            store, knowledge, args.id, args.entry, scope=scope_of(args), retriever=fit_retriever(knowledge)
+        )
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
     if not outcome.question_found:
         raise FaqbotError(f"no question #{args.id}")
-    sys.stdout.write(f"#{args.id} marked answered by {outcome.entry.id}\n")
+    if not outcome.resolved:
+        raise FaqbotError(outcome.summary(args.id, mark=""))
+    note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
+    sys.stdout.write(outcome.summary(args.id, mark="") + note + "\n")
     return 0
 
 

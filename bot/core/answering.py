@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core import replies
-from bot.core.gate import ConfidenceGate, Status, Verdict
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.gate import ConfidenceGate, Hit, Status, Verdict
+from bot.core.knowledge import Entry, KnowledgeBase, Phrasing, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
 from bot.errors import KnowledgeError
 from bot.folding import name_key, question_key
-from bot.store import Ask, Origin, Scope, Store, VoteOutcome
+from bot.store import Ask, Learned, Origin, Scope, Store, VoteOutcome
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,37 @@ def settle_long_lived_objects() -> None:
 
 
 @dataclass(frozen=True)
+class Indexes:
+    """The knowledge with the phrasings taught everywhere and its indexes, plus one role index per teaching server."""
+
+    knowledge: KnowledgeBase
+    retriever: TfidfRetriever
+    role_index: RoleIndex
+    servers: dict[int, RoleIndex]
+    taught: dict[int, dict[str, str]]  # per server (0: everywhere), each folded learned question -> its entry id
+
+
+def fit_indexes(base: KnowledgeBase, learned: list[Learned]) -> Indexes:
+    """Fit the global index set (files + phrasings taught everywhere) and one per server that taught any.
+
+    A server's set holds the global phrasings and its own only, so no server's teaching reaches another's answers.
+    """
+    everywhere = [Phrasing(item.entry_id, item.text) for item in learned if item.guild_id is None]
+    knowledge = base.with_phrasings(everywhere)
+    retriever = fit_retriever(knowledge)
+    servers: dict[int, RoleIndex] = {}
+    for guild_id in dict.fromkeys(item.guild_id for item in learned if item.guild_id is not None):
+        own = [Phrasing(item.entry_id, item.text, guild_id) for item in learned if item.guild_id == guild_id]
+        server_knowledge = knowledge.with_phrasings(own)
+        servers[guild_id] = RoleIndex.fit(server_knowledge, fit_retriever(server_knowledge))
+    taught: dict[int, dict[str, str]] = {}
+    for item in learned:
+        if item.entry_id in knowledge.by_id:
+            taught.setdefault(item.guild_id or 0, {})[question_key(item.text)] = item.entry_id
+    return Indexes(knowledge, retriever, RoleIndex.fit(knowledge, retriever), servers, taught)
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the bot makes of one question: the gate's verdict, or a small-talk reply."""
 
@@ -108,8 +139,12 @@ class Answerer:
         role_index: RoleIndex | None = None,
     ) -> None:
         self.knowledge = knowledge
+        self.base_knowledge = knowledge  # the knowledge files alone, without learned phrasings
         self.retriever = retriever
         self.role_index = role_index or RoleIndex.fit(knowledge, retriever)
+        self.servers: dict[int, RoleIndex] = {}  # the index of each server that taught phrasings of its own
+        self.taught: dict[int, dict[str, str]] = {}  # the learned questions themselves, per server (0: everywhere)
+        self._generations = (0, 0)  # (index sets started, newest applied): a slower older fit never wins
         self.gate = gate
         self.store = store
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -127,30 +162,106 @@ class Answerer:
         """Swap in freshly loaded knowledge, its fitted retriever and its roles' indexes, in one step."""
         role_index = role_index or RoleIndex.fit(knowledge, retriever)
         self.knowledge, self.retriever, self.role_index = knowledge, retriever, role_index
+        self.base_knowledge, self.servers, self.taught = knowledge, {}, {}
         self.queue_terms = {}
 
+    def _apply(self, indexes: Indexes, generation: int) -> bool:
+        """Swap in a fitted index set unless a newer one is already live."""
+        if generation < self._generations[1]:
+            return False
+        self._generations = (self._generations[0], generation)
+        self.knowledge, self.retriever, self.role_index = indexes.knowledge, indexes.retriever, indexes.role_index
+        self.servers, self.taught = indexes.servers, indexes.taught
+        self.queue_terms = {}
+        return True
+
+    def _next_generation(self) -> int:
+        started = self._generations[0] + 1
+        self._generations = (started, self._generations[1])
+        return started
+
+    async def learn(self) -> int:
+        """Re-fit the indexes with every learned phrasing, off the event loop; the old ones answer meanwhile.
+
+        Returns how many phrasings the live indexes hold.
+        """
+        if self.store is None:
+            return 0
+        generation = self._next_generation()
+        learned = await self.store.learned()
+        indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
+        if self._apply(indexes, generation):
+            settle_long_lived_objects()
+            log.info("indexes re-fitted with %d learned phrasing(s), %d server(s)", len(learned), len(indexes.servers))
+        return len(learned)
+
+    def index_for(self, guild_id: int | None) -> RoleIndex:
+        """The role index a server's questions are judged with: its own when it taught any, else the global one."""
+        return self.servers.get(guild_id, self.role_index) if guild_id else self.role_index
+
     def search(
-        self, question: str, *, roles: Collection[str] | None = None, role: str | None = None, k: int = SEARCH_DEPTH
+        self,
+        question: str,
+        *,
+        roles: Collection[str] | None = None,
+        role: str | None = None,
+        k: int = SEARCH_DEPTH,
+        guild_id: int | None = None,
     ) -> RoleSearch:
         """Search the roles the question is for: `role` if chosen, else the roles it names, else `roles` (None: all)."""
-        return self.role_index.search(question, k, roles=roles, role=role)
+        return self.index_for(guild_id).search(question, k, roles=roles, role=role)
 
-    def judge(self, question: str, *, roles: Collection[str] | None = None, role: str | None = None) -> Answer:
+    def judge(
+        self,
+        question: str,
+        *,
+        roles: Collection[str] | None = None,
+        role: str | None = None,
+        guild_id: int | None = None,
+    ) -> Answer:
         """Decide what to do with a question, without side effects.
 
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
-        the one a member chose, which wins over both.
+        the one a member chose, which wins over both. `guild_id` is the asking server (None: a DM or the command
+        line), whose own learned phrasings count.
         """
         covered = {name_key(name) for name in roles or ()}
         greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
         reply = smalltalk_reply(question, greeted)
         if reply is not None:
             return Answer(question, Status.SMALLTALK, reply=reply)
-        judged = RoleIndex.judge(self.gate, self.search(question, roles=roles, role=role))
+        taught = self.taught_entry(question, guild_id, roles=roles, role=role)
+        if taught is not None:  # editors said in so many words which entry answers this very question
+            return Answer(question, Status.ANSWERED, Verdict(Status.ANSWERED, Hit(taught, 1.0), (), 1.0))
+        judged = RoleIndex.judge(self.gate, self.search(question, roles=roles, role=role, guild_id=guild_id))
         return Answer(question, judged.verdict.status, judged.verdict, across_roles=judged.across_roles)
 
+    def taught_entry(
+        self,
+        question: str,
+        guild_id: int | None,
+        *,
+        roles: Collection[str] | None = None,
+        role: str | None = None,
+    ) -> Entry | None:
+        """The entry editors resolved this very question to (in this server, or everywhere), if its role is asked."""
+        key = question_key(question)
+        entry_id = self.taught.get(guild_id or 0, {}).get(key) or self.taught.get(0, {}).get(key)
+        entry = self.knowledge.get(entry_id) if entry_id else None
+        if entry is None:
+            return None
+        wanted = [role] if role is not None else roles
+        if wanted is not None and name_key(entry.role) not in {name_key(name) for name in wanted}:
+            return None
+        return entry
+
     async def judge_in_turn(
-        self, question: str, *, roles: Collection[str] | None = None, role: str | None = None
+        self,
+        question: str,
+        *,
+        roles: Collection[str] | None = None,
+        role: str | None = None,
+        guild_id: int | None = None,
     ) -> Answer:
         """Judge a question on the event loop, one question per loop turn, so that a burst never starves it.
 
@@ -159,7 +270,7 @@ class Answerer:
         heartbeats and other events run in between.
         """
         async with self._turn():
-            answer = self.judge(question, roles=roles, role=role)
+            answer = self.judge(question, roles=roles, role=role, guild_id=guild_id)
             await asyncio.sleep(0)
         return answer
 
@@ -236,12 +347,15 @@ class Answerer:
         return await self.record(await self.judge_in_turn(question, role=role), origin)
 
     async def reload(self, path: Path) -> KnowledgeBase:
-        """Load and index the knowledge again, off the event loop; on any error the old knowledge stays live."""
-        knowledge, retriever, role_index = await asyncio.to_thread(_load_and_fit, path)
-        self.replace_knowledge(knowledge, retriever, role_index)
+        """Load and index the knowledge and learned phrasings again, off the event loop; on error the old stays."""
+        generation = self._next_generation()
+        learned = await self.store.learned() if self.store is not None else []
+        base, indexes = await asyncio.to_thread(_load_and_fit, path, learned)
+        self.base_knowledge = base
+        self._apply(indexes, generation)
         settle_long_lived_objects()
-        log.info("reloaded %d entries from %s", len(knowledge.entries), path)
-        return knowledge
+        log.info("reloaded %d entries from %s", len(base.entries), path)
+        return base
 
     async def recheck_open_questions(self, scope: Scope | None) -> list[tuple[int, str]]:
         """Mark the open unanswered questions of a scope that the knowledge now answers; return (question, entry)."""
@@ -251,14 +365,13 @@ class Answerer:
         for question in await self.store.questions(scope=scope, status="open"):
             if question.kind != "unanswered":
                 continue
-            verdict = (await self.judge_in_turn(question.text)).verdict
+            verdict = (await self.judge_in_turn(question.text, guild_id=question.guild_id)).verdict
             if verdict is not None and verdict.answer is not None:
                 await self.store.resolve(question.id, verdict.answer.entry.id, scope=scope)
                 resolved.append((question.id, verdict.answer.entry.id))
         return resolved
 
 
-def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever, RoleIndex]:
-    knowledge = load_knowledge(path)
-    retriever = fit_retriever(knowledge)
-    return knowledge, retriever, RoleIndex.fit(knowledge, retriever)
+def _load_and_fit(path: Path, learned: list[Learned]) -> tuple[KnowledgeBase, Indexes]:
+    base = load_knowledge(path)
+    return base, fit_indexes(base, learned)

@@ -7,7 +7,7 @@ command line: every server); a question outside it is treated as if it did not e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,21 +15,43 @@ from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.promotion import promotion_yaml
 from bot.core.retriever import TfidfRetriever
+from bot.folding import question_key
 from bot.store import QueuedQuestion, Scope, Store
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """What resolving a queued question to a named entry did: the entry, or what went wrong."""
+    """What resolving a queued question to a named entry did: the entry and what was learned, or what went wrong."""
 
     entry: Entry | None
     closest: tuple[str, ...] = ()
     question_found: bool = True
+    resolved: tuple[int, ...] = ()
+    learned: tuple[str, ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def done(self) -> bool:
         """Whether the question is now marked answered."""
-        return self.entry is not None and self.question_found
+        return self.entry is not None and self.question_found and bool(self.resolved)
+
+    def summary(self, question_id: int, quote: Callable[[str], str] = '"{}"'.format, mark: str = "`") -> str:
+        """One line for the editor: what was marked answered and learned, or why nothing was.
+
+        `quote` shows a member's text safely (Discord escapes it), `mark` sets an entry id apart.
+        """
+        if self.entry is None:
+            return f"no entry {question_id}"
+        if not self.question_found:
+            return f"There is no question #{question_id}."
+        refusals = "; ".join(f"{quote(text)} already belongs to {mark}{owner}{mark}" for text, owner in self.refused)
+        if not self.resolved:
+            return f"#{question_id} was not resolved: {refusals}. Remove that phrasing first or pick that entry."
+        others = len(self.resolved) - 1
+        line = f"#{question_id} is marked answered by {mark}{self.entry.id}{mark}"
+        line += f" with {others} grouped question(s)" if others else ""
+        line += f"; learned {len(self.learned)} phrasing(s)"
+        return line + (f"; left open: {refusals}." if refusals else ".")
 
 
 async def grouped_queue(
@@ -69,14 +91,50 @@ def _group_per_server(
 
 
 async def resolve_question(
-    store: Store, knowledge: KnowledgeBase, question_id: int, entry_name: str, *, scope: Scope | None
+    store: Store,
+    knowledge: KnowledgeBase,
+    question_id: int,
+    entry_name: str,
+    *,
+    scope: Scope | None,
+    retriever: TfidfRetriever | None = None,
+    guild_id: int | None = None,
+    user_id: int | None = None,
 ) -> Resolution:
-    """Mark a queued question answered by the entry named by id or title; suggest the closest ids when none is."""
+    """Resolve a queued question (and, given `retriever`, its group) to the entry named by id or title, and teach.
+
+    Its text and its group's become learned phrasings of the entry, for the server `guild_id` taught from (None:
+    the command line, everywhere). A text that is another entry's question is refused. The closest ids are
+    suggested when no entry has that name.
+    """
     lookup = knowledge.find(entry_name)
     if lookup.entry is None:
         return Resolution(None, lookup.closest)
-    found = await store.resolve(question_id, lookup.entry.id, scope=scope)
-    return Resolution(lookup.entry, question_found=found)
+    entry = lookup.entry
+    question = await store.question(question_id, scope=scope)
+    if question is None:
+        return Resolution(entry, question_found=False)
+    grouped: tuple[tuple[int, str], ...] = ()
+    if retriever is not None and question.status == "open":
+        group = await _group_of(store, retriever, question)
+        grouped = tuple((member.id, member.text) for member in group if member.id != question.id)
+    taken = {
+        question_key(text): other.id for other in knowledge.entries if other.id != entry.id for text in other.questions
+    }
+    teaching = await store.teach(
+        question_id, entry.id, grouped, scope=scope, guild_id=guild_id, user_id=user_id, taken=taken
+    )
+    if teaching is None:
+        return Resolution(entry, question_found=False)
+    return Resolution(entry, resolved=teaching.resolved, learned=teaching.learned, refused=teaching.refused)
+
+
+async def _group_of(store: Store, retriever: TfidfRetriever, question: QueuedQuestion) -> tuple[QueuedQuestion, ...]:
+    """The open questions of the question's server grouped with it (itself included)."""
+    same_server = Scope.of(question.guild_id)
+    others = [q for q in await store.questions(scope=same_server, status="open") if q.id != question.id]
+    groups = await asyncio.to_thread(group_questions, [*others, question], retriever)
+    return next(g.members for g in groups if any(q.id == question.id for q in g.members))
 
 
 async def promotion_for(
@@ -86,8 +144,5 @@ async def promotion_for(
     question = await store.question(question_id, scope=scope)
     if question is None:
         return None
-    same_server = Scope.of(question.guild_id)
-    others = [q for q in await store.questions(scope=same_server, status="open") if q.id != question.id]
-    groups = await asyncio.to_thread(group_questions, [*others, question], retriever)
-    group = next(g for g in groups if any(q.id == question.id for q in g.members))
-    return promotion_yaml(QuestionGroup(question, group.members), knowledge)
+    members = await _group_of(store, retriever, question)
+    return promotion_yaml(QuestionGroup(question, members), knowledge)

@@ -129,9 +129,10 @@ class FaqBot(commands.Bot):
         self.metrics.watch_gateway(lambda: self.latency)
 
     async def setup_hook(self) -> None:
-        """Migrate the store, load the cogs (they register their persistent buttons), and sync commands if asked."""
+        """Migrate the store, learn what editors taught, load the cogs and their persistent buttons, sync if asked."""
         version = await self.store.migrate()
         log.info("database %s at schema version %d", self.store.path, version)
+        await self.answerer.learn()  # what editors taught survives a restart
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)

@@ -99,6 +99,27 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Learned:
+    """A phrasing editors taught: the entry it asks for, and the server it applies in (None: everywhere)."""
+
+    id: int
+    entry_id: str
+    text: str
+    guild_id: int | None
+    taught_at: str
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Teaching:
+    """What teaching did: the questions marked answered, the phrasings stored, and those refused (text, entry)."""
+
+    resolved: tuple[int, ...]
+    learned: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class QueuedQuestion:
     """A question in the editors' queue: asked but not answered, or answered and voted 👎."""
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
@@ -28,12 +28,14 @@ from bot.store.models import (
     Ask,
     Clock,
     EntryVotes,
+    Learned,
     Origin,
     Place,
     PurgeCounts,
     QueuedQuestion,
     Scope,
     Stats,
+    Teaching,
     VoteOutcome,
     scope_key,
     timestamp,
@@ -448,6 +450,106 @@ class Store:
 
         return await self._write(work)
 
+    async def teach(
+        self,
+        question_id: int,
+        entry_id: str,
+        grouped: tuple[tuple[int, str], ...] = (),
+        *,
+        scope: Scope | None,
+        guild_id: int | None,
+        user_id: int | None,
+        taken: Mapping[str, str] | None = None,
+    ) -> Teaching | None:
+        """Resolve a question (and the open ones grouped with it) to an entry and learn their texts as its phrasings.
+
+        `guild_id` is the server whose editors teach (None: the command line, everywhere); `taken` maps the folded
+        questions of other entries in the knowledge files to their entry. A text that belongs to another entry (in
+        `taken`, or learned for one where this server's members are answered) is refused: the question itself
+        refused changes nothing; a refused grouped question stays open. None when the question is not in the scope.
+        """
+        now = timestamp(self.clock())
+        taught_in = scope_key(guild_id)
+        user_hash = await self._user_hash(user_id) if user_id is not None else None
+        condition, parameters = _in_scope(scope, "guild_id")
+        select = f"SELECT id, text FROM questions WHERE id = ? AND {condition}"  # noqa: S608 - fixed fragment
+        resolve = (
+            "UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ? "  # noqa: S608
+            f"WHERE id = ? AND {condition}"
+        )
+        # Where a phrasing taught here would answer: this server and everywhere; from the command line, every server.
+        visible = "" if taught_in == DM_SCOPE else "AND guild_id IN (0, ?)"
+
+        async def owner(db: Connection, normalized: str) -> str | None:
+            values: tuple[object, ...] = (normalized, entry_id) if not visible else (normalized, entry_id, taught_in)
+            sql = f"SELECT entry_id FROM learned WHERE normalized = ? AND entry_id <> ? {visible} LIMIT 1"  # noqa: S608
+            async with db.execute(sql, values) as cursor:
+                row = await cursor.fetchone()
+            return row[0] if row is not None else None
+
+        async def work(db: Connection) -> Teaching | None:
+            async with db.execute(select, (question_id, *parameters)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            candidates = [(question_id, row["text"]), *((qid, text) for qid, text in grouped if qid != question_id)]
+            resolved, learned, refused = [], [], []
+            for qid, text in candidates:
+                normalized = question_key(text)
+                other = (taken or {}).get(normalized) or await owner(db, normalized)
+                if other:
+                    refused.append((text, other))
+                    if qid == question_id:
+                        return Teaching((), (), tuple(refused))
+                    continue
+                cursor = await db.execute(resolve, (entry_id, now, qid, *parameters))
+                if cursor.rowcount != 1:
+                    continue
+                resolved.append(qid)
+                if not normalized:
+                    continue
+                cursor = await db.execute(
+                    """
+                    INSERT INTO learned (guild_id, entry_id, text, normalized, taught_by, taught_at, question_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (guild_id, normalized) DO NOTHING
+                    """,
+                    (taught_in, entry_id, text[:MAX_STORED_QUESTION_CHARS], normalized, user_hash, now, qid),
+                )
+                if cursor.rowcount == 1:
+                    learned.append(text)
+            return Teaching(tuple(resolved), tuple(learned), tuple(refused))
+
+        return await self._write(work)
+
+    async def learned(self, *, guild_id: int | None = None, everywhere_only: bool = False) -> list[Learned]:
+        """Learned phrasings, oldest first: all of them, or those that apply in one server (its own and everywhere)."""
+        if everywhere_only:
+            where, values = "WHERE guild_id = 0", ()
+        elif guild_id is not None:
+            where, values = "WHERE guild_id IN (0, ?)", (guild_id,)
+        else:
+            where, values = "", ()
+        sql = f"SELECT id, entry_id, text, guild_id, taught_at, question_id FROM learned {where} ORDER BY id"  # noqa: S608
+        async with self._db.execute(sql, values) as cursor:
+            rows = await cursor.fetchall()
+        return [_learned(row) for row in rows]
+
+    async def forget(self, learned_id: int) -> Learned | None:
+        """Remove one learned phrasing by id; return what was removed (None when there is no such phrasing)."""
+
+        async def work(db: Connection) -> Learned | None:
+            async with db.execute(
+                "SELECT id, entry_id, text, guild_id, taught_at, question_id FROM learned WHERE id = ?", (learned_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute("DELETE FROM learned WHERE id = ?", (learned_id,))
+            return _learned(row)
+
+        return await self._write(work)
+
     async def purge(self, older_than: timedelta, *, scope: Scope | None) -> PurgeCounts:
         """Delete a scope's questions (with their places), answer records and votes not touched within `older_than`.
 
@@ -568,6 +670,13 @@ def _in_scope(scope: Scope | None, column: str) -> tuple[str, list[int]]:
 def _guild(stored: int | None) -> int | None:
     """A stored scope as a guild id: None for the DM scope (and for records from before servers were kept)."""
     return None if stored in (None, DM_SCOPE) else stored
+
+
+def _learned(row: sqlite3.Row) -> Learned:
+    """A learned phrasing from its row."""
+    return Learned(
+        row["id"], row["entry_id"], row["text"], _guild(row["guild_id"]), row["taught_at"], row["question_id"]
+    )
 
 
 def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:

@@ -283,7 +283,7 @@ def test_resolve_and_dismiss_change_the_status(faqbot: Faqbot, db: Path, ids: di
     resolved = faqbot("unanswered", "resolve", str(ids["parking"]), MANAGER_ENTRY, "--db", str(db))
     dismissed = faqbot("unanswered", "dismiss", str(ids["dog"]), "--reason", "not about the role", "--db", str(db))
 
-    assert ok(resolved) == f"#{ids['parking']} marked answered by {MANAGER_ENTRY}\n"
+    assert ok(resolved).startswith(f"#{ids['parking']} is marked answered by {MANAGER_ENTRY}; learned 1 phrasing(s).")
     assert ok(dismissed) == f"#{ids['dog']} dismissed\n"
     answered = faqbot("unanswered", "list", "--db", str(db), "--status", "answered", "--json")
     assert [(r["id"], r["answer_entry_id"]) for r in map(json.loads, ok(answered).splitlines())] == [
@@ -302,7 +302,7 @@ def test_resolve_by_entry_title(faqbot: Faqbot, db: Path, ids: dict[str, int]) -
 
     result = faqbot("unanswered", "resolve", str(ids["bread"]), title, "--db", str(db))
 
-    assert ok(result) == f"#{ids['bread']} marked answered by {MANAGER_ENTRY}\n"
+    assert ok(result).startswith(f"#{ids['bread']} is marked answered by {MANAGER_ENTRY}; learned 1 phrasing(s).")
     assert read(db, f"SELECT status, answer_entry_id FROM questions WHERE id = {ids['bread']}") == [
         ("answered", MANAGER_ENTRY)
     ]

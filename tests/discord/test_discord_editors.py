@@ -282,7 +282,7 @@ async def test_resolve_marks_a_question_answered_by_an_entry(world: World) -> No
     result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=MANAGER_ENTRY)
 
     assert result.ephemeral
-    assert result.response.content == f"#{question_id} is marked answered by `{MANAGER_ENTRY}`."
+    assert result.response.content == f"#{question_id} is marked answered by `{MANAGER_ENTRY}`; learned 1 phrasing(s)."
     question = await stored(world, question_id)
     assert (question.status, question.answer_entry_id) == ("answered", MANAGER_ENTRY)
     assert listed_ids(description(await world.eddie.slash(world.general, "unanswered list"))) == []
@@ -294,7 +294,7 @@ async def test_resolve_accepts_an_entry_title(world: World) -> None:
 
     result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=title.upper())
 
-    assert result.response.content == f"#{question_id} is marked answered by `{MANAGER_ENTRY}`."
+    assert result.response.content == f"#{question_id} is marked answered by `{MANAGER_ENTRY}`; learned 1 phrasing(s)."
     assert (await stored(world, question_id)).answer_entry_id == MANAGER_ENTRY
 
 

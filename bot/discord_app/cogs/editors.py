@@ -89,16 +89,25 @@ class Editors(commands.Cog):
         """Mark a question answered by a knowledge entry."""
         async with self.bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
+            answerer = self.bot.answerer
             outcome = await resolve_question(
-                self.bot.store, self.bot.answerer.knowledge, id, entry, scope=self.scope(interaction)
+                self.bot.store,
+                answerer.knowledge,
+                id,
+                entry,
+                scope=self.scope(interaction),
+                retriever=answerer.retriever,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
             )
             if outcome.entry is None:
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
                 await interaction.followup.send(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
-            elif not outcome.question_found:
-                await interaction.followup.send(f"There is no question #{id}.", ephemeral=True)
-            else:
-                await interaction.followup.send(f"#{id} is marked answered by `{outcome.entry.id}`.", ephemeral=True)
+                return
+            if outcome.learned:
+                await answerer.learn()  # this server's members get the new phrasings from their next question on
+            line = outcome.summary(id, quote=lambda text: f'"{echo(text, 100)}"')
+            await interaction.followup.send(line, ephemeral=True)
 
     @resolve.autocomplete("entry")
     async def resolve_entry_autocomplete(

@@ -55,7 +55,9 @@ class Members(commands.Cog):
                 await interaction.response.send_message(checked.problem, ephemeral=True)
                 return
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
-            answer = await self.bot.answerer.judge_in_turn(checked.question, roles=scope, role=role)
+            answer = await self.bot.answerer.judge_in_turn(
+                checked.question, roles=scope, role=role, guild_id=interaction.guild_id
+            )
 
             async def send(reply: Reply) -> int | None:
                 callback = await interaction.response.send_message(**reply.message_kwargs)
@@ -158,7 +160,9 @@ class Members(commands.Cog):
         if not checked.ok:
             await message.reply(checked.problem, mention_author=False)
             return
-        answer = await self.bot.answerer.judge_in_turn(checked.question, roles=self.scope(message))
+        answer = await self.bot.answerer.judge_in_turn(
+            checked.question, roles=self.scope(message), guild_id=guild_of(message)
+        )
         await deliver(
             self.bot, answer, self.replier(message), lambda _: self.origin(message), received=checked.received
         )
@@ -168,7 +172,7 @@ class Members(commands.Cog):
         question = message.content.strip()
         if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
             return
-        answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message))
+        answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message), guild_id=guild_of(message))
         if answer.status is not Status.ANSWERED:
             await self.bot.answerer.record(answer, self.origin(message), queue=QUEUE_UNCERTAIN)
             self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
@@ -200,3 +204,8 @@ class Members(commands.Cog):
 async def setup(bot: FaqBot) -> None:
     """Extension entry point."""
     await bot.add_cog(Members(bot))
+
+
+def guild_of(message: discord.Message) -> int | None:
+    """The server a message was sent in (None in DMs), whose learned phrasings answer it."""
+    return message.guild.id if message.guild else None

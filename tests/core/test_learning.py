@@ -1,0 +1,161 @@
+"""Resolving teaches: a resolved question and its group answer with the entry, in the teaching server only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.answering import Answerer
+from bot.core.gate import ConfidenceGate, Status
+from bot.core.knowledge import KnowledgeBase
+from bot.core.queue import resolve_question
+from bot.store import Ask, Origin, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTION = "who pays for my certification exams"
+PARAPHRASES = ["does the company pay for certification exams", "who pays for certification exams?"]
+ENTRY = "glance-certifications"
+HERE, THERE = 1001, 2002
+
+
+async def queue(store: Store, text: str, guild_id: int | None = HERE) -> int:
+    """Queue a question as if a member of `guild_id` had asked it and the bot could not answer."""
+    question_id = await store.record_ask(
+        Ask(text, "unknown", None, Origin("discord", guild_id, 7, 8), queue=True, best_score=0.1)
+    )
+    assert question_id is not None
+    return question_id
+
+
+@pytest.fixture
+def answerer(knowledge: KnowledgeBase, store: Store) -> Answerer:
+    return Answerer.build(knowledge, ConfidenceGate(), store)
+
+
+def entry_of(answerer: Answerer, question: str, guild_id: int | None) -> str | None:
+    answer = answerer.judge(question, guild_id=guild_id)
+    return answer.verdict.answer.entry.id if answer.verdict and answer.verdict.answer else None
+
+
+async def test_a_server_s_teaching_answers_there_and_nowhere_else(answerer: Answerer, store: Store) -> None:
+    assert all(entry_of(answerer, text, HERE) is None for text in [QUESTION, *PARAPHRASES])
+    question_id = await queue(store, QUESTION)
+
+    outcome = await resolve_question(
+        store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=42
+    )
+    await answerer.learn()
+
+    assert outcome.learned == (QUESTION,)
+    assert [entry_of(answerer, text, HERE) for text in [QUESTION, *PARAPHRASES]] == [ENTRY] * 3
+    assert [entry_of(answerer, text, THERE) for text in [QUESTION, *PARAPHRASES]] == [None] * 3
+    assert entry_of(answerer, QUESTION, None) is None  # DMs and the command line: only what applies everywhere
+    (learned,) = await store.learned()
+    assert (learned.entry_id, learned.text, learned.guild_id) == (ENTRY, QUESTION, HERE)
+
+
+async def test_the_teacher_is_stored_hashed(answerer: Answerer, store: Store) -> None:
+    question_id = await queue(store, QUESTION)
+    await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=4242)
+
+    async with store._db.execute("SELECT taught_by FROM learned") as cursor:
+        (taught_by,) = await cursor.fetchone()
+    assert taught_by and "4242" not in taught_by and len(taught_by) == 64
+
+
+async def test_the_command_line_teaches_everywhere(answerer: Answerer, store: Store) -> None:
+    question_id = await queue(store, QUESTION, guild_id=HERE)
+
+    await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None)
+    await answerer.learn()
+
+    assert [entry_of(answerer, QUESTION, guild) for guild in (HERE, THERE, None)] == [ENTRY] * 3
+
+
+async def test_the_grouped_questions_are_learned_too(answerer: Answerer, store: Store) -> None:
+    first = await queue(store, QUESTION)
+    second = await queue(store, "who pays for my certification exam?")
+    elsewhere = await queue(store, "who pays for my certification exams!", guild_id=THERE)
+
+    outcome = await resolve_question(
+        store, answerer.knowledge, first, ENTRY, scope=None, retriever=answerer.retriever, guild_id=HERE, user_id=1
+    )
+
+    assert set(outcome.resolved) == {first, second}  # another server's question is not grouped with this one
+    assert (await store.question(second, scope=None)).status == "answered"
+    assert (await store.question(elsewhere, scope=None)).status == "open"
+    assert sorted(item.text for item in await store.learned()) == sorted(
+        [QUESTION, "who pays for my certification exam?"]
+    )
+
+
+async def test_a_phrasing_of_another_entry_is_refused(answerer: Answerer, store: Store) -> None:
+    question_id = await queue(store, QUESTION)
+    await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
+    again = await queue(store, QUESTION.upper() + "?")  # the same question, folded: asked again after teaching
+    other = answerer.knowledge.entries[0].id
+
+    outcome = await resolve_question(store, answerer.knowledge, again, other, scope=None, guild_id=HERE, user_id=1)
+
+    assert not outcome.done
+    assert outcome.refused == ((QUESTION, ENTRY),)
+    assert f"already belongs to `{ENTRY}`" in outcome.summary(again)
+    assert (await store.question(again, scope=None)).answer_entry_id == ENTRY
+    assert [item.entry_id for item in await store.learned()] == [ENTRY]
+
+
+async def test_a_question_of_another_entry_in_the_files_is_refused(answerer: Answerer, store: Store) -> None:
+    owner = next(entry for entry in answerer.knowledge.entries if entry.questions and entry.id != ENTRY)
+    question_id = await queue(store, owner.questions[0])
+
+    outcome = await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE)
+
+    assert outcome.refused == ((owner.questions[0], owner.id),)
+    assert await store.learned() == []
+
+
+async def test_another_server_may_teach_the_same_words_otherwise(answerer: Answerer, store: Store) -> None:
+    here = await queue(store, QUESTION)
+    there = await queue(store, QUESTION, guild_id=THERE)
+    other = answerer.knowledge.entries[0].id
+    await resolve_question(store, answerer.knowledge, here, ENTRY, scope=None, guild_id=HERE, user_id=1)
+
+    outcome = await resolve_question(store, answerer.knowledge, there, other, scope=None, guild_id=THERE, user_id=2)
+    await answerer.learn()
+
+    assert outcome.done
+    assert (entry_of(answerer, QUESTION, HERE), entry_of(answerer, QUESTION, THERE)) == (ENTRY, other)
+
+
+async def test_learned_phrasings_survive_a_restart_and_a_reload(
+    knowledge: KnowledgeBase, store: Store, tmp_path: Path
+) -> None:
+    first = Answerer.build(knowledge, ConfidenceGate(), store)
+    question_id = await queue(store, QUESTION)
+    await resolve_question(store, knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
+    path = store.path
+    await store.close()
+
+    async with await Store.open(path) as reopened:
+        restarted = Answerer.build(knowledge, ConfidenceGate(), reopened)
+        await restarted.learn()
+        assert entry_of(restarted, PARAPHRASES[0], HERE) == ENTRY
+        await restarted.reload(ROOT / "knowledge")
+        assert entry_of(restarted, PARAPHRASES[0], HERE) == ENTRY
+        assert entry_of(restarted, PARAPHRASES[0], THERE) is None
+    assert first.servers == {}  # an answerer that never re-learned keeps its old index
+
+
+async def test_forgetting_a_phrasing_brings_the_old_answer_back(answerer: Answerer, store: Store) -> None:
+    before = answerer.judge(QUESTION, guild_id=HERE).status
+    question_id = await queue(store, QUESTION)
+    await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
+    await answerer.learn()
+    (learned,) = await store.learned()
+
+    assert (await store.forget(learned.id)) == learned
+    await answerer.learn()
+
+    assert answerer.judge(QUESTION, guild_id=HERE).status is before is not Status.ANSWERED
+    assert await store.forget(learned.id) is None

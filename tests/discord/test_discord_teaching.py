@@ -1,0 +1,63 @@
+"""Resolving teaches, in Discord (SimCord): the server's members get the entry next time; another server does not."""
+
+from __future__ import annotations
+
+import pytest
+import simcord
+from discord_helpers import World
+
+from bot.store import Ask, Origin
+
+QUESTION = "who pays for my certification exams?"
+PARAPHRASE = "does the company pay for certification exams"
+ENTRY = "glance-certifications"
+
+
+@pytest.fixture
+async def elsewhere(world: World) -> tuple[simcord.ChannelHandle, simcord.MemberActor]:
+    """A second server with one member, served by the same bot."""
+    guild = world.env.create_guild("Bakers")
+    lobby = guild.create_text_channel("lobby")
+    carl = guild.add_member(world.env.create_user("carl"))
+    await world.env.settle()
+    return lobby, carl
+
+
+async def queue(world: World, text: str) -> int:
+    """Queue a question as asked in the world's general channel (a "did you mean" is not queued by the bot yet)."""
+    origin = Origin("discord", world.guild.id, world.general.id, 1)
+    question_id = await world.bot.store.record_ask(Ask(text, "unknown", None, origin, queue=True))
+    assert question_id is not None
+    return question_id
+
+
+def title(result: simcord.InteractionResult) -> str | None:
+    return result.response.embeds[0].title if result.response.embeds else None
+
+
+async def test_resolving_in_discord_teaches_this_server_only(
+    world: World, elsewhere: tuple[simcord.ChannelHandle, simcord.MemberActor]
+) -> None:
+    lobby, carl = elsewhere
+    entry = world.bot.answerer.knowledge.get(ENTRY)
+    before_there = title(await carl.slash(lobby, "ask", question=PARAPHRASE))
+    assert title(await world.alice.slash(world.general, "ask", question=QUESTION)) != entry.title
+    question_id = await queue(world, QUESTION)
+
+    resolved = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=ENTRY)
+
+    assert resolved.response.content == f"#{question_id} is marked answered by `{ENTRY}`; learned 1 phrasing(s)."
+    assert title(await world.alice.slash(world.general, "ask", question=QUESTION)) == entry.title
+    assert title(await world.alice.slash(world.general, "ask", question=PARAPHRASE)) == entry.title
+    assert title(await carl.slash(lobby, "ask", question=PARAPHRASE)) == before_there != entry.title
+
+
+async def test_a_conflicting_phrasing_is_refused_in_one_line(world: World) -> None:
+    owner = next(e for e in world.bot.answerer.knowledge.entries if e.questions and e.id != ENTRY)
+    question_id = await queue(world, owner.questions[0])
+
+    result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=ENTRY)
+
+    assert result.response.content.startswith(f"#{question_id} was not resolved: ")
+    assert f"already belongs to `{owner.id}`" in result.response.content
+    assert await world.bot.store.learned() == []

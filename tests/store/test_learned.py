@@ -1,0 +1,54 @@
+"""Learned phrasings in the store (SQLite and PostgreSQL): the 0005 migration, teaching, conflicts, forgetting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store import Ask, Origin, Scope, Store
+from bot.store.migrations import bundled_migrations
+
+HERE, THERE = 11, 22
+
+
+async def queue(store: Store, text: str, guild_id: int | None = HERE) -> int:
+    question_id = await store.record_ask(
+        Ask(text, "unknown", None, Origin("discord", guild_id, 5, 6), queue=True, best_score=0.1)
+    )
+    assert question_id is not None
+    return question_id
+
+
+async def test_0005_adds_the_learned_table_to_an_existing_database(db: Path | str) -> None:
+    dialect = "postgres" if isinstance(db, str) else "sqlite"
+    async with await Store.open(db, migrations=bundled_migrations(dialect)[:4]) as old:
+        question_id = await queue(old, "who pays for exams")
+    async with await Store.open(db) as store:
+        assert await store.schema_version() == 5
+        teaching = await store.teach(question_id, "entry-a", scope=None, guild_id=HERE, user_id=1)
+        assert teaching is not None and teaching.learned == ("who pays for exams",)
+        assert [(item.entry_id, item.guild_id) for item in await store.learned()] == [("entry-a", HERE)]
+
+
+async def test_teaching_is_scoped_and_refuses_another_entry_s_phrasing(store: Store) -> None:
+    here = await queue(store, "who pays for exams")
+    there = await queue(store, "who pays for exams", guild_id=THERE)
+
+    assert await store.teach(here, "entry-a", scope=Scope.of(THERE), guild_id=THERE, user_id=2) is None
+    assert (await store.teach(here, "entry-a", scope=Scope.of(HERE), guild_id=HERE, user_id=1)).resolved == (here,)
+    refused_everywhere = await store.teach(there, "entry-b", scope=None, guild_id=None, user_id=None)
+    taught_there = await store.teach(there, "entry-b", scope=Scope.of(THERE), guild_id=THERE, user_id=2)
+
+    assert refused_everywhere is not None and refused_everywhere.refused == (("who pays for exams", "entry-a"),)
+    assert taught_there is not None and taught_there.learned == ("who pays for exams",)
+    assert [item.guild_id for item in await store.learned(guild_id=THERE)] == [THERE]
+    assert len(await store.learned()) == 2
+
+
+async def test_forget_removes_one_phrasing(store: Store) -> None:
+    question_id = await queue(store, "who pays for exams")
+    await store.teach(question_id, "entry-a", scope=None, guild_id=None, user_id=None)
+    (learned,) = await store.learned(everywhere_only=True)
+
+    assert learned.guild_id is None
+    assert await store.forget(learned.id) == learned
+    assert await store.learned() == []
