@@ -19,11 +19,12 @@ from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answerer, fit_retriever
 from bot.core.importer import command_import
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.promotion import learned_yaml
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
-from bot.store import Origin, QueuedQuestion, Scope, Store
+from bot.store import DM_SCOPE, Origin, QueuedQuestion, Scope, Store
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +153,16 @@ def command_knowledge(args: argparse.Namespace) -> int:
         for line in command_import(args.page, args.out, config.knowledge_path).lines():
             sys.stdout.write(line + "\n")
         return 0
+    if args.action == "learned":
+        return asyncio.run(LEARNED_ACTIONS[args.learned_action](config, args))
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
         fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
         print_summary(knowledge)
+        learned = asyncio.run(count_learned(config, knowledge))
+        if learned is not None:
+            sys.stdout.write(f"  {learned[0]} learned phrasing(s) in {config.database}")
+            sys.stdout.write(f" ({learned[1]} for entries no file has)\n" if learned[1] else "\n")
     elif args.json:
         for entry in knowledge.entries:
             record = {
@@ -169,6 +176,66 @@ def command_knowledge(args: argparse.Namespace) -> int:
     else:
         for entry in knowledge.entries:
             sys.stdout.write(f"{entry.id:34} {entry.title}  [{entry.section}]\n")
+    return 0
+
+
+async def count_learned(config: Config, knowledge: KnowledgeBase) -> tuple[int, int] | None:
+    """How many learned phrasings the configured database holds, and how many name no entry; None without one.
+
+    A database counts as configured when it is a URL or its file exists: checking never creates one.
+    """
+    if config.database_url is None and not config.database_path.exists():
+        return None
+    async with await Store.open(config.database, migrate=False) as store:
+        if await store.schema_version() < LEARNED_SCHEMA:
+            return 0, 0
+        learned = await store.learned()
+    return len(learned), sum(item.entry_id not in knowledge.by_id for item in learned)
+
+
+def learned_filter(args: argparse.Namespace) -> dict[str, object]:
+    """The Store.learned arguments for --guild: that server's (its own and everywhere), 'dm': everywhere only."""
+    guild = getattr(args, "guild", None)
+    if guild is None:
+        return {}
+    return {"everywhere_only": True} if guild == DM_SCOPE else {"guild_id": guild}
+
+
+async def learned_list(config: Config, args: argparse.Namespace) -> int:
+    """Print every learned phrasing: id, entry, where it applies, when it was taught, and the text."""
+    async with await Store.open(config.database) as store:
+        learned = await store.learned(**learned_filter(args))
+    out = sys.stdout
+    for item in learned:
+        where = "everywhere" if item.guild_id is None else f"server {item.guild_id}"
+        if args.json:
+            record = {"id": item.id, "entry": item.entry_id, "text": item.text, "guild_id": item.guild_id}
+            out.write(json.dumps({**record, "taught_at": item.taught_at}, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"#{item.id:<5} {item.entry_id:34} {where:24} {item.taught_at}  {item.text}\n")
+    if not learned and not args.json:
+        out.write("No learned phrasings.\n")
+    return 0
+
+
+async def learned_remove(config: Config, args: argparse.Namespace) -> int:
+    """Forget one learned phrasing; the running bot stops using it after /knowledge reload or a restart."""
+    async with await Store.open(config.database) as store:
+        removed = await store.forget(args.id)
+    if removed is None:
+        raise FaqbotError(f"no learned phrasing #{args.id}")
+    sys.stdout.write(
+        f'removed #{removed.id} "{removed.text}" ({removed.entry_id}). '
+        "A running bot stops using it after /knowledge reload or a restart.\n"
+    )
+    return 0
+
+
+async def learned_export(config: Config, args: argparse.Namespace) -> int:
+    """Print learned phrasings as YAML, each entry's under `questions:`, to copy into the knowledge files."""
+    async with await Store.open(config.database) as store:
+        learned = await store.learned(**learned_filter(args))
+    sys.stdout.write(learned_yaml(learned))
     return 0
 
 
@@ -307,6 +374,8 @@ UNANSWERED_ACTIONS = {
     "promote": unanswered_promote,
     "purge": unanswered_purge,
 }
+LEARNED_ACTIONS = {"list": learned_list, "remove": learned_remove, "export": learned_export}
+LEARNED_SCHEMA = 5  # the migration that added learned phrasings
 EXPORT_COLUMNS = [field.name for field in fields(QueuedQuestion) if field.name != "places"]
 
 

@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
     importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
+    learned = actions.add_parser("learned", help="the phrasings editors taught by resolving queued questions")
+    learned_actions = learned.add_subparsers(dest="learned_action", required=True, metavar="ACTION")
+    learned_list = learned_actions.add_parser("list", parents=[common, scoped], help="list learned phrasings")
+    learned_list.add_argument("--json", action="store_true", help="one JSON object per phrasing")
+    learned_remove = learned_actions.add_parser("remove", parents=[common], help="forget one learned phrasing")
+    learned_remove.add_argument("id", type=int)
+    learned_actions.add_parser(
+        "export", parents=[common, scoped], help="print learned phrasings as YAML questions: per entry"
+    )
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
     unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")

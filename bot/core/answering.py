@@ -189,6 +189,8 @@ class Answerer:
             return 0
         generation = self._next_generation()
         learned = await self.store.learned()
+        if not learned and not self.servers and not self.taught and self.knowledge is self.base_knowledge:
+            return 0  # nothing taught, nothing to forget: the live indexes are already right
         indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
         if self._apply(indexes, generation):
             settle_long_lived_objects()

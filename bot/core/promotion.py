@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import yaml
 
 from bot.core.grouping import QuestionGroup
 from bot.core.knowledge import KnowledgeBase
 from bot.folding import question_key
+from bot.store import Learned
 
 
 def entry_id_for(question: str, knowledge: KnowledgeBase) -> str:
@@ -52,3 +54,29 @@ def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase) -> str:
             ),
         ]
     return "\n".join(lines) + "\n"
+
+
+def learned_yaml(learned: Sequence[Learned]) -> str:
+    """Learned phrasings as YAML, `questions:` per entry id (in the order taught), for the knowledge files.
+
+    Phrasings exported into the files apply everywhere, also those one server taught; the header says so.
+    """
+    entries: dict[str, list[str]] = {}
+    for item in learned:
+        questions = entries.setdefault(item.entry_id, [])
+        if item.text not in questions:
+            questions.append(item.text)
+    header = [
+        f"# {len(learned)} learned phrasing(s) of {len(entries)} entry(ies). Add each entry's questions to its",
+        "# `questions:` in the knowledge files (they then apply in every server), then remove them with",
+        "# `faqbot knowledge learned remove ID`.",
+    ]
+    if not entries:
+        return "\n".join([*header, "{}"]) + "\n"
+    body = yaml.safe_dump(
+        {entry_id: {"questions": questions} for entry_id, questions in entries.items()},
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+    return "\n".join(header) + "\n" + body
