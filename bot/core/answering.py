@@ -30,7 +30,7 @@ _THANKS = re.compile(
     r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it)"
     r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
 )
-_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn|quit|exit)(?: bot| faqbot)?$")
 
 
 _QUESTION_START = re.compile(
@@ -116,7 +116,13 @@ class Answerer:
         self.knowledge, self.retriever = knowledge, retriever
 
     def judge(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
-        """Decide what to do with a question, without side effects; `roles` limits the answer to those roles."""
+        """Decide what to do with a question, without side effects; `roles` limits the answer to those roles.
+
+        Text without a letter or digit (punctuation, emoji, control characters) is not a question: it gets a short
+        reply and, having no verdict, is neither counted nor queued.
+        """
+        if not question_key(question):
+            return Answer(question, Status.SMALLTALK, reply=replies.NO_WORDS)
         reply = smalltalk_reply(question, self.knowledge.roles)
         if reply is not None:
             return Answer(question, Status.SMALLTALK, reply=reply)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_CHARS = 1000  # the default of limits.max_question_chars: the CLI and Discord read that setting
 
 UNKNOWN = "I don't know that yet; I've passed it to the editors."
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
-TOO_LONG = (
-    f"That question is over {MAX_QUESTION_CHARS:,} characters, too long for me. Could you ask it in a sentence or two?"
-)
+NO_WORDS = "I need a question in words, e.g. how many years of experience?"
 THANKS = "You're welcome! Ask again any time."
 FAREWELL = "Bye! Come back with more questions any time."
+
+
+def too_long(limit: int) -> str:
+    """What to say to a question over the configured length limit."""
+    return f"That question is over {limit:,} characters, too long for me. Could you ask it in a sentence or two?"
+
+
+def stats_summary(asked: int, answered: int, unsure: int, unknown: int) -> str:
+    """One window of statistics, counts and shares alike: "15 questions: 4 answered (27%), 7 unsure (47%), ..."."""
+    noun = "question" if asked == 1 else "questions"
+    parts = ", ".join(
+        f"{count} {label} ({count / asked if asked else 0:.0%})"
+        for count, label in ((answered, "answered"), (unsure, "unsure"), (unknown, "not known"))
+    )
+    return f"{asked} {noun}: {parts}"
 
 
 def topic(roles: tuple[str, ...]) -> str:

@@ -154,10 +154,7 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
     for stats in windows:
         embed.add_field(
             name=f"Last {stats.days} days",
-            value=(
-                f"{stats.asked} questions\n{stats.answer_rate:.0%} answered · {stats.suggested} suggestions\n"
-                f"{stats.abstain_rate:.0%} not known"
-            ),
+            value=replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown),
             inline=True,
         )
     votes = windows[-1].votes

@@ -10,7 +10,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core import replies
 from bot.core.answering import looks_like_question
 from bot.core.gate import Status
 from bot.discord_app.bot import FaqBot
@@ -110,7 +109,7 @@ class Members(commands.Cog):
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
         question = message.content.strip()
-        if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
+        if not question or len(question) > self.bot.config.max_question_chars or not looks_like_question(question):
             return
         answer = await self.bot.answerer.judge_in_turn(question)
         if answer.status is not Status.ANSWERED:
