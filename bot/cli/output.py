@@ -6,12 +6,25 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from bot.cli.text import clipped, json_text, shown, shown_block
 from bot.core import replies
 from bot.core.answering import Answer
 from bot.core.gate import Status
 from bot.core.knowledge import KnowledgeBase
 from bot.evaluation.scoring import Scores
 from bot.store import QueuedQuestion
+
+__all__ = [
+    "answer_to_json",
+    "answer_to_text",
+    "clipped",
+    "json_text",
+    "print_summary",
+    "question_record",
+    "scores_table",
+    "shown",
+    "shown_block",
+]
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
@@ -34,20 +47,21 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 
 def answer_to_text(answer: Answer) -> str:
-    """A human rendering of one answer, as the bot would say it."""
+    """A human rendering of one answer, as the bot would say it, with the knowledge's text made safe to print."""
     if answer.status is Status.SMALLTALK:
         return answer.reply or ""
     verdict = answer.verdict
     assert verdict is not None
     if verdict.answer is not None:
         entry = verdict.answer.entry
-        lines = [f"{entry.title}  [{entry.section} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
+        heading = f"{shown(entry.title)}  [{shown(entry.section)} · {entry.id} · score {verdict.score:.2f}]"
+        lines = [heading, "", shown_block(entry.text)]
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
     if answer.status is Status.SUGGEST:
         lines = [replies.SUGGEST_INTRO]
-        lines += [f"  - {alt.entry.title}  [{alt.entry.id}]" for alt in verdict.alternatives]
+        lines += [f"  - {shown(alt.entry.title)}  [{alt.entry.id}]" for alt in verdict.alternatives]
         return "\n".join(lines)
     return replies.UNKNOWN
 
@@ -59,10 +73,10 @@ def print_summary(knowledge: KnowledgeBase) -> None:
     out.write(f"OK: {len(knowledge.entries)} entries in {len(knowledge.files)} file(s), ")
     out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
     for path in knowledge.files:
-        out.write(f"  file {path}\n")
+        out.write(f"  file {shown(str(path))}\n")
     for section in knowledge.sections:
         count = sum(entry.section == section for entry in knowledge.entries)
-        out.write(f"  {count:3d}  {section}\n")
+        out.write(f"  {count:3d}  {shown(section)}\n")
 
 
 def scores_table(results: list[Scores]) -> str:
