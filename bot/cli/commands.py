@@ -118,9 +118,10 @@ class Reply:
 
 async def reply_to(answerer: Answerer, question: str, limit: int) -> Reply:
     """Answer one question (counted and queued as the bot does), unless it is over the length limit."""
-    if len(question.strip()) > limit:
-        return Reply(question, refusal=replies.too_long(limit))
-    return Reply(question, await answerer.answer(question.strip(), CLI_ORIGIN))
+    text = question.strip()
+    if len(text) > limit:
+        return Reply(text, refusal=replies.too_long(limit))
+    return Reply(text, await answerer.answer(text, CLI_ORIGIN))
 
 
 async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:

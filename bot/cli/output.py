@@ -63,7 +63,7 @@ def answer_to_text(answer: Answer) -> str:
         lines = [replies.SUGGEST_INTRO]
         lines += [f"  - {shown(alt.entry.title)}  [{alt.entry.id}]" for alt in verdict.alternatives]
         return "\n".join(lines)
-    return replies.UNKNOWN
+    return replies.UNKNOWN if answer.logged_question_id is not None else replies.UNKNOWN_NOT_PASSED
 
 
 def print_summary(knowledge: KnowledgeBase) -> None:

@@ -367,7 +367,7 @@ def load_knowledge(path: Path) -> KnowledgeBase:
             if entry.id in seen:
                 first, first_line = seen[entry.id]
                 at = f"{first}:{first_line}" if first_line else str(first)
-                where = f"first at line {first_line} of this file" if first == file else f"also in {at}"
+                where = f"first at line {first_line} of this file" if first == file and first_line else f"also in {at}"
                 here = f"{file}:{line}" if line else str(file)
                 raise KnowledgeError(f"{here}: entry {entry.id}: duplicate id ({where})")
             seen[entry.id] = (file, line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 MAX_QUESTION_CHARS = 1000  # the default of limits.max_question_chars: the CLI and Discord read that setting
 
 UNKNOWN = "I don't know that yet; I've passed it to the editors."
+UNKNOWN_NOT_PASSED = "I don't know that yet."  # when nothing could be recorded (a read-only database)
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
 NO_WORDS = "I need a question in words, e.g. how many years of experience?"
 THANKS = "You're welcome! Ask again any time."
