@@ -7,7 +7,25 @@ import random
 SEED = 16
 COUNT = 320
 
-WORDS = "how many years of experience do I need for a cloud technical lead salary certifications on call".split()
+WORDS = [
+    "how",
+    "many",
+    "years",
+    "of",
+    "experience",
+    "do",
+    "I",
+    "need",
+    "for",
+    "a",
+    "cloud",
+    "technical",
+    "lead",
+    "salary",
+    "certifications",
+    "on",
+    "call",
+]
 ATTACKS: tuple[bytes, ...] = (
     b"\x1b]0;PWNED\x07",  # retitle the terminal
     b"\x1b[2J\x1b[H",  # clear the screen
