@@ -7,7 +7,7 @@ import random
 SEED = 16
 COUNT = 320
 
-WORDS = [
+WORDS = (
     "how",
     "many",
     "years",
@@ -25,7 +25,7 @@ WORDS = [
     "certifications",
     "on",
     "call",
-]
+)
 ATTACKS: tuple[bytes, ...] = (
     b"\x1b]0;PWNED\x07",  # retitle the terminal
     b"\x1b[2J\x1b[H",  # clear the screen
