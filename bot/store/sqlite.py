@@ -144,8 +144,12 @@ class Store:
         """
         self._db.row_factory = sqlite3.Row
         try:
-            version = await self._scalar("PRAGMA user_version")
-            tables = await self._scalar("SELECT count(*) FROM sqlite_master")
+            # One statement, one snapshot: read apart, a process migrating the new file in between would make a
+            # faqbot database look like another application's (tables, yet version 0).
+            async with self._db.execute(
+                "SELECT user_version, (SELECT count(*) FROM sqlite_master) FROM pragma_user_version()"
+            ) as cursor:
+                version, tables = await cursor.fetchone() or (0, 0)
             async with self._db.execute("PRAGMA quick_check") as cursor:
                 problems = [row[0] for row in await cursor.fetchall()]
             if problems != ["ok"]:
