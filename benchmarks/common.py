@@ -16,9 +16,10 @@ import yaml
 log = logging.getLogger("benchmarks")
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+# The public data sets are never copied into the repository: they live beside it (see bot.evaluation.corpora).
+DATA = ROOT.parent / "shared" / "benchmarks"
 STACKFAQ = DATA / "stackfaq.json"
-CLINC = ROOT / "eval" / "clinc150-val-offdomain.json"
+CLINC = DATA / "clinc150-val-offdomain.json"
 KNOWLEDGE = ROOT / "knowledge"
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.breakdown import StepTime, run_breakdown
-from benchmarks.common import KNOWLEDGE, RESULTS, load_clinc, progress
+from benchmarks.common import DATA, KNOWLEDGE, RESULTS, ROOT, load_clinc, progress
 from benchmarks.quality import leaked_queries, load_stackfaq, run_clinc, run_stackfaq
 from benchmarks.report import Results, machine, now, render
 from benchmarks.responsiveness import ColdStart, LoopLag, cold_start, run_loop_lag
@@ -161,12 +161,27 @@ def run(plan: Plan, started: float) -> Results:
     )
 
 
+def quality_across_knowledge_bases() -> str:
+    """`faqbot eval`'s table and bars (every knowledge base, default settings), and the risk-coverage PNG."""
+    from bot.evaluation.corpora import all_corpora
+    from bot.evaluation.crosseval import evaluate, plot_risk_coverage, report, risk_coverage
+
+    progress("quality across knowledge bases (faqbot eval)")
+    gate = Config().retrieval
+    evaluation = evaluate(all_corpora(KNOWLEDGE, ROOT / "eval" / "questions.yaml", DATA), gate)
+    plot_risk_coverage(risk_coverage(evaluation, gate, "test"), gate, ROOT / "docs" / "risk-coverage.png")
+    return "## Answer quality across knowledge bases (faqbot eval)\n\n" + report(evaluation, gate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks, print the report to stdout and write it to --output."""
     started = time.perf_counter()
     args = parse_args(argv)
-    results = run(make_plan(args), started)
+    plan = make_plan(args)
+    results = run(plan, started)
     report = render(results)
+    if not plan.quick:
+        report += "\n" + quality_across_knowledge_bases() + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
     sys.stdout.write(report)

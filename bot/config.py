@@ -152,11 +152,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "logging": {"level": (_level, "log_level")},
     "limits": {"max_question_chars": (_limit, "max_question_chars")},
     "retrieval": {
-        "answer_threshold": (_number(0.0, 1.0), "retrieval.answer_threshold"),
-        "role_named_threshold": (_number(0.0, 1.0), "retrieval.role_named_threshold"),
-        "one_word_threshold": (_number(0.0, 1.0), "retrieval.one_word_threshold"),
-        "suggest_threshold": (_number(0.0, 1.0), "retrieval.suggest_threshold"),
-        "min_margin": (_number(0.0, 1.0), "retrieval.min_margin"),
+        "min_confidence": (_number(0.0, 1.0), "retrieval.min_confidence"),
         "max_alternatives": (_count, "retrieval.max_alternatives"),
     },
     "discord": {
@@ -197,9 +193,6 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
             except ConfigError as error:
                 raise ConfigError(f"{source}: {error}") from None
     retrieval = ConfidenceGate(**values["retrieval"])
-    lowest = min(retrieval.answer_threshold, retrieval.role_named_threshold, retrieval.one_word_threshold)
-    if retrieval.suggest_threshold > lowest:
-        raise ConfigError(f"{source}: retrieval.suggest_threshold must not exceed any answer threshold")
     return Config(**values[""], retrieval=retrieval, discord=DiscordConfig(**values["discord"]))
 
 

@@ -56,7 +56,7 @@ def test_every_slash_command_is_in_the_readme() -> None:
 
 def test_documented_retrieval_defaults_are_the_real_ones() -> None:
     gate = Config().retrieval
-    for key in ("answer_threshold", "role_named_threshold", "one_word_threshold", "suggest_threshold", "min_margin"):
+    for key in ("min_confidence",):
         row = re.search(rf"\| `retrieval\.{key}` \| ([0-9.]+) \|", README)
         assert row is not None, key
         assert float(row.group(1)) == getattr(gate, key)
@@ -141,7 +141,11 @@ def test_every_documented_ask_json_key_and_status_is_what_ask_prints(tmp_path: P
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     sketch = json_sketch("ask")
     top_level = documented_keys(re.sub(r"\{[^{}]*\}", "", sketch[1:-1]))
-    assert set().union(*(set(record) for record in records)) == top_level
+    printed = set().union(*(set(record) for record in records))
+    assert printed <= top_level
+    assert top_level - printed <= {
+        "missing"
+    }  # only with a `partial` verdict, which needs a knowledge-specific question
     assert {key for record in records if record["answer"] for key in record["answer"]} <= documented_keys(sketch)
     statuses = set(re.findall(r'"([a-z_]+)"', sketch.split('"status":', 1)[1].split(",", 1)[0]))
     assert {record["status"] for record in records} <= statuses

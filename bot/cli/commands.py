@@ -20,19 +20,16 @@ from bot.cli.output import (
     json_text,
     print_summary,
     question_record,
-    scores_table,
     shown,
     shown_block,
 )
-from bot.cli.progress import progress, ticking
+from bot.cli.progress import progress
 from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
-from bot.evaluation.baselines import bm25_predictor
-from bot.evaluation.scoring import faqbot_predictor, load_eval_set, load_offdomain, score_system
 from bot.store import Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -106,6 +103,7 @@ class Reply:
             "question": self.question,
             "status": TOO_LONG_STATUS,
             "score": 0.0,
+            "confidence": None,
             "answer": None,
             "alternatives": [],
             "reply": self.refusal,
@@ -236,30 +234,33 @@ def command_knowledge(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    """Faqbot eval: accuracy, abstention, MRR@5 and CLINC150 false answers, for faqbot and a BM25 baseline."""
+    """Faqbot eval: answered right/wrong, partial, "did you mean", declined and P@1 on every knowledge base."""
+    from bot.evaluation.corpora import DEFAULT_DATA, all_corpora
+    from bot.evaluation.crosseval import Evaluation, evaluate, plot_risk_coverage, report, risk_coverage
+
     config = resolve_config(args)
-    knowledge = load_knowledge(config.knowledge_path)
-    eval_set = load_eval_set(args.questions, knowledge)
-    offdomain = load_offdomain(args.offdomain)
-    answerer = Answerer.build(knowledge, config.retrieval, store=None)
-    systems = [
-        ("faqbot (TF-IDF + gate)", faqbot_predictor(answerer)),
-        ("BM25 baseline (bm25s)", bm25_predictor(knowledge)),
-    ]
-    calls = len(eval_set.answerable) + len(eval_set.offtopic) + len(offdomain)
-    results = []
-    with progress(calls * len(systems), "eval") as advance:
-        for name, predict in systems:
-            results.append(score_system(name, ticking(predict, advance), eval_set, offdomain))
-    if args.json:
-        for scores in results:
-            sys.stdout.write(json_text(scores.__dict__) + "\n")
-        return 0
-    sys.stdout.write(
-        f"{len(eval_set.answerable)} answerable questions, {len(eval_set.offtopic)} off-topic, "
-        f"{len(offdomain)} CLINC150 off-domain; {len(knowledge.entries)} entries\n\n"
+    corpora = all_corpora(config.knowledge_path, args.questions, args.data or DEFAULT_DATA)
+    each = []
+    with progress(len(corpora), "eval", unit="knowledge base") as advance:  # one step per corpus indexed and judged
+        for corpus in corpora:
+            each.append(evaluate([corpus], config.retrieval))
+            advance(1)
+    evaluation = Evaluation(
+        tuple(outcome for part in each for outcome in part.outcomes),
+        {name: judged for part in each for name, judged in part.judged.items()},
+        {name: seconds for part in each for name, seconds in part.index_seconds.items()},
     )
-    sys.stdout.write(scores_table(results) + "\n")
+    if args.plot is not None:
+        plot_risk_coverage(risk_coverage(evaluation, config.retrieval, "test"), config.retrieval, args.plot)
+    if args.json:
+        for o in evaluation.outcomes:
+            record = {**asdict(o), "right_share": o.right_share, "wrong_share": o.wrong_share}
+            record |= {"precision_at_1": o.precision_at_1, "overall": o.overall}
+            sys.stdout.write(json_text(record) + "\n")
+        return 0
+    sys.stdout.write(report(evaluation, config.retrieval) + "\n")
+    if args.plot is not None:
+        sys.stdout.write(f"\nrisk-coverage curves written to {args.plot}\n")
     return 0
 
 
@@ -389,7 +390,7 @@ async def print_stats(config: Config, as_json: bool) -> int:
             out.write(json_text(record) + "\n")
         return 0
     for stats in windows:
-        summary = replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown)
+        summary = replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown, stats.partial)
         out.write(f"last {stats.days:>2} days: {summary}\n")
     for votes in windows[-1].votes:
         out.write(f"  {shown(votes.entry_id):34} 👍 {votes.up}  👎 {votes.down}\n")

@@ -35,6 +35,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "status": answer.status.value,
         "score": round(answer.score, 4),
+        "confidence": round(verdict.confidence, 4) if verdict else None,
+        **({"missing": list(verdict.missing)} if verdict and verdict.missing else {}),
         "answer": None
         if hit is None
         else {"id": hit.entry.id, "title": hit.entry.title, "section": hit.entry.section, "text": hit.entry.text},
@@ -59,6 +61,9 @@ def answer_to_text(answer: Answer) -> str:
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
+    if answer.status is Status.PARTIAL and verdict.best is not None:
+        entry = verdict.best.entry
+        return "\n".join([shown(replies.partial(verdict.missing)), f"  - {shown(entry.title)}  [{entry.id}]"])
     if answer.status is Status.SUGGEST:
         lines = [replies.SUGGEST_INTRO]
         lines += [f"  - {shown(alt.entry.title)}  [{alt.entry.id}]" for alt in verdict.alternatives]

@@ -90,11 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
 
-    evaluate = commands.add_parser("eval", parents=[common], help="measure answer quality against BM25")
-    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="labelled set")
-    evaluate.add_argument(
-        "--offdomain", type=Path, default=Path("eval/clinc150-val-offdomain.json"), help="CLINC150 queries"
+    evaluate = commands.add_parser(
+        "eval", parents=[common], help="answer quality on the role eval, StackFAQ and CLINC150 (tuning and test halves)"
     )
-    evaluate.add_argument("--json", action="store_true", help="one JSON object per system")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.yaml"), help="the role's labelled set")
+    evaluate.add_argument(
+        "--data", type=Path, default=None, help="folder with the public data sets (default: ../shared/benchmarks)"
+    )
+    evaluate.add_argument("--plot", type=Path, metavar="FILE", help="also draw the risk-coverage curves as a PNG")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per knowledge base and half")
     evaluate.set_defaults(handler="command_eval")
     return parser

@@ -5,10 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO, TypeVar
-
-T = TypeVar("T")
-R = TypeVar("R")
+from typing import TextIO
 
 
 def _ignore(steps: int = 1) -> None:
@@ -16,7 +13,9 @@ def _ignore(steps: int = 1) -> None:
 
 
 @contextmanager
-def progress(total: int, description: str, stream: TextIO | None = None) -> Iterator[Callable[[int], None]]:
+def progress(
+    total: int, description: str, stream: TextIO | None = None, *, unit: str = "step"
+) -> Iterator[Callable[[int], None]]:
     """Yield an `advance(steps=1)` that draws a bar on `stream` (standard error) when it is a terminal.
 
     The bar is tqdm's, from the test extras that the tools (`faqbot eval`, benchmarks) need anyway; without tqdm, or
@@ -31,16 +30,5 @@ def progress(total: int, description: str, stream: TextIO | None = None) -> Iter
     except ImportError:
         yield _ignore
         return
-    with tqdm(total=total, desc=description, file=stream, leave=False, unit="q", dynamic_ncols=True) as bar:
+    with tqdm(total=total, desc=description, file=stream, leave=False, unit=f" {unit}", dynamic_ncols=True) as bar:
         yield bar.update
-
-
-def ticking(work: Callable[[T], R], advance: Callable[[int], None]) -> Callable[[T], R]:
-    """The same function, advancing a progress bar by one step at each call."""
-
-    def run(item: T) -> R:
-        result = work(item)
-        advance(1)
-        return result
-
-    return run

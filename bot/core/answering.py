@@ -154,7 +154,7 @@ class Answerer:
         answer: Answer,
         origin: Origin,
         *,
-        queue: frozenset[Status] = frozenset({Status.UNKNOWN}),
+        queue: frozenset[Status] = frozenset({Status.UNKNOWN, Status.PARTIAL}),
         message_id: int | None = None,
     ) -> Answer:
         """Count a judged question, and queue it for the editors when its status is in `queue`.
@@ -168,7 +168,7 @@ class Answerer:
         best = verdict.best
         answer_id = verdict.answer.entry.id if verdict.answer else None
         await self.store.record_ask(answer.status.value, answer_id, origin)
-        if message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST):
+        if message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST, Status.PARTIAL):
             await self.store.record_answer_post(message_id, answer.question, answer_id, origin)
         if answer.status not in queue:
             return answer

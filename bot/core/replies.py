@@ -8,6 +8,14 @@ UNKNOWN = "I don't know that yet; I've passed it to the editors."
 UNKNOWN_NOT_PASSED = "I don't know that yet."  # when nothing could be recorded (a read-only database)
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
 NO_WORDS = "I need a question in words, e.g. how many years of experience?"
+
+
+def partial(missing: tuple[str, ...]) -> str:
+    """What to say when the knowledge has the question's topic but not the detail asked (the `partial` status)."""
+    detail = f" (“{' '.join(missing)}”)" if missing else ""
+    return f"I don't have that detail{detail}; I've passed it to the editors. The closest passage I have:"
+
+
 THANKS = "You're welcome! Ask again any time."
 FAREWELL = "Bye! Come back with more questions any time."
 
@@ -17,13 +25,11 @@ def too_long(limit: int) -> str:
     return f"That question is over {limit:,} characters, too long for me. Could you ask it in a sentence or two?"
 
 
-def stats_summary(asked: int, answered: int, unsure: int, unknown: int) -> str:
-    """One window of statistics, counts and shares alike: "15 questions: 4 answered (27%), 7 unsure (47%), ..."."""
+def stats_summary(asked: int, answered: int, unsure: int, unknown: int, partial: int = 0) -> str:
+    """One window of statistics, counts and shares alike: "15 questions: 4 answered (27%), 0 partial (0%), ..."."""
     noun = "question" if asked == 1 else "questions"
-    parts = ", ".join(
-        f"{count} {label} ({count / asked if asked else 0:.0%})"
-        for count, label in ((answered, "answered"), (unsure, "unsure"), (unknown, "not known"))
-    )
+    counts = ((answered, "answered"), (partial, "partial"), (unsure, "unsure"), (unknown, "not known"))
+    parts = ", ".join(f"{count} {label} ({count / asked if asked else 0:.0%})" for count, label in counts)
     return f"{asked} {noun}: {parts}"
 
 

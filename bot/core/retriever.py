@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Self
 
 import numpy as np
@@ -13,6 +13,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from bot.core.calibration import ConfidenceModel, learn_confidence
 from bot.core.gate import Hit, SearchResults
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.speller import Speller, english_words
@@ -37,6 +38,8 @@ from bot.core.tfidf import (
 # that, a larger sample changes little and would cost the index build seconds at 100k entries.
 CONCEPT_SAMPLE_DOCUMENTS = 5_000
 CONCEPT_FEATURES = 1 << 15
+# How many of the question's closest phrasings vote on whether the best entry is a clear winner.
+NEIGHBOUR_PHRASINGS = 5
 
 
 def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]:
@@ -61,6 +64,7 @@ class TfidfRetriever:
         concept_weight: float = 0.5,
         stemmer: Stemmer | None = None,
         stop_words: frozenset[str] | None = None,
+        calibrate: bool = True,
     ) -> None:
         """Store the parameters (scikit-learn's contract: nothing is computed before `fit`).
 
@@ -79,6 +83,8 @@ class TfidfRetriever:
         - concept_weight: how much disagreement in that space can cut a score (0.5: at most halved; 0 turns it off).
         - stemmer: reduces words to stems; Snowball English when None.
         - stop_words: words that never count; `bot.core.text.default_stop_words()` when None.
+        - calibrate: learn, at fit time, the confidence model that turns a search into P(the best hit is right)
+          (`bot.core.calibration`); without it `SearchResults.confidence` is None and the gate never answers.
         """
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
@@ -90,6 +96,7 @@ class TfidfRetriever:
         self.concept_weight = concept_weight
         self.stemmer = stemmer
         self.stop_words = stop_words
+        self.calibrate = calibrate
 
     def fit(self, knowledge: KnowledgeBase) -> Self:
         """Index the knowledge base: one row per phrasing of each entry, grouped by entry.
@@ -121,7 +128,27 @@ class TfidfRetriever:
             self._fit_concepts()
             self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
+        self.confidence_model_: ConfidenceModel | None = None
+        if self.calibrate:
+            self.confidence_model_ = learn_confidence(knowledge, self._uncalibrated)
         return self
+
+    def _uncalibrated(self) -> TfidfRetriever:
+        """A retriever with the same parameters that does not calibrate (for calibration's own held-out index)."""
+        params = {name: getattr(self, name) for name in self._PARAMETERS}
+        return TfidfRetriever(**params, stemmer=self.stemmer_, calibrate=False)
+
+    _PARAMETERS = (
+        "word_weight",
+        "char_ngram_range",
+        "body_weight",
+        "coverage_power",
+        "phrasing_votes",
+        "off_topic_word_weight",
+        "concept_dimensions",
+        "concept_weight",
+        "stop_words",
+    )
 
     def _check_synonym_terms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
         """Refuse a synonym whose term is only stop words: every variant would vanish from questions unread."""
@@ -334,13 +361,41 @@ class TfidfRetriever:
 
         Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
         (the mean of their best phrasings, then weighted by how much of the question they cover). With `roles`,
-        only the entries of those roles are ranked.
+        only the entries of those roles are ranked. A calibrated retriever adds its confidence that the best hit
+        is right and, when the question has words the knowledge never uses, the search for its topic without them.
         """
         words = self.normalizer_.content_words(query)  # normalised once for both uses below
         terms = self._corrected(self._specific(words))
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
+        results = self._search_terms(query, terms, names_role, k, roles)
+        model = self.confidence_model_
+        if model is None or not results.hits:
+            return results
+        results = replace(results, confidence=round(model.probability(results), 4))
+        details = self.detail_terms(terms)
+        topic_terms = [term for term in terms if term not in details]
+        if details and topic_terms:
+            topic = self._search_terms(query, topic_terms, names_role, k, roles)
+            if topic.hits:
+                topic = replace(topic, confidence=round(model.probability(topic), 4))
+            results = replace(results, detail_terms=details, topic=topic)
+        return results
+
+    def detail_terms(self, terms: Sequence[str]) -> tuple[str, ...]:
+        """The question's correctly spelt English words that the knowledge never uses ("pass mark", "salary")."""
+        dictionary = self.speller_.dictionary
+        return tuple(
+            dict.fromkeys(
+                term for term in terms if term in dictionary and self.stemmer_.stem(term) not in self.stem_rank_
+            )
+        )
+
+    def _search_terms(
+        self, query: str, terms: list[str], names_role: bool, k: int, roles: Collection[str] | None
+    ) -> SearchResults:
+        """Rank the entries for a list of (corrected) terms."""
         word_query = self.word_encoder_.weights(terms)
         phrasing, body = self._channel_scores(terms, word_query)
         upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
@@ -362,8 +417,44 @@ class TfidfRetriever:
             )
         ]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        hits = tuple(Hit(self.entries_[i], round(score, 4)) for score, i in scored[:k] if score > 0)
-        return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role)
+        kept = [(score, i) for score, i in scored[:k] if score > 0]
+        if not kept:
+            return SearchResults(query=query, hits=(), term_count=len(terms), names_role=names_role)
+        place = {entry: position for position, entry in enumerate(candidates.tolist())}
+        leaders = np.array([i for _, i in kept])
+        kinship = self._kinship(leaders)
+        hits = tuple(
+            Hit(
+                self.entries_[i],
+                round(score, 4),
+                coverage=round(float(coverage[place[i]]), 4),
+                concept=round(float(concepts[place[i]]), 4),
+                kinship=round(float(kin), 4),
+            )
+            for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
+        )
+        votes = self._votes(phrasing, kept[0][1], roles is not None and upper)
+        return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes)
+
+    def _votes(self, phrasing: np.ndarray, best: int, allowed: np.ndarray | bool) -> float:
+        """The best entry's share of the summed similarity of the question's `NEIGHBOUR_PHRASINGS` closest phrasings.
+
+        A nearest-neighbour vote: where the closest phrasings belong to several entries, the ranking is a close call.
+        """
+        if isinstance(allowed, np.ndarray):
+            phrasing = np.where(allowed[self.owners_] > 0, phrasing, 0)
+        depth = min(NEIGHBOUR_PHRASINGS, len(phrasing))
+        nearest = np.argpartition(-phrasing, depth - 1)[:depth]
+        weights = np.maximum(phrasing[nearest], 0)
+        total = float(weights.sum())
+        return float(weights[self.owners_[nearest] == best].sum()) / total if total > 0 else 0.0
+
+    def _kinship(self, leaders: np.ndarray) -> np.ndarray:
+        """The concept-space cosine of each leading entry's body with the first one's (1 for the first)."""
+        if self.concept_position_ is None:
+            return np.r_[1.0, np.zeros(len(leaders) - 1)]
+        vectors = self.entry_concepts_[leaders]
+        return np.clip(vectors @ vectors[0], 0.0, 1.0)
 
     def _names_role(self, words: list[str]) -> bool:
         return len(self.role_words_.intersection(words)) >= min(2, len(self.role_words_))

@@ -10,26 +10,48 @@ from importlib import resources
 
 import numpy as np
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from bot.core.tfidf import Numbering, ragged_positions
 from bot.folding import fold
 
 TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
-# Words scikit-learn calls stop words that carry meaning in questions about a job.
-MEANINGFUL = frozenset({"system", "full", "top", "part", "first", "become", "move", "back"})
+# A word written in capitals ("IT", "US") in text that is not all capitals is a name, even when its lowercase form
+# is a function word.
+_NAME = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def read_lines(name: str) -> tuple[str, ...]:
+    """The non-empty lines of a text file shipped in bot/core/data, without # comments."""
+    text = resources.files("bot.core.data").joinpath(name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def read_word_list(name: str) -> frozenset[str]:
-    """A word list shipped in bot/core/data: one word per line, # comments."""
+    """A word list shipped in bot/core/data: words separated by whitespace, lines starting with # are comments."""
     text = resources.files("bot.core.data").joinpath(name).read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(word for line in text.splitlines() if not line.startswith("#") for word in line.split())
+
+
+@functools.cache
+def function_words() -> frozenset[str]:
+    """English closed-class words (data/function_words.txt): articles, pronouns, auxiliaries, prepositions, ..."""
+    return read_word_list("function_words.txt")
 
 
 @functools.cache
 def default_stop_words() -> frozenset[str]:
-    """Function words (scikit-learn's list less the meaningful ones) plus chat filler; read once, on first use."""
-    return frozenset(ENGLISH_STOP_WORDS - MEANINGFUL) | read_word_list("filler_words.txt")
+    """Words no question is about: the function words plus chat filler; read once, on first use."""
+    return function_words() | read_word_list("filler_words.txt")
+
+
+def names_in(text: str, stop_words: frozenset[str]) -> frozenset[str]:
+    """The stop words that the text writes in capitals as a name ("IT", "US"), which must not be dropped.
+
+    Text in capitals throughout ("WHAT IS IT") is shouting, not naming.
+    """
+    if not any(char.isupper() for char in text) or (text.isupper() and " " in text.strip()):
+        return frozenset()
+    return frozenset(word.lower() for word in _NAME.findall(text)) & stop_words
 
 
 class Stemmer:
@@ -67,9 +89,16 @@ class Normalizer:
             text = self._pattern.sub(lambda match: self._replacement[match.group(0)], text)
         return text
 
-    def content_words(self, text: str) -> list[str]:
-        """The words that carry meaning: normalised, without stop words."""
-        return [word for word in TOKEN.findall(self(text)) if word not in self.stop_words]
+    def content_words(self, text: str, names: frozenset[str] | None = None) -> list[str]:
+        """The words that carry meaning: normalised, without stop words (unless the text writes one as a name: "IT").
+
+        `names` overrides which stop words count as names (for a piece of a longer text).
+        """
+        stop = self.stop_words
+        names = names_in(text, stop) if names is None else names
+        if names:
+            stop = stop - names
+        return [word for word in TOKEN.findall(self(text)) if word not in stop]
 
     @property
     def splits_at_whitespace(self) -> bool:
@@ -93,16 +122,17 @@ class Normalizer:
                 ids.extend(map(words.__getitem__, self.content_words(text)))
                 offsets.append(len(ids))
             return list(words), np.frombuffer(ids, dtype=np.int32), np.array([0, *offsets], dtype=np.int64)
-        chunks = Numbering()
+        chunks = Numbering()  # keyed by (chunk, the text's names): "it" is a word only where the text says "IT"
         chunk_ids = array("i")
         chunk_ends = []
         for text in texts:
-            chunk_ids.extend(map(chunks.__getitem__, text.split()))
+            names = names_in(text, self.stop_words)
+            chunk_ids.extend(chunks[chunk, names] for chunk in text.split())
             chunk_ends.append(len(chunk_ids))
         flat_words = array("i")  # flat arrays, not a list per chunk: fewer objects for the garbage collector
         chunk_lengths = []
-        for chunk in chunks:
-            found = self.content_words(chunk)
+        for chunk, names in chunks:
+            found = self.content_words(chunk, names)
             flat_words.extend(map(words.__getitem__, found))
             chunk_lengths.append(len(found))
         lengths = np.array(chunk_lengths, dtype=np.int32)

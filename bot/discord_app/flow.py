@@ -18,8 +18,8 @@ from bot.store import Origin
 if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
 
-QUEUE_UNKNOWN = frozenset({Status.UNKNOWN})
-QUEUE_UNCERTAIN = frozenset({Status.UNKNOWN, Status.SUGGEST})
+QUEUE_UNKNOWN = frozenset({Status.UNKNOWN, Status.PARTIAL})
+QUEUE_UNCERTAIN = frozenset({Status.UNKNOWN, Status.PARTIAL, Status.SUGGEST})
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def reply_for(answer: Answer) -> Reply:
     verdict = answer.verdict
     if verdict is not None and verdict.answer is not None:
         return Reply(answer_embed(answer), vote_view(verdict.answer.entry.id))
+    if verdict is not None and answer.status is Status.PARTIAL and verdict.best is not None:
+        return Reply(answer_embed(answer), vote_view(verdict.best.entry.id))
     if verdict is not None and answer.status is Status.SUGGEST:
         return Reply(answer_embed(answer), suggestion_view(verdict.alternatives))
     return Reply(answer_embed(answer), None)

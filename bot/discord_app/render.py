@@ -76,6 +76,17 @@ def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Em
     return embed
 
 
+def partial_embed(question: str, closest: Hit, missing: tuple[str, ...]) -> discord.Embed:
+    """The half answer: the detail is not known, the closest passage on the topic is shown as related."""
+    embed = discord.Embed(description=replies.partial(missing), colour=discord.Colour.light_grey())
+    show_question(embed, question)
+    entry = closest.entry
+    embed.add_field(name=clip(entry.title, 256), value=clip(entry.text, 1024), inline=False)
+    embed.add_field(name="Related", value=f"`{entry.id}`", inline=True)
+    embed.set_footer(text="Was this passage helpful? Vote below.")
+    return embed
+
+
 def unknown_embed(question: str) -> discord.Embed:
     """The honest abstention."""
     embed = discord.Embed(description=replies.UNKNOWN, colour=discord.Colour.light_grey())
@@ -90,6 +101,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return discord.Embed(description=answer.reply, colour=COLOUR)
     if verdict.answer is not None:
         return entry_embed(verdict.answer.entry, answer.question, verdict.alternatives)
+    if answer.status is Status.PARTIAL and verdict.best is not None:
+        return partial_embed(answer.question, verdict.best, verdict.missing)
     if answer.status is Status.SUGGEST:
         return suggestion_embed(answer.question, verdict.alternatives)
     return unknown_embed(answer.question)
@@ -154,7 +167,7 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
     for stats in windows:
         embed.add_field(
             name=f"Last {stats.days} days",
-            value=replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown),
+            value=replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown, stats.partial),
             inline=True,
         )
     votes = windows[-1].votes

@@ -113,6 +113,7 @@ class Stats:
     suggested: int
     unknown: int
     votes: tuple[EntryVotes, ...]
+    partial: int = 0  # the topic was known but not the detail asked
 
     @property
     def answer_rate(self) -> float:

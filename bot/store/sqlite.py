@@ -470,6 +470,7 @@ class Store:
             suggested=by_status.get("suggest", 0),
             unknown=by_status.get("unknown", 0),
             votes=votes,
+            partial=by_status.get("partial", 0),
         )
 
 

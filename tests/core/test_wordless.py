@@ -31,6 +31,18 @@ async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: Knowle
 
 
 def test_one_stats_wording_with_counts_and_shares() -> None:
-    assert replies.stats_summary(15, 4, 7, 4) == "15 questions: 4 answered (27%), 7 unsure (47%), 4 not known (27%)"
-    assert replies.stats_summary(1, 1, 0, 0) == "1 question: 1 answered (100%), 0 unsure (0%), 0 not known (0%)"
-    assert replies.stats_summary(0, 0, 0, 0) == "0 questions: 0 answered (0%), 0 unsure (0%), 0 not known (0%)"
+    assert (
+        replies.stats_summary(15, 4, 7, 4)
+        == "15 questions: 4 answered (27%), 0 partial (0%), 7 unsure (47%), 4 not known (27%)"
+    )
+    assert replies.stats_summary(20, 4, 7, 4, partial=5) == (
+        "20 questions: 4 answered (20%), 5 partial (25%), 7 unsure (35%), 4 not known (20%)"
+    )
+    assert (
+        replies.stats_summary(1, 1, 0, 0)
+        == "1 question: 1 answered (100%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)"
+    )
+    assert (
+        replies.stats_summary(0, 0, 0, 0)
+        == "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)"
+    )

@@ -154,9 +154,7 @@ class TestSuggestions:
 
     @pytest.fixture
     def bot_config(self) -> Config:
-        never_sure = ConfidenceGate(
-            answer_threshold=1.0, role_named_threshold=1.0, one_word_threshold=1.0, min_margin=1.0
-        )
+        never_sure = ConfidenceGate(min_confidence=1.0)
         return Config(retrieval=never_sure, discord=DiscordConfig(cooldown_seconds=0.0))
 
     async def test_uncertain_question_offers_did_you_mean_with_one_button_per_entry(
