@@ -46,8 +46,10 @@ def resolve_config(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
     if getattr(args, "knowledge", None) is not None:
         config = replace(config, knowledge_path=args.knowledge)
-    if getattr(args, "db", None) is not None:
-        config = replace(config, database_path=args.db)
+    if isinstance(getattr(args, "db", None), str):
+        config = replace(config, database_url=args.db)
+    elif getattr(args, "db", None) is not None:
+        config = replace(config, database_path=args.db, database_url=None)
     if getattr(args, "log_level", None) is not None:
         config = replace(config, log_level=args.log_level)
     return config
@@ -79,7 +81,7 @@ async def open_answerer(config: Config) -> tuple[Answerer, Store]:
     """
     knowledge = load_knowledge(config.knowledge_path)
     retriever = fit_retriever(knowledge)
-    store = await Store.open(config.database_path, allow_read_only=True)
+    store = await Store.open(config.database, allow_read_only=True)
     if store.read_only:
         sys.stderr.write(
             f"faqbot: warning: {shown(str(store.path))} is read-only: answering without logging questions\n"
@@ -274,7 +276,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path, allow_read_only=True) as store:
+    async with await Store.open(config.database, allow_read_only=True) as store:
         groups = await grouped_queue(store, fit_retriever(knowledge), status=status, sort=args.sort)
     out = sys.stdout
     if args.json:
@@ -299,7 +301,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database_path, allow_read_only=True) as store:
+    async with await Store.open(config.database, allow_read_only=True) as store:
         questions = await store.questions(status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
@@ -317,7 +319,7 @@ async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         outcome = await resolve_question(store, knowledge, args.id, args.entry)
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
@@ -331,7 +333,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     """Dismiss a question with a reason."""
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         if not await store.dismiss(args.id, args.reason):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
@@ -341,7 +343,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path, allow_read_only=True) as store:
+    async with await Store.open(config.database, allow_read_only=True) as store:
         text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id)
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
@@ -353,7 +355,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete questions, places, answer records and votes older than N days."""
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         counts = await store.purge(timedelta(days=args.older_than))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
@@ -381,7 +383,7 @@ def command_stats(args: argparse.Namespace) -> int:
 
 async def print_stats(config: Config, as_json: bool) -> int:
     """Read the two windows and print them."""
-    async with await Store.open(config.database_path, allow_read_only=True) as store:
+    async with await Store.open(config.database, allow_read_only=True) as store:
         windows = [await store.stats(7), await store.stats(30)]
     out = sys.stdout
     if as_json:

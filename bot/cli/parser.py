@@ -7,6 +7,13 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store.models import STATUSES
+from bot.store.urls import is_postgres_url
+
+
+def database(value: str) -> Path | str:
+    """--db: a SQLite file, or a postgresql:// URL."""
+    return value if is_postgres_url(value) else Path(value)
+
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -17,7 +24,12 @@ def add_global_options(group: argparse.ArgumentParser | argparse._ArgumentGroup,
     group.add_argument(
         "--knowledge", type=Path, default=default, help="knowledge folder or file (overrides knowledge.path)"
     )
-    group.add_argument("--db", type=Path, default=default, help="SQLite database (overrides storage.database)")
+    group.add_argument(
+        "--db",
+        type=database,
+        default=default,
+        help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)",
+    )
     group.add_argument(
         "--log-level",
         type=str.upper,
@@ -89,6 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
+
+    db = commands.add_parser("db", help="back up or check the database")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    backup = db_actions.add_parser("backup", parents=[common], help="a consistent copy, safe while the bot runs")
+    backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
+    db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
+    db.set_defaults(handler="command_db", light=True)
+
+    health = commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh, else 1")
+    health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
+    health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS", help="default: 60")
+    health.set_defaults(handler="command_health", light=True)
 
     evaluate = commands.add_parser(
         "eval", parents=[common], help="answer quality on the role eval, StackFAQ and CLINC150 (tuning and test halves)"

@@ -554,7 +554,7 @@ async def test_echoed_question_appears_only_as_plain_embed_text(world: World) ->
 async def test_unexpected_error_gets_a_short_private_apology_and_a_logged_traceback(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken_judge(question: str) -> None:
+    def broken_judge(question: str, **where: object) -> None:
         raise RuntimeError("retriever exploded")
 
     monkeypatch.setattr(world.bot.answerer, "judge", broken_judge)

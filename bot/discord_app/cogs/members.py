@@ -52,7 +52,11 @@ class Members(commands.Cog):
                 return callback.message_id
 
             await deliver(
-                self.bot, answer, send, lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id)
+                self.bot,
+                answer,
+                send,
+                lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id),
+                received=checked.received,
             )
 
     @app_commands.command(name="help")
@@ -104,7 +108,9 @@ class Members(commands.Cog):
             await message.reply(checked.problem, mention_author=False)
             return
         answer = await self.bot.answerer.judge_in_turn(checked.question)
-        await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+        await deliver(
+            self.bot, answer, self.replier(message), lambda _: self.origin(message), received=checked.received
+        )
 
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
@@ -114,6 +120,7 @@ class Members(commands.Cog):
         answer = await self.bot.answerer.judge_in_turn(question)
         if answer.status is not Status.ANSWERED:
             await self.bot.answerer.record(answer, self.origin(message), queue=QUEUE_UNCERTAIN)
+            self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
             return
         if self.bot.cooldown.retry_after(message.author.id):
             return
