@@ -35,7 +35,7 @@ def setup_output(args: argparse.Namespace) -> None:
 
 def one_line(text: str) -> str:
     """An error message on one line, with any control character in it (from a file name, say) escaped."""
-    return shown(" ".join(text.split()))
+    return shown(text.strip())  # a newline inside becomes \x0a: still one line
 
 
 def main(argv: list[str] | None = None) -> int:
