@@ -57,6 +57,11 @@ class DiscordConfig:
     cooldown_seconds: float = 5.0
     shard_count: int | Literal["auto"] | None = None
     shard_ids: tuple[int, ...] | None = None
+    guild_roles: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def roles_for(self, guild_id: int | None) -> tuple[str, ...] | None:
+        """The roles a server covers (`discord.guilds.<id>.roles`); None, meaning all roles, when not configured."""
+        return self.guild_roles.get(guild_id) if guild_id is not None else None
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,24 @@ def _shards(key: str, value: Any) -> int | Literal["auto"] | None:
     return value
 
 
+def _guilds(key: str, value: Any) -> dict[int, tuple[str, ...]]:
+    """`discord.guilds`: per server id, the roles it covers (`roles: [Role name, ...]`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must map server ids to settings, e.g. {{123456789: {{roles: [Role name]}}}}")
+    guilds: dict[int, tuple[str, ...]] = {}
+    for guild, settings in value.items():
+        guild_id = _ids(key, [guild])[0]
+        if not isinstance(settings, Mapping) or set(settings) - {"roles"}:
+            raise ConfigError(f"{key}.{guild_id} takes only 'roles' (a list of role names)")
+        roles = settings.get("roles")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r.strip() for r in roles):
+            raise ConfigError(f"{key}.{guild_id}.roles must be a non-empty list of role names")
+        guilds[guild_id] = tuple(" ".join(role.split()) for role in roles)
+    return guilds
+
+
 def _database_url(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -211,6 +234,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
         "cooldown_seconds": (_number(0.0, 3600.0), "discord.cooldown_seconds"),
         "shard_count": (_shards, "discord.shard_count"),
         "shard_ids": (_shard_ids, "discord.shard_ids"),
+        "guilds": (_guilds, "discord.guild_roles"),
     },
     "metrics": {"port": (_port, "metrics.port"), "host": (_text, "metrics.host")},
 }

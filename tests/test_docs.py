@@ -77,6 +77,7 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
         "cooldown_seconds",
         "shard_count",
         "shard_ids",
+        "guilds",
     }
     assert example["metrics"] == {"port": config.metrics.port, "host": config.metrics.host}
 

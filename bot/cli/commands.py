@@ -27,9 +27,11 @@ from bot.cli.progress import progress
 from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answer, Answerer, fit_retriever
+from bot.core.importer import command_import
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
+from bot.folding import name_key
 from bot.store import Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -74,12 +76,14 @@ def argument_text(text: str) -> str:
     return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 
-async def open_answerer(config: Config) -> tuple[Answerer, Store]:
-    """Load knowledge, fit the retriever and open the store, in that order (cheap failures first).
+async def open_answerer(config: Config, role: str | None = None) -> tuple[Answerer, Store]:
+    """Load knowledge, check the chosen role, fit the retriever and open the store (cheap failures first).
 
     A read-only database still answers: one warning says so, and nothing is counted or queued.
     """
     knowledge = load_knowledge(config.knowledge_path)
+    if role is not None and name_key(role) not in {name_key(known) for known in knowledge.roles}:
+        raise FaqbotError(replies.unknown_role(role, knowledge.roles))
     retriever = fit_retriever(knowledge)
     store = await Store.open(config.database, allow_read_only=True)
     if store.read_only:
@@ -111,31 +115,34 @@ class Reply:
             "reply": self.refusal,
         }
 
-    def to_text(self) -> str:
-        """The human rendering."""
-        return answer_to_text(self.answer) if self.answer is not None else self.refusal or ""
+    def to_text(self, *, cite_role: bool = False) -> str:
+        """The human rendering; `cite_role` names each entry's role (several roles loaded)."""
+        return answer_to_text(self.answer, cite_role=cite_role) if self.answer is not None else self.refusal or ""
 
 
-async def reply_to(answerer: Answerer, question: str, limit: int) -> Reply:
+async def reply_to(answerer: Answerer, question: str, limit: int, role: str | None = None) -> Reply:
     """Answer one question (counted and queued as the bot does), unless it is over the length limit."""
     text = question.strip()
     if len(text) > limit:
         return Reply(text, refusal=replies.too_long(limit))
-    return Reply(text, await answerer.answer(text, CLI_ORIGIN))
+    return Reply(text, await answerer.answer(text, CLI_ORIGIN, role=role))
 
 
-async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:
-    """Answer each question in turn, printing text or one JSON object per line: one reply for every question."""
-    answerer, store = await open_answerer(config)
+async def answer_all(
+    config: Config, questions: Iterable[str], out: TextIO, as_json: bool, role: str | None = None
+) -> int:
+    """Answer each question in turn (for the chosen role, if any): text, or one JSON object per line, per question."""
+    answerer, store = await open_answerer(config, role)
+    cite_role = len(answerer.knowledge.roles) > 1
     async with store:
         for index, question in enumerate(questions):
-            reply = await reply_to(answerer, question, config.max_question_chars)
+            reply = await reply_to(answerer, question, config.max_question_chars, role)
             if as_json:
                 out.write(json_text(reply.to_json()) + "\n")
             else:
                 if index:
                     out.write("\n")
-                out.write(f"Q: {shown(clipped(question, ECHO_CHARS))}\n{reply.to_text()}\n")
+                out.write(f"Q: {shown(clipped(question, ECHO_CHARS))}\n{reply.to_text(cite_role=cite_role)}\n")
             out.flush()
     return 0
 
@@ -149,7 +156,7 @@ def command_ask(args: argparse.Namespace) -> int:
         questions: Iterable[str] = [argument_text(question) for question in args.question]
     else:
         questions = input_lines(sys.stdin)
-    return asyncio.run(answer_all(config, questions, sys.stdout, args.json))
+    return asyncio.run(answer_all(config, questions, sys.stdout, args.json, args.role))
 
 
 def command_chat(args: argparse.Namespace) -> int:
@@ -167,9 +174,10 @@ def chat(config: Config, stream: TextIO, out: TextIO) -> int:
     with asyncio.Runner() as runner:
         answerer, store = runner.run(open_answerer(config))
         try:
+            cite_role = len(answerer.knowledge.roles) > 1
             if interactive:
-                roles = ", ".join(answerer.knowledge.roles)
-                out.write(f"faqbot {__version__}: ask about the {shown(roles)} role. Ctrl-D or 'quit' to leave.\n")
+                topic = shown(replies.topic(answerer.knowledge.roles))
+                out.write(f"faqbot {__version__}: ask about {topic}. Ctrl-D or 'quit' to leave.\n")
             for line in _prompted(input_lines(stream), out, interactive):
                 question = line.strip()
                 if question.casefold() in QUIT_WORDS:
@@ -178,7 +186,7 @@ def chat(config: Config, stream: TextIO, out: TextIO) -> int:
                     continue
                 reply = runner.run(reply_to(answerer, question, config.max_question_chars))
                 prefix = "" if interactive else f"you> {shown(clipped(question, ECHO_CHARS))}\n"
-                out.write(f"{prefix}faqbot> {reply.to_text()}\n")
+                out.write(f"{prefix}faqbot> {reply.to_text(cite_role=cite_role)}\n")
                 out.flush()
         except KeyboardInterrupt:
             out.write("\nInterrupted: bye.\n")
@@ -213,8 +221,12 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_knowledge(args: argparse.Namespace) -> int:
-    """Faqbot knowledge check|list: validate and show the knowledge base."""
+    """Faqbot knowledge check|list|import: validate and show the knowledge base, or import a role page into it."""
     config = resolve_config(args)
+    if args.action == "import":  # before loading the folder: the first import goes into an empty one
+        for line in command_import(args.page, args.out, config.knowledge_path).lines():
+            sys.stdout.write(line + "\n")
+        return 0
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
         fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time

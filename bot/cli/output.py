@@ -39,25 +39,35 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         **({"missing": list(verdict.missing)} if verdict and verdict.missing else {}),
         "answer": None
         if hit is None
-        else {"id": hit.entry.id, "title": hit.entry.title, "section": hit.entry.section, "text": hit.entry.text},
+        else {
+            "id": hit.entry.id,
+            "title": hit.entry.title,
+            "section": hit.entry.section,
+            "role": hit.entry.role,
+            "text": hit.entry.text,
+        },
         "alternatives": [
-            {"id": alt.entry.id, "title": alt.entry.title, "score": round(alt.score, 4)}
+            {"id": alt.entry.id, "title": alt.entry.title, "role": alt.entry.role, "score": round(alt.score, 4)}
             for alt in (verdict.alternatives if verdict else ())
         ],
         **({"reply": answer.reply} if answer.reply else {}),
     }
 
 
-def answer_to_text(answer: Answer) -> str:
-    """A human rendering of one answer, as the bot would say it, with the knowledge's text made safe to print."""
+def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
+    """A human rendering of one answer, with the knowledge's text made safe to print; `cite_role` names the role."""
     if answer.status is Status.SMALLTALK:
         return answer.reply or ""
     verdict = answer.verdict
     assert verdict is not None
     if verdict.answer is not None:
         entry = verdict.answer.entry
-        heading = f"{shown(entry.title)}  [{shown(entry.section)} · {entry.id} · score {verdict.score:.2f}]"
-        lines = [heading, "", shown_block(entry.text)]
+        where = f"{entry.role} · {entry.section}" if cite_role else entry.section
+        lines = [
+            f"{shown(entry.title)}  [{shown(where)} · {entry.id} · score {verdict.score:.2f}]",
+            "",
+            shown_block(entry.text),
+        ]
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
@@ -65,8 +75,11 @@ def answer_to_text(answer: Answer) -> str:
         entry = verdict.best.entry
         return "\n".join([shown(replies.partial(verdict.missing)), f"  - {shown(entry.title)}  [{entry.id}]"])
     if answer.status is Status.SUGGEST:
-        lines = [replies.SUGGEST_INTRO]
-        lines += [f"  - {shown(alt.entry.title)}  [{alt.entry.id}]" for alt in verdict.alternatives]
+        lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
+        lines += [
+            f"  - {shown(alt.entry.title)}  [{shown(f'{alt.entry.role} · ') if cite_role else ''}{alt.entry.id}]"
+            for alt in verdict.alternatives
+        ]
         return "\n".join(lines)
     return replies.UNKNOWN if answer.logged_question_id is not None else replies.UNKNOWN_NOT_PASSED
 

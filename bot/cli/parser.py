@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "question", nargs="*", help="one or more questions (quote each); omit to read one per line from stdin"
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--role", help="answer from this role only (default: the role a question names, else all)")
     ask.set_defaults(handler="command_ask")
 
     run = commands.add_parser("run", parents=[common], help="run the Discord bot (token from DISCORD_TOKEN)")
@@ -74,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("check", parents=[common], help="validate every file and summarise")
     listing = actions.add_parser("list", parents=[common], help="list every entry")
     listing.add_argument("--json", action="store_true", help="one JSON object per entry")
+    importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
+    importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
+    importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
     unanswered = commands.add_parser(

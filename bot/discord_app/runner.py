@@ -16,6 +16,7 @@ import discord
 from bot.config import Config
 from bot.core.answering import Answerer, settle_long_lived_objects
 from bot.core.knowledge import load_knowledge
+from bot.core.roles import check_configured_roles
 from bot.discord_app.bot import FaqBot, build_bot
 from bot.errors import ConfigError, FaqbotError
 from bot.health import HEARTBEAT_SECONDS, heartbeat_path, keep_heartbeat
@@ -148,6 +149,7 @@ async def run_bot(config: Config) -> int:
 async def _serve(config: Config, token: str, stopping: asyncio.Event) -> int:
     """Load, open, connect (retrying), serve; every resource is closed on the way out."""
     knowledge = await asyncio.to_thread(load_knowledge, config.knowledge_path)
+    check_configured_roles(knowledge, config.discord.guild_roles)
     if stopping.is_set():
         return _stopped_before_connecting()
     store = await Store.open(config.database, migrate=False)

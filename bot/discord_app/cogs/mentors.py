@@ -83,7 +83,8 @@ class Mentors(commands.Cog):
             limit = self.bot.config.max_question_chars
             if len(question) > limit:
                 question = question[: limit - 1] + "…"  # judged and stored cut short, with the mark that says so
-            answer = await self.bot.answerer.judge_in_turn(question)
+            scope = self.bot.config.discord.roles_for(interaction.guild_id)
+            answer = await self.bot.answerer.judge_in_turn(question, roles=scope)
             verdict = answer.verdict
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:
