@@ -31,7 +31,7 @@ _THANKS = re.compile(
     r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it)"
     r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
 )
-_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn|quit|exit)(?: bot| faqbot)?$")
 
 
 _QUESTION_START = re.compile(
@@ -139,8 +139,11 @@ class Answerer:
         """Decide what to do with a question, without side effects.
 
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
-        the one a member chose, which wins over both.
+        the one a member chose, which wins over both. Text without a letter or digit (punctuation, emoji, control
+        characters) is not a question: it gets a short reply and, having no verdict, is neither counted nor queued.
         """
+        if not question_key(question):
+            return Answer(question, Status.SMALLTALK, reply=replies.NO_WORDS)
         covered = {name_key(name) for name in roles or ()}
         greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
         reply = smalltalk_reply(question, greeted)
