@@ -167,3 +167,24 @@ def test_every_documented_knowledge_list_json_key_is_what_it_prints(capsys) -> N
 def test_documented_question_limit_is_the_real_default() -> None:
     row = re.search(r"\| `limits\.max_question_chars` \| ([0-9,]+) \|", README)
     assert row is not None and int(row.group(1).replace(",", "")) == Config().max_question_chars
+
+
+def layout_block() -> list[str]:
+    """The paths the README's Development section lists, one per line of its layout block."""
+    section = README.split("## Development", 1)[1]
+    block = section.split("```text", 1)[1].split("```", 1)[0]
+    return [line.split()[0] for line in block.strip().splitlines()]
+
+
+def test_the_readme_layout_lists_every_module_and_nothing_that_is_gone() -> None:
+    listed = layout_block()
+    for path in listed:
+        assert (ROOT / path).exists(), f"the README lists {path}, which does not exist"
+    folders = [path for path in listed if path.endswith("/")]
+    for module in sorted((ROOT / "bot").rglob("*.py")):
+        relative = module.relative_to(ROOT).as_posix()
+        if module.name == "__init__.py" and relative != "bot/cli/__init__.py":
+            continue
+        assert relative in listed or any(relative.startswith(folder) for folder in folders), (
+            f"{relative} is not in the README's layout"
+        )

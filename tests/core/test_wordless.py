@@ -18,8 +18,8 @@ async def test_wordless_text_gets_a_short_reply_and_is_neither_counted_nor_queue
     answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), store)
     answer = await answerer.answer(text, Origin(kind="discord", guild_id=1, channel_id=2))
     assert answer.status is Status.SMALLTALK and answer.reply == replies.NO_WORDS
-    assert (await store.stats(7)).asked == 0
-    assert await store.questions(status=None) == []
+    assert (await store.stats(7, scope=None)).asked == 0
+    assert await store.questions(scope=None, status=None) == []
 
 
 async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: KnowledgeBase, store: Store) -> None:
@@ -27,7 +27,7 @@ async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: Knowle
     for text in ("quit", "Exit", "exit!"):
         answer = await answerer.answer(text, Origin(kind="cli"))
         assert answer.status is Status.SMALLTALK and answer.reply == replies.FAREWELL
-    assert await store.questions(status=None) == []
+    assert await store.questions(scope=None, status=None) == []
 
 
 def test_one_stats_wording_with_counts_and_shares() -> None:
