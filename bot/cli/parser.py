@@ -24,14 +24,36 @@ def guild_scope(text: str) -> int:
     return int(text)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def add_global_options(group: argparse.ArgumentParser | argparse._ArgumentGroup, default: object) -> None:
+    """--config, --knowledge, --db and --log-level, with the given default."""
+    group.add_argument("--config", type=Path, default=default, help="YAML config file (see config.example.yaml)")
+    group.add_argument(
+        "--knowledge", type=Path, default=default, help="knowledge folder or file (overrides knowledge.path)"
+    )
+    group.add_argument(
+        "--db",
+        type=database,
+        default=default,
+        help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)",
+    )
+    group.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        default=default,
+        help="log to standard error from this level (default: WARNING; `run`: logging.level)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every faqbot command."""
+    # The global options, accepted before the command and after it: the parser's own copies set the defaults, the
+    # commands' copies (SUPPRESS) only override them when given there, so `faqbot --db x stats` keeps x.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, help="YAML config file (see config.example.yaml)")
-    common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
-    common.add_argument(
-        "--db", type=database, help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)"
-    )
+    add_global_options(common, default=argparse.SUPPRESS)
 
     scoped = argparse.ArgumentParser(add_help=False)
     scoped.add_argument(
@@ -44,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot",
         description="Answers questions about a job role from a curated knowledge base, and says when it does not know.",
+        epilog="The global options work before or after the command: faqbot --config c.yaml ask hi, "
+        "or faqbot ask hi --config c.yaml. Relative paths in a config file are read relative to that file.",
     )
+    add_global_options(parser.add_argument_group("global options"), default=None)
     parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -62,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_parser = commands.add_parser("chat", parents=[common], help="interactive console that answers as the bot")
     chat_parser.set_defaults(handler="command_chat")
 
-    knowledge = commands.add_parser("knowledge", help="validate or list the knowledge base")
+    knowledge = commands.add_parser("knowledge", parents=[common], help="validate or list the knowledge base")
     actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("check", parents=[common], help="validate every file and summarise")
     listing = actions.add_parser("list", parents=[common], help="list every entry")
@@ -81,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
-    unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
+    unanswered = commands.add_parser(
+        "unanswered", parents=[common], help="the editors' queue of questions the bot could not answer"
+    )
     queue = unanswered.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = queue.add_parser("list", parents=[common, scoped], help="list queued questions, similar ones grouped")
     listing.add_argument("--status", choices=[*STATUSES, "all"], default="open", help="default: open")

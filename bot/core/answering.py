@@ -31,7 +31,7 @@ _THANKS = re.compile(
     r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it)"
     r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
 )
-_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn|quit|exit)(?: bot| faqbot)?$")
 
 
 _QUESTION_START = re.compile(
@@ -180,15 +180,17 @@ class Answerer:
         self._generations = (started, self._generations[1])
         return started
 
-    async def learn(self) -> int:
+    async def learn(self, store: Store | None = None) -> int:
         """Re-fit the indexes with every learned phrasing, off the event loop; the old ones answer meanwhile.
 
+        `store` is where to read them when it is not the answerer's own (a read-only database on the command line).
         Returns how many phrasings the live indexes hold.
         """
-        if self.store is None:
+        store = store or self.store
+        if store is None:
             return 0
         generation = self._next_generation()
-        learned = await self.store.learned()
+        learned = await store.learned()
         if not learned and not self.servers and not self.taught and self.knowledge is self.base_knowledge:
             return 0  # nothing taught, nothing to forget: the live indexes are already right
         indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
@@ -225,8 +227,11 @@ class Answerer:
 
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
         the one a member chose, which wins over both. `guild_id` is the asking server (None: a DM or the command
-        line), whose own learned phrasings count.
+        line), whose own learned phrasings count. Text without a letter or digit (punctuation, emoji, control
+        characters) is not a question: it gets a short reply and, having no verdict, is neither counted nor queued.
         """
+        if not question_key(question):
+            return Answer(question, Status.SMALLTALK, reply=replies.NO_WORDS)
         covered = {name_key(name) for name in roles or ()}
         greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
         reply = smalltalk_reply(question, greeted)

@@ -183,10 +183,7 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
     for stats in windows:
         embed.add_field(
             name=f"Last {stats.days} days",
-            value=(
-                f"{stats.asked} questions\n{stats.answer_rate:.0%} answered · {stats.suggested} suggestions\n"
-                f"{stats.partial} partial · {stats.abstain_rate:.0%} not known"
-            ),
+            value=replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown, stats.partial),
             inline=True,
         )
     votes = windows[-1].votes

@@ -10,7 +10,9 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -56,6 +58,49 @@ LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
 
 
+def _writable(path: Path) -> bool:
+    """Whether faqbot may write to a path: permitted, and not marked read-only (root ignores the mode bits)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(mode & 0o222)
+
+
+def _prepare(path: Path, allow_read_only: bool) -> bool:
+    """Check the path before SQLite sees it (a folder, read-only, empty), create its folder; return read-only."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file: give a file path such as {path / 'faqbot.db'}")
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
+        if not _writable(path.parent):
+            raise StoreError(f"cannot create the database {path}: its folder is not writable")
+        return False
+    read_only = not (_writable(path) and _writable(path.parent))
+    if read_only and not allow_read_only:
+        raise StoreError(f"{path} is read-only (or its folder is): faqbot needs to write to it; check the permissions")
+    if path.stat().st_size == 0 and not read_only:
+        log.warning("%s is an empty file: starting a new faqbot database in it", path)
+    return read_only
+
+
+def _uri(path: Path, read_only: bool) -> str:
+    """The SQLite URI: read-write-create, or read-only and immutable (no lock, no -wal/-shm files)."""
+    quoted = urllib.parse.quote(str(path.absolute()))
+    if not read_only:
+        return f"file:{quoted}?mode=rwc"
+    wal = path.with_name(path.name + "-wal")
+    return f"file:{quoted}?mode=ro" if wal.exists() else f"file:{quoted}?mode=ro&immutable=1"
+
+
+def _probe(uri: str) -> None:
+    """Open and close the database once with the plain driver, so that a path SQLite cannot open fails cleanly."""
+    sqlite3.connect(uri, uri=True).close()
+
+
 def _is_locked(error: sqlite3.OperationalError) -> bool:
     message = str(error).lower()
     return "locked" in message or "busy" in message
@@ -68,6 +113,7 @@ class Store:
         self._db = connection
         self.path = path
         self.clock = clock
+        self.read_only = False
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -78,24 +124,29 @@ class Store:
         clock: Clock = utc_now,
         migrations: list[Migration] | None = None,
         migrate: bool = True,
+        allow_read_only: bool = False,
     ) -> Self:
         """Open (creating it and its folder on first use) and, unless told not to, migrate the database.
 
+        Only a new path, an empty file or a faqbot database is ever written to. A read-only file is refused unless
+        `allow_read_only`, which opens it untouched (no -wal/-shm files) for reading; `read_only` then says so.
         `path` is a SQLite file, or a postgresql:// URL for a PostgreSQL database that several processes share.
         """
         if is_postgres_url(path):
             return await cls._open_postgres(str(path), clock, migrations, migrate)
         path = Path(path)
         migrations = bundled_migrations() if migrations is None else migrations
+        read_only = _prepare(path, allow_read_only)
+        uri = _uri(path, read_only)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
-        try:
-            connection = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            # A plain probe first: when aiosqlite's own connect fails, its worker thread outlives the event loop and
+            # prints an "Event loop is closed" traceback after our one-line error.
+            await asyncio.to_thread(_probe, uri)
+            connection = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         store = cls(connection, path, clock)
+        store.read_only = read_only
         try:
             await store._check(migrations)
             if migrate:
@@ -131,10 +182,21 @@ class Store:
         return getattr(self._db, "dialect", "sqlite")
 
     async def _check(self, migrations: list[Migration]) -> None:
-        """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
+        """Refuse a file that is not a faqbot database or is newer than the code; then set WAL and the pragmas.
+
+        Every refusal comes before the first write, so a refused file is left byte for byte as it was.
+        """
         self._db.row_factory = sqlite3.Row
         try:
-            version = await self._scalar("PRAGMA user_version")
+            if self.dialect == "sqlite":
+                # One statement, one snapshot: read apart, a process migrating the new file in between would make a
+                # faqbot database look like another application's (tables, yet version 0).
+                async with self._db.execute(
+                    "SELECT user_version, (SELECT count(*) FROM sqlite_master) FROM pragma_user_version()"
+                ) as cursor:
+                    version, tables = await cursor.fetchone() or (0, 0)
+            else:  # a PostgreSQL schema is faqbot's own by its schema table
+                version, tables = await self._scalar("PRAGMA user_version"), 0
             async with self._db.execute("PRAGMA quick_check") as cursor:
                 problems = [row[0] for row in await cursor.fetchall()]
             if problems != ["ok"]:
@@ -144,12 +206,21 @@ class Store:
                 f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
                 "Move it aside or point storage.database elsewhere."
             ) from None
+        if version == 0 and tables:
+            raise StoreError(
+                f"{self.path} is another application's SQLite database (it has tables but no faqbot schema); "
+                "it was left untouched. Point storage.database or --db at a new path."
+            )
         latest = migrations[-1].version if migrations else 0
         if version > latest:
             raise StoreError(
                 f"{self.path} has schema version {version}, newer than this faqbot understands ({latest}); "
                 "upgrade faqbot. The database was left untouched."
             )
+        if self.read_only:
+            if version < latest:
+                raise StoreError(f"{self.path} is read-only and needs a schema upgrade; make it writable once")
+            return
         try:
             await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await self._db.execute("PRAGMA foreign_keys = ON")
@@ -242,6 +313,8 @@ class Store:
             await self._db.execute("COMMIT")
             return result
 
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only: nothing can be recorded in it")
         async with self._write_lock:
             return await self._retry(attempt)
 

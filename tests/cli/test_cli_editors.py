@@ -398,8 +398,8 @@ def test_stats_as_text_and_json(faqbot: Faqbot, db: Path, ids: dict[str, int]) -
     as_json = ok(faqbot("stats", "--db", str(db), "--json"))
 
     lines = text.splitlines()
-    assert lines[0] == "last  7 days: 4 questions, 50% answered, 1 suggestions, 0 partial, 25% not known"
-    assert lines[1] == "last 30 days: 5 questions, 40% answered, 1 suggestions, 0 partial, 40% not known"
+    assert lines[0] == "last  7 days: 4 questions: 2 answered (50%), 0 partial (0%), 1 unsure (25%), 1 not known (25%)"
+    assert lines[1] == "last 30 days: 5 questions: 2 answered (40%), 0 partial (0%), 1 unsure (20%), 2 not known (40%)"
     assert [line.split() for line in lines[2:]] == [[MANAGER_ENTRY, "👍", "1", "👎", "1"]]
     week, month = (json.loads(line) for line in as_json.splitlines())
     assert week == {

@@ -450,8 +450,8 @@ async def test_stats_show_questions_rates_votes_and_top_gaps_for_7_and_30_days(w
     assert result.ephemeral
     [embed] = result.response.embeds
     fields = {field.name: field.value for field in embed.fields}
-    assert fields["Last 7 days"] == "3 questions\n33% answered · 0 suggestions\n0 partial · 67% not known"
-    assert fields["Last 30 days"] == "5 questions\n20% answered · 0 suggestions\n0 partial · 80% not known"
+    assert fields["Last 7 days"] == "3 questions: 1 answered (33%), 0 partial (0%), 0 unsure (0%), 2 not known (67%)"
+    assert fields["Last 30 days"] == "5 questions: 1 answered (20%), 0 partial (0%), 0 unsure (0%), 4 not known (80%)"
     assert fields["Votes per entry (30 days)"] == f"`{MANAGER_ENTRY}` 👍 2 · 👎 1"
     gaps = fields["Top gaps (open)"].splitlines()
     # Open gaps of the last 30 days, largest first: BREAD asked twice; the 👎 question; Australia. Not the old scarf.
@@ -465,8 +465,8 @@ async def test_stats_of_a_quiet_server(world: World) -> None:
 
     fields = {field.name: field.value for field in result.response.embeds[0].fields}
     assert fields == {
-        "Last 7 days": "0 questions\n0% answered · 0 suggestions\n0 partial · 0% not known",
-        "Last 30 days": "0 questions\n0% answered · 0 suggestions\n0 partial · 0% not known",
+        "Last 7 days": "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)",
+        "Last 30 days": "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)",
     }
 
 

@@ -61,7 +61,7 @@ async def test_an_admin_of_another_server_sees_nothing_of_this_server_s_queue(wo
     assert "sourdough" in listed(ours) and "parking" not in listed(ours)
     stats = await other.bob.slash(other.lobby, "stats")
     fields = {field.name: field.value for field in stats.response.embeds[0].fields}
-    assert fields["Last 7 days"].startswith("1 questions")  # B's one question, not A's
+    assert fields["Last 7 days"].startswith("1 question:")  # B's one question, not A's
 
 
 async def test_an_admin_of_another_server_cannot_resolve_or_dismiss_this_server_s_questions(

@@ -170,7 +170,7 @@ class Members(commands.Cog):
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
         question = message.content.strip()
-        if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
+        if not question or len(question) > self.bot.config.max_question_chars or not looks_like_question(question):
             return
         answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message), guild_id=guild_of(message))
         if answer.status is not Status.ANSWERED:

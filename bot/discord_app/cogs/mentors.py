@@ -83,10 +83,11 @@ class Mentors(commands.Cog):
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
+            limit = self.bot.config.max_question_chars
+            if len(question) > limit:
+                question = question[: limit - 1] + "…"  # judged and stored cut short, with the mark that says so
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
-            answer = await self.bot.answerer.judge_in_turn(
-                question[: replies.MAX_QUESTION_CHARS], roles=scope, guild_id=interaction.guild_id
-            )
+            answer = await self.bot.answerer.judge_in_turn(question, roles=scope, guild_id=interaction.guild_id)
             verdict = answer.verdict
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:
