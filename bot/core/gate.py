@@ -38,6 +38,7 @@ class SearchResults:
     term_count: int = 0
     names_role: bool = False
     votes: float = 1.0  # the best hit's share of the question's closest phrasings (their summed similarity)
+    channels: float = 1.0  # the share of single-evidence rankings (phrasing, body, coverage, concept) that agree
     confidence: float | None = None  # the calibrated P(best hit is right), from a calibrated retriever
     detail_terms: tuple[str, ...] = ()  # correctly spelt words of the question that the knowledge never uses
     topic: SearchResults | None = None  # the same search without `detail_terms`: what the question is about
