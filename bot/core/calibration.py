@@ -37,10 +37,15 @@ SEED = 0
 # Two held-out refits (seeds SEED and SEED + 1), their probes pooled: one refit's random choice of left-out entries
 # and phrasings moved the bar every tuning half could bear from 0.62 to 0.86 between seeds; two, 0.76 to 0.81.
 ROUNDS = 2
+# A small knowledge gives few probes per refit, and its refits cost little: it gets as many rounds as it takes to
+# probe about this many entries (at most MAX_ROUNDS), so that a new community's first handful of entries still
+# teaches the model what a clear match looks like.
+PROBED_ENTRIES = 60
+MAX_ROUNDS = 12
 HELD_OUT_ENTRY_SHARE = 0.15
-MAX_PHRASING_PROBES = 240
-MAX_ENTRY_PROBES = 90
-MAX_OFFTOPIC_PROBES = 160
+MAX_PHRASING_PROBES = 120
+MAX_ENTRY_PROBES = 45
+MAX_OFFTOPIC_PROBES = 80
 PROBE_DEPTH = 8
 # How much each kind of probe counts in the fit. A left-out phrasing is what a member's question looks like; a
 # phrasing of a left-out entry is a hard negative but a rarer real case, and the generic off-topic questions are
@@ -106,8 +111,8 @@ def held_out_knowledge(knowledge: KnowledgeBase, seed: int = SEED) -> tuple[Know
             positives += [Probe(entry.questions[i], entry.id) for i in sorted(taken)]
             kept.append(replace(entry, questions=tuple(q for i, q in enumerate(entry.questions) if i not in taken)))
         else:
-            # no phrasing to spare (none, or only one): the title, asked of the entry without it, is a rephrasing that shares no
-            # words with any phrasing; half the title's words, asked of the entry as it is, one that shares many.
+            # no phrasing to spare (none, or only one): the title, asked of the entry without it, is a rephrasing that
+            # shares no words with any phrasing; half the title's words, asked of the entry as it is, one that shares many.
             # A member's rephrasing lies between the two.
             words = entry.title.split()
             taken_words = sorted(rng.sample(range(len(words)), max(1, len(words) // 2)))
@@ -263,5 +268,6 @@ def learn_confidence(
     knowledge: KnowledgeBase, make_retriever: Callable[[], TfidfRetriever], seed: int = SEED
 ) -> ConfidenceModel:
     """Fit this knowledge's confidence model from its own left-out phrasings and generic off-topic questions."""
-    probes = [item for round_ in range(ROUNDS) for item in run_probes(knowledge, make_retriever, seed=seed + round_)]
+    rounds = min(MAX_ROUNDS, max(ROUNDS, math.ceil(PROBED_ENTRIES / len(knowledge.entries))))
+    probes = [item for round_ in range(rounds) for item in run_probes(knowledge, make_retriever, seed=seed + round_)]
     return fit_model(probes)
