@@ -42,6 +42,9 @@ ROUNDS = 2
 # teaches the model what a clear match looks like.
 PROBED_ENTRIES = 60
 MAX_ROUNDS = 12
+# From this many entries on, one refit: its 15% of left-out entries are then hundreds, so which ones are left out
+# matters little, and a refit of a large knowledge costs seconds.
+ONE_ROUND_ENTRIES = 1_000
 HELD_OUT_ENTRY_SHARE = 0.15
 MAX_PHRASING_PROBES = 120
 MAX_ENTRY_PROBES = 45
@@ -111,9 +114,9 @@ def held_out_knowledge(knowledge: KnowledgeBase, seed: int = SEED) -> tuple[Know
             positives += [Probe(entry.questions[i], entry.id) for i in sorted(taken)]
             kept.append(replace(entry, questions=tuple(q for i, q in enumerate(entry.questions) if i not in taken)))
         else:
-            # no phrasing to spare (none, or only one): the title, asked of the entry without it, is a rephrasing that
-            # shares no words with any phrasing; half the title's words, asked of the entry as it is, one that shares many.
-            # A member's rephrasing lies between the two.
+            # no phrasing to spare (none, or only one): the title, asked of the entry without it, is a rephrasing
+            # that shares no words with any phrasing; half the title's words, asked of the entry as it is, one that
+            # shares many. A member's rephrasing lies between the two.
             words = entry.title.split()
             taken_words = sorted(rng.sample(range(len(words)), max(1, len(words) // 2)))
             if rng.random() < 0.5:
@@ -264,10 +267,17 @@ def fit_model(probes: Sequence[ProbeResult]) -> ConfidenceModel:
     )
 
 
+def calibration_rounds(entries: int) -> int:
+    """How many held-out refits a knowledge of this many entries gets (more for a small one, one for a large one)."""
+    if entries >= ONE_ROUND_ENTRIES:
+        return 1
+    return min(MAX_ROUNDS, max(ROUNDS, math.ceil(PROBED_ENTRIES / entries)))
+
+
 def learn_confidence(
     knowledge: KnowledgeBase, make_retriever: Callable[[], TfidfRetriever], seed: int = SEED
 ) -> ConfidenceModel:
     """Fit this knowledge's confidence model from its own left-out phrasings and generic off-topic questions."""
-    rounds = min(MAX_ROUNDS, max(ROUNDS, math.ceil(PROBED_ENTRIES / len(knowledge.entries))))
+    rounds = calibration_rounds(len(knowledge.entries))
     probes = [item for round_ in range(rounds) for item in run_probes(knowledge, make_retriever, seed=seed + round_)]
     return fit_model(probes)
