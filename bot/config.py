@@ -14,6 +14,8 @@ from bot.core.gate import ConfidenceGate
 from bot.errors import ConfigError
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
+DATABASE_URL_ENV = "FAQBOT_DATABASE_URL"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Secret:
@@ -52,6 +54,20 @@ class DiscordConfig:
     mentor_role_ids: tuple[int, ...] = ()
     cooldown_seconds: float = 5.0
     shard_count: int | Literal["auto"] | None = None
+    shard_ids: tuple[int, ...] | None = None
+    guild_roles: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def roles_for(self, guild_id: int | None) -> tuple[str, ...] | None:
+        """The roles a server covers (`discord.guilds.<id>.roles`); None, meaning all roles, when not configured."""
+        return self.guild_roles.get(guild_id) if guild_id is not None else None
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """The optional Prometheus endpoint: off while `port` is None."""
+
+    port: int | None = None
+    host: str = "0.0.0.0"  # noqa: S104 - opt-in endpoint, served where a scraper (or another container) can reach it
 
 
 @dataclass(frozen=True)
@@ -60,9 +76,16 @@ class Config:
 
     knowledge_path: Path = Path("knowledge")
     database_path: Path = Path("data/faqbot.db")
+    database_url: str | None = field(default=None, repr=False)  # postgresql://...; holds a password
     log_level: str = "INFO"
     retrieval: ConfidenceGate = field(default_factory=ConfidenceGate)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+
+    @property
+    def database(self) -> Path | str:
+        """What the store opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.database_path
 
 
 def _number(minimum: float, maximum: float) -> Callable[[str, Any], float]:
@@ -129,6 +152,52 @@ def _shards(key: str, value: Any) -> int | Literal["auto"] | None:
     return value
 
 
+def _guilds(key: str, value: Any) -> dict[int, tuple[str, ...]]:
+    """`discord.guilds`: per server id, the roles it covers (`roles: [Role name, ...]`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must map server ids to settings, e.g. {{123456789: {{roles: [Role name]}}}}")
+    guilds: dict[int, tuple[str, ...]] = {}
+    for guild, settings in value.items():
+        guild_id = _ids(key, [guild])[0]
+        if not isinstance(settings, Mapping) or set(settings) - {"roles"}:
+            raise ConfigError(f"{key}.{guild_id} takes only 'roles' (a list of role names)")
+        roles = settings.get("roles")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r.strip() for r in roles):
+            raise ConfigError(f"{key}.{guild_id}.roles must be a non-empty list of role names")
+        guilds[guild_id] = tuple(" ".join(role.split()) for role in roles)
+    return guilds
+
+
+def _database_url(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.strip().startswith(POSTGRES_SCHEMES):
+        raise ConfigError(f"{key} must be a postgresql://user:password@host:port/database URL")
+    return value.strip()
+
+
+def _shard_ids(key: str, value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{key} must be a non-empty list of shard numbers (0, 1, ...), got {value!r}")
+    if any(isinstance(item, bool) or not isinstance(item, int) or item < 0 for item in value):
+        raise ConfigError(f"{key} must hold shard numbers (0 or more), got {value!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"{key} lists a shard twice: {value!r}")
+    return tuple(value)
+
+
+def _port(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ConfigError(f"{key} must be a TCP port from 1 to 65535 (or null: no endpoint), got {value!r}")
+    return value
+
+
 def _level(key: str, value: Any) -> str:
     level = _text(key, value).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -139,7 +208,7 @@ def _level(key: str, value: Any) -> str:
 # section -> key -> (converter, attribute path in Config)
 _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "knowledge": {"path": (_path, "knowledge_path")},
-    "storage": {"database": (_path, "database_path")},
+    "storage": {"database": (_path, "database_path"), "url": (_database_url, "database_url")},
     "logging": {"level": (_level, "log_level")},
     "retrieval": {
         "min_confidence": (_number(0.0, 1.0), "retrieval.min_confidence"),
@@ -154,7 +223,10 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
         "mentor_role_ids": (_ids, "discord.mentor_role_ids"),
         "cooldown_seconds": (_number(0.0, 3600.0), "discord.cooldown_seconds"),
         "shard_count": (_shards, "discord.shard_count"),
+        "shard_ids": (_shard_ids, "discord.shard_ids"),
+        "guilds": (_guilds, "discord.guild_roles"),
     },
+    "metrics": {"port": (_port, "metrics.port"), "host": (_text, "metrics.host")},
 }
 
 
@@ -164,7 +236,7 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
-    values: dict[str, dict[str, Any]] = {"": {}, "retrieval": {}, "discord": {}}
+    values: dict[str, dict[str, Any]] = {"": {}, "retrieval": {}, "discord": {}, "metrics": {}}
     for section, body in raw.items():
         if section not in _SCHEMA:
             raise ConfigError(f"{source}: unknown section {section!r} (known: {', '.join(_SCHEMA)})")
@@ -183,11 +255,20 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
             except ConfigError as error:
                 raise ConfigError(f"{source}: {error}") from None
     retrieval = ConfidenceGate(**values["retrieval"])
-    return Config(**values[""], retrieval=retrieval, discord=DiscordConfig(**values["discord"]))
+    discord = DiscordConfig(**values["discord"])
+    if discord.shard_ids is not None:
+        if not isinstance(discord.shard_count, int):
+            raise ConfigError(f"{source}: discord.shard_ids needs discord.shard_count as a number of shards")
+        if max(discord.shard_ids) >= discord.shard_count:
+            raise ConfigError(
+                f"{source}: discord.shard_ids must be below discord.shard_count ({discord.shard_count}), "
+                f"got {list(discord.shard_ids)}"
+            )
+    return Config(**values[""], retrieval=retrieval, discord=discord, metrics=MetricsConfig(**values["metrics"]))
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read the config file (optional) and apply the DISCORD_TOKEN environment variable over it."""
+    """Read the config file (optional) and apply DISCORD_TOKEN and FAQBOT_DATABASE_URL from the environment over it."""
     environ = os.environ if environ is None else environ
     raw: Any = None
     source = "defaults"
@@ -209,4 +290,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     env_token = environ.get(TOKEN_ENV, "").strip()
     if env_token:
         config = replace(config, discord=replace(config.discord, token=Secret(env_token)))
+    env_url = environ.get(DATABASE_URL_ENV, "").strip()
+    if env_url:
+        config = replace(config, database_url=_database_url(DATABASE_URL_ENV, env_url))
     return config

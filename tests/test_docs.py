@@ -75,7 +75,10 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
         "mentor_role_ids",
         "cooldown_seconds",
         "shard_count",
+        "shard_ids",
+        "guilds",
     }
+    assert example["metrics"] == {"port": config.metrics.port, "host": config.metrics.host}
 
 
 def test_readme_has_no_unfilled_figures() -> None:

@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging("WARNING")
     try:
-        commands = importlib.import_module("bot.cli.commands")  # the heavy imports, only once a command runs
+        # The heavy imports only once a command runs; `faqbot health` (a HEALTHCHECK, every 30 s) needs none of them.
+        commands = importlib.import_module("bot.cli.light" if getattr(args, "light", False) else "bot.cli.commands")
         return int(getattr(commands, args.handler)(args))
     except FaqbotError as error:
         sys.stderr.write(f"faqbot: error: {error}\n")

@@ -18,9 +18,11 @@ from bot.cli.output import answer_to_json, answer_to_text, print_summary, questi
 from bot.config import Config, load_config
 from bot.core import replies
 from bot.core.answering import Answerer, fit_retriever
+from bot.core.importer import command_import
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
+from bot.folding import name_key
 from bot.store import Origin, QueuedQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,10 @@ def resolve_config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if getattr(args, "knowledge", None) is not None:
         config = replace(config, knowledge_path=args.knowledge)
-    if getattr(args, "db", None) is not None:
-        config = replace(config, database_path=args.db)
+    if isinstance(getattr(args, "db", None), str):
+        config = replace(config, database_url=args.db)
+    elif getattr(args, "db", None) is not None:
+        config = replace(config, database_path=args.db, database_url=None)
     return config
 
 
@@ -45,26 +49,31 @@ def read_questions(stream: TextIO) -> Iterator[str]:
             yield line.strip()
 
 
-async def open_answerer(config: Config) -> tuple[Answerer, Store]:
-    """Load knowledge, fit the retriever and open the store, in that order (cheap failures first)."""
+async def open_answerer(config: Config, role: str | None = None) -> tuple[Answerer, Store]:
+    """Load knowledge, check the chosen role, fit the retriever and open the store (cheap failures first)."""
     knowledge = load_knowledge(config.knowledge_path)
+    if role is not None and name_key(role) not in {name_key(known) for known in knowledge.roles}:
+        raise FaqbotError(replies.unknown_role(role, knowledge.roles))
     retriever = fit_retriever(knowledge)
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database)
     return Answerer(knowledge, retriever, config.retrieval, store), store
 
 
-async def answer_all(config: Config, questions: Iterable[str], out: TextIO, as_json: bool) -> int:
-    """Answer each question in turn, printing text or one JSON object per line."""
-    answerer, store = await open_answerer(config)
+async def answer_all(
+    config: Config, questions: Iterable[str], out: TextIO, as_json: bool, role: str | None = None
+) -> int:
+    """Answer each question in turn (for the chosen role, if any), printing text or one JSON object per line."""
+    answerer, store = await open_answerer(config, role)
+    cite_role = len(answerer.knowledge.roles) > 1
     async with store:
         for index, question in enumerate(questions):
-            answer = await answerer.answer(question, CLI_ORIGIN)
+            answer = await answerer.answer(question, CLI_ORIGIN, role=role)
             if as_json:
                 out.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
             else:
                 if index:
                     out.write("\n")
-                out.write(f"Q: {question}\n{answer_to_text(answer)}\n")
+                out.write(f"Q: {question}\n{answer_to_text(answer, cite_role=cite_role)}\n")
             out.flush()
     return 0
 
@@ -78,7 +87,7 @@ def command_ask(args: argparse.Namespace) -> int:
         questions: Iterable[str] = args.question
     else:
         questions = read_questions(sys.stdin)
-    return asyncio.run(answer_all(config, questions, sys.stdout, args.json))
+    return asyncio.run(answer_all(config, questions, sys.stdout, args.json, args.role))
 
 
 def command_chat(args: argparse.Namespace) -> int:
@@ -92,8 +101,8 @@ async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
     answerer, store = await open_answerer(config)
     interactive = stream.isatty()
     if interactive:
-        roles = ", ".join(answerer.knowledge.roles)
-        out.write(f"faqbot {__version__}: ask about the {roles} role. Ctrl-D or 'quit' to leave.\n")
+        topic = replies.topic(answerer.knowledge.roles)
+        out.write(f"faqbot {__version__}: ask about {topic}. Ctrl-D or 'quit' to leave.\n")
     async with store:
         loop = asyncio.get_running_loop()
         while True:
@@ -110,7 +119,7 @@ async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
                 continue
             answer = await answerer.answer(question, CLI_ORIGIN)
             prefix = "" if interactive else f"you> {question}\n"
-            out.write(f"{prefix}faqbot> {answer_to_text(answer)}\n")
+            out.write(f"{prefix}faqbot> {answer_to_text(answer, cite_role=len(answerer.knowledge.roles) > 1)}\n")
             out.flush()
     return 0
 
@@ -125,8 +134,12 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_knowledge(args: argparse.Namespace) -> int:
-    """Faqbot knowledge check|list: validate and show the knowledge base."""
+    """Faqbot knowledge check|list|import: validate and show the knowledge base, or import a role page into it."""
     config = resolve_config(args)
+    if args.action == "import":  # before loading the folder: the first import goes into an empty one
+        for line in command_import(args.page, args.out, config.knowledge_path).lines():
+            sys.stdout.write(line + "\n")
+        return 0
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
         fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
@@ -179,7 +192,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         groups = await grouped_queue(store, fit_retriever(knowledge), status=status, sort=args.sort)
     out = sys.stdout
     if args.json:
@@ -203,7 +216,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         questions = await store.questions(status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
@@ -222,7 +235,7 @@ async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         outcome = await resolve_question(store, knowledge, args.id, args.entry)
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
@@ -236,7 +249,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     """Dismiss a question with a reason."""
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         if not await store.dismiss(args.id, args.reason):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
@@ -246,7 +259,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id)
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
@@ -258,7 +271,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     """Delete questions, places, answer records and votes older than N days."""
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         counts = await store.purge(timedelta(days=args.older_than))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
@@ -286,7 +299,7 @@ def command_stats(args: argparse.Namespace) -> int:
 
 async def print_stats(config: Config, as_json: bool) -> int:
     """Read the two windows and print them."""
-    async with await Store.open(config.database_path) as store:
+    async with await Store.open(config.database) as store:
         windows = [await store.stats(7), await store.stats(30)]
     out = sys.stdout
     if as_json:

@@ -26,24 +26,31 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         **({"missing": list(verdict.missing)} if verdict and verdict.missing else {}),
         "answer": None
         if hit is None
-        else {"id": hit.entry.id, "title": hit.entry.title, "section": hit.entry.section, "text": hit.entry.text},
+        else {
+            "id": hit.entry.id,
+            "title": hit.entry.title,
+            "section": hit.entry.section,
+            "role": hit.entry.role,
+            "text": hit.entry.text,
+        },
         "alternatives": [
-            {"id": alt.entry.id, "title": alt.entry.title, "score": round(alt.score, 4)}
+            {"id": alt.entry.id, "title": alt.entry.title, "role": alt.entry.role, "score": round(alt.score, 4)}
             for alt in (verdict.alternatives if verdict else ())
         ],
         **({"reply": answer.reply} if answer.reply else {}),
     }
 
 
-def answer_to_text(answer: Answer) -> str:
-    """A human rendering of one answer, as the bot would say it."""
+def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
+    """A human rendering of one answer, as the bot would say it; `cite_role` names the role (several loaded)."""
     if answer.status is Status.SMALLTALK:
         return answer.reply or ""
     verdict = answer.verdict
     assert verdict is not None
     if verdict.answer is not None:
         entry = verdict.answer.entry
-        lines = [f"{entry.title}  [{entry.section} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
+        where = f"{entry.role} · {entry.section}" if cite_role else entry.section
+        lines = [f"{entry.title}  [{where} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
@@ -51,8 +58,11 @@ def answer_to_text(answer: Answer) -> str:
         entry = verdict.best.entry
         return "\n".join([replies.partial(verdict.missing), f"  - {entry.title}  [{entry.id}]"])
     if answer.status is Status.SUGGEST:
-        lines = [replies.SUGGEST_INTRO]
-        lines += [f"  - {alt.entry.title}  [{alt.entry.id}]" for alt in verdict.alternatives]
+        lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
+        lines += [
+            f"  - {alt.entry.title}  [{f'{alt.entry.role} · ' if cite_role else ''}{alt.entry.id}]"
+            for alt in verdict.alternatives
+        ]
         return "\n".join(lines)
     return replies.UNKNOWN
 

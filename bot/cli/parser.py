@@ -7,6 +7,12 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store.models import STATUSES
+from bot.store.urls import is_postgres_url
+
+
+def database(value: str) -> Path | str:
+    """--db: a SQLite file, or a postgresql:// URL."""
+    return value if is_postgres_url(value) else Path(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="YAML config file (see config.example.yaml)")
     common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
-    common.add_argument("--db", type=Path, help="SQLite database (overrides storage.database)")
+    common.add_argument(
+        "--db", type=database, help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)"
+    )
 
     parser = argparse.ArgumentParser(
         prog="faqbot",
@@ -28,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         "question", nargs="*", help="one or more questions (quote each); omit to read one per line from stdin"
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--role", help="answer from this role only (default: the role a question names, else all)")
     ask.set_defaults(handler="command_ask")
 
     run = commands.add_parser("run", parents=[common], help="run the Discord bot (token from DISCORD_TOKEN)")
@@ -41,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("check", parents=[common], help="validate every file and summarise")
     listing = actions.add_parser("list", parents=[common], help="list every entry")
     listing.add_argument("--json", action="store_true", help="one JSON object per entry")
+    importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
+    importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
+    importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
     unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
@@ -66,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
+
+    db = commands.add_parser("db", help="back up or check the database")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    backup = db_actions.add_parser("backup", parents=[common], help="a consistent copy, safe while the bot runs")
+    backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
+    db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
+    db.set_defaults(handler="command_db", light=True)
+
+    health = commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh, else 1")
+    health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
+    health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS", help="default: 60")
+    health.set_defaults(handler="command_health", light=True)
 
     evaluate = commands.add_parser(
         "eval", parents=[common], help="answer quality on the role eval, StackFAQ and CLINC150 (tuning and test halves)"

@@ -7,15 +7,16 @@ import gc
 import logging
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core import replies
 from bot.core.gate import ConfidenceGate, Status, Verdict
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.retriever import TfidfRetriever
+from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
 from bot.errors import KnowledgeError
-from bot.folding import question_key
+from bot.folding import name_key, question_key
 from bot.store import Origin, Store, VoteOutcome
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def smalltalk_reply(question: str, roles: tuple[str, ...]) -> str | None:
 def fit_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
     """Index the knowledge; knowledge that cannot be indexed (only stop words, say) is the editor's to fix."""
     try:
-        return TfidfRetriever().fit(knowledge)
+        return TfidfRetriever().fit(with_role_aliases(knowledge))  # "SRE" reads as "site reliability engineer"
     except ValueError as error:
         files = ", ".join(str(path) for path in knowledge.files) or "the knowledge"
         raise KnowledgeError(f"{files}: cannot be indexed: {error}") from None
@@ -87,6 +88,7 @@ class Answer:
     verdict: Verdict | None = None
     reply: str | None = None
     logged_question_id: int | None = None
+    across_roles: bool = False  # the best answers are for different roles: the suggestions ask which one
 
     @property
     def score(self) -> float:
@@ -98,10 +100,16 @@ class Answerer:
     """Holds the live knowledge and retriever (swappable on reload) and answers questions with them."""
 
     def __init__(
-        self, knowledge: KnowledgeBase, retriever: TfidfRetriever, gate: ConfidenceGate, store: Store | None
+        self,
+        knowledge: KnowledgeBase,
+        retriever: TfidfRetriever,
+        gate: ConfidenceGate,
+        store: Store | None,
+        role_index: RoleIndex | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.retriever = retriever
+        self.role_index = role_index or RoleIndex.fit(knowledge, retriever)
         self.gate = gate
         self.store = store
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -111,20 +119,36 @@ class Answerer:
         """Fit a retriever on the knowledge and pair it with the configured gate."""
         return cls(knowledge, fit_retriever(knowledge), gate, store)
 
-    def replace_knowledge(self, knowledge: KnowledgeBase, retriever: TfidfRetriever) -> None:
-        """Swap in freshly loaded knowledge and its fitted retriever, in one step."""
-        self.knowledge, self.retriever = knowledge, retriever
+    def replace_knowledge(
+        self, knowledge: KnowledgeBase, retriever: TfidfRetriever, role_index: RoleIndex | None = None
+    ) -> None:
+        """Swap in freshly loaded knowledge, its fitted retriever and its roles' indexes, in one step."""
+        role_index = role_index or RoleIndex.fit(knowledge, retriever)
+        self.knowledge, self.retriever, self.role_index = knowledge, retriever, role_index
 
-    def judge(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
-        """Decide what to do with a question, without side effects; `roles` limits the answer to those roles."""
-        reply = smalltalk_reply(question, self.knowledge.roles)
+    def search(
+        self, question: str, *, roles: Collection[str] | None = None, role: str | None = None, k: int = SEARCH_DEPTH
+    ) -> RoleSearch:
+        """Search the roles the question is for: `role` if chosen, else the roles it names, else `roles` (None: all)."""
+        return self.role_index.search(question, k, roles=roles, role=role)
+
+    def judge(self, question: str, *, roles: Collection[str] | None = None, role: str | None = None) -> Answer:
+        """Decide what to do with a question, without side effects.
+
+        `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
+        the one a member chose, which wins over both.
+        """
+        covered = {name_key(name) for name in roles or ()}
+        greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
+        reply = smalltalk_reply(question, greeted)
         if reply is not None:
             return Answer(question, Status.SMALLTALK, reply=reply)
-        results = self.retriever.search(question, k=SEARCH_DEPTH, roles=roles)
-        verdict = self.gate.judge(results)
-        return Answer(question, verdict.status, verdict)
+        judged = RoleIndex.judge(self.gate, self.search(question, roles=roles, role=role))
+        return Answer(question, judged.verdict.status, judged.verdict, across_roles=judged.across_roles)
 
-    async def judge_in_turn(self, question: str, *, roles: Collection[str] | None = None) -> Answer:
+    async def judge_in_turn(
+        self, question: str, *, roles: Collection[str] | None = None, role: str | None = None
+    ) -> Answer:
         """Judge a question on the event loop, one question per loop turn, so that a burst never starves it.
 
         Questions take turns (first come, first served) and each gives the loop back before the next one starts:
@@ -132,7 +156,7 @@ class Answerer:
         heartbeats and other events run in between.
         """
         async with self._turn():
-            answer = self.judge(question, roles=roles)
+            answer = self.judge(question, roles=roles, role=role)
             await asyncio.sleep(0)
         return answer
 
@@ -173,7 +197,7 @@ class Answerer:
             best_entry_id=best.entry.id if best else None,
         )
         log.info("queued unanswered question #%d (best score %.3f)", question_id, answer.score)
-        return Answer(answer.question, answer.status, verdict, logged_question_id=question_id)
+        return replace(answer, logged_question_id=question_id)
 
     async def record_post(self, message_id: int, question: str, entry_id: str, origin: Origin) -> None:
         """Remember an entry posted on request (by a mentor or a "did you mean" choice), so votes on it count."""
@@ -200,14 +224,14 @@ class Answerer:
             origin=origin,
         )
 
-    async def answer(self, question: str, origin: Origin) -> Answer:
-        """Judge a question, count it, and queue it for the editors when the bot cannot answer it."""
-        return await self.record(await self.judge_in_turn(question), origin)
+    async def answer(self, question: str, origin: Origin, *, role: str | None = None) -> Answer:
+        """Judge a question (for the chosen `role`, if any), count it, and queue it when the bot cannot answer it."""
+        return await self.record(await self.judge_in_turn(question, role=role), origin)
 
     async def reload(self, path: Path) -> KnowledgeBase:
         """Load and index the knowledge again, off the event loop; on any error the old knowledge stays live."""
-        knowledge, retriever = await asyncio.to_thread(_load_and_fit, path)
-        self.replace_knowledge(knowledge, retriever)
+        knowledge, retriever, role_index = await asyncio.to_thread(_load_and_fit, path)
+        self.replace_knowledge(knowledge, retriever, role_index)
         settle_long_lived_objects()
         log.info("reloaded %d entries from %s", len(knowledge.entries), path)
         return knowledge
@@ -227,6 +251,7 @@ class Answerer:
         return resolved
 
 
-def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever]:
+def _load_and_fit(path: Path) -> tuple[KnowledgeBase, TfidfRetriever, RoleIndex]:
     knowledge = load_knowledge(path)
-    return knowledge, fit_retriever(knowledge)
+    retriever = fit_retriever(knowledge)
+    return knowledge, retriever, RoleIndex.fit(knowledge, retriever)

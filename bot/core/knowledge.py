@@ -62,11 +62,17 @@ class EntryLookup:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """All entries of all role files, plus the synonym list that helps members' wording match the page."""
+    """All entries of all role files, plus the synonym list that helps members' wording match the page.
+
+    `synonyms` is every synonym of every file; `role_synonyms` says which role file each came from and
+    `shared_synonyms` holds those of a synonyms-only file, which apply to every role (see `for_role`).
+    """
 
     entries: tuple[Entry, ...]
     synonyms: Mapping[str, tuple[str, ...]]
     files: tuple[Path, ...]
+    role_synonyms: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    shared_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
     _by_name: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
@@ -120,7 +126,17 @@ class KnowledgeBase:
             replace(entry, questions=(*entry.questions, *extra[entry.id])) if entry.id in extra else entry
             for entry in self.entries
         )
-        return KnowledgeBase(entries, self.synonyms, self.files)
+        return replace(self, entries=entries)
+
+    def for_role(self, role: str) -> KnowledgeBase:
+        """One role's entries with the synonyms that apply to it: the shared ones and its own file's."""
+        if not self.role_synonyms and not self.shared_synonyms:
+            synonyms: Mapping[str, tuple[str, ...]] = self.synonyms  # built in code, not from files: all apply
+        else:
+            synonyms = _merged_synonyms((self.shared_synonyms, self.role_synonyms.get(role, {})))
+        entries = tuple(entry for entry in self.entries if entry.role == role)
+        files = tuple(dict.fromkeys(path for path in self.files if any(path.name == e.source for e in entries)))
+        return KnowledgeBase(entries, synonyms, files, {role: self.role_synonyms.get(role, {})}, self.shared_synonyms)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -188,7 +204,8 @@ class _FileReader:
             where += f": entry {entry}"
         return KnowledgeError(f"{where}: {problem}")
 
-    def read(self) -> tuple[list[Entry], dict[str, tuple[str, ...]]]:
+    def read(self) -> tuple[str | None, list[Entry], dict[str, tuple[str, ...]]]:
+        """The file's role (None for a synonyms-only file, shared by every role), its entries and its synonyms."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -213,6 +230,8 @@ class _FileReader:
                 f"unknown top-level key {unknown[0]!r} (allowed: {', '.join(sorted(FILE_KEYS))})",
                 line=lines.get(unknown[0]),
             )
+        if set(data) == {"synonyms"}:  # a synonyms-only file: shared by every role
+            return None, [], self.synonyms(data.get("synonyms"), lines.get("synonyms"))
         role = data.get("role")
         if not isinstance(role, str) or not role.strip():
             raise self.fail("'role' must be a non-empty string naming the job role", line=lines.get("role"))
@@ -226,7 +245,7 @@ class _FileReader:
             for index, raw in enumerate(raw_entries)
         ]
         synonyms = self.synonyms(data.get("synonyms"), lines.get("synonyms"))
-        return entries, synonyms
+        return role.strip(), entries, synonyms
 
     def entry(self, raw: Any, role: str, index: int, node: yaml.Node | None) -> Entry:
         line = _line_of(node)
@@ -322,22 +341,55 @@ def knowledge_files(path: Path) -> list[Path]:
     return files
 
 
+def file_entries(path: Path) -> tuple[Entry, ...]:
+    """The entries of one knowledge file on its own (none for a synonyms-only file), validated as the loader does."""
+    return tuple(_FileReader(path).read()[1])
+
+
+def _merged_synonyms(groups: Sequence[Mapping[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """Several synonym lists as one: a term's variants from every list, in order, each once."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        for term, variants in group.items():
+            merged[term] = tuple(dict.fromkeys(merged.get(term, ()) + variants))
+    return merged
+
+
 def load_knowledge(path: Path) -> KnowledgeBase:
-    """Load every knowledge file under `path` together, rejecting the whole set on the first problem."""
+    """Load every knowledge file under `path` together, rejecting the whole set on the first problem.
+
+    Each file holds one role's entries (a role may take several files: its synonyms apply to all of them) or, with
+    only `synonyms:`, synonyms that every role shares; entry ids are unique across all files.
+    """
     entries: list[Entry] = []
-    synonyms: dict[str, tuple[str, ...]] = {}
     seen: dict[str, Path] = {}
+    role_names: dict[str, str] = {}
+    role_synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
+    shared: list[dict[str, tuple[str, ...]]] = []
+    groups: list[dict[str, tuple[str, ...]]] = []
     files = knowledge_files(path)
     for file in files:
-        file_entries, file_synonyms = _FileReader(file).read()
+        role, file_entries, file_synonyms = _FileReader(file).read()
+        groups.append(file_synonyms)
+        if role is None:
+            shared.append(file_synonyms)
+            continue
+        role = role_names.setdefault(name_key(role), role)  # one role, however its files write its name
+        role_synonyms[role] = _merged_synonyms((role_synonyms.get(role, {}), file_synonyms))
         for entry in file_entries:
             if entry.id in seen:
                 first = seen[entry.id]
                 where = "earlier in this file" if first == file else f"also in {first}"
                 raise KnowledgeError(f"{file}: entry {entry.id}: duplicate id ({where})")
             seen[entry.id] = file
-            entries.append(entry)
-        for term, variants in file_synonyms.items():
-            synonyms[term] = tuple(dict.fromkeys(synonyms.get(term, ()) + variants))
+            entries.append(entry if entry.role == role else replace(entry, role=role))
+    if not entries:
+        raise KnowledgeError(f"{path}: no role file (only shared synonyms); add a file with 'role' and 'entries'")
     log.info("loaded %d knowledge entries from %d file(s)", len(entries), len(files))
-    return KnowledgeBase(entries=tuple(entries), synonyms=synonyms, files=tuple(files))
+    return KnowledgeBase(
+        entries=tuple(entries),
+        synonyms=_merged_synonyms(groups),
+        files=tuple(files),
+        role_synonyms=role_synonyms,
+        shared_synonyms=_merged_synonyms(shared),
+    )

@@ -6,6 +6,7 @@ MAX_QUESTION_CHARS = 1000
 
 UNKNOWN = "I don't know that yet; I've passed it to the editors."
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
+WHICH_ROLE = "That depends on the role. Which one do you mean?"
 TOO_LONG = (
     f"That question is over {MAX_QUESTION_CHARS:,} characters, too long for me. Could you ask it in a sentence or two?"
 )
@@ -28,6 +29,18 @@ def topic(roles: tuple[str, ...]) -> str:
     if roles:
         return "the roles this server covers (" + ", ".join(roles) + ")"
     return "the roles this server covers"
+
+
+def ask_description(roles: tuple[str, ...]) -> str:
+    """The /ask command's description (at most 100 characters: Discord's limit), from the loaded knowledge."""
+    if len(roles) == 1 and len(text := f"Ask a question about {topic(roles)}") <= 100:
+        return text
+    return "Ask a question about the roles this server covers"  # one description for every server
+
+
+def unknown_role(name: str, roles: tuple[str, ...]) -> str:
+    """A role name that no knowledge file holds (plain text: callers escape `name` for display)."""
+    return f"No role named “{name}”. Roles: {', '.join(roles)}."
 
 
 def greeting(roles: tuple[str, ...]) -> str:

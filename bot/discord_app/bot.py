@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.config import Config
 from bot.core.answering import Answerer
 from bot.discord_app.cooldown import Cooldown
+from bot.metrics import Metrics
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("bot.discord_app.cogs.members", "bot.discord_app.cogs.mentors", "bot.discord_app.cogs.editors")
 
 
-DRAIN_SECONDS = 10.0
+# Well inside `docker stop`'s default 10 s grace, with room for the disconnect and closing the store.
+DRAIN_SECONDS = 5.0
 
 
 class InFlight:
@@ -92,7 +94,9 @@ def intents_for(config: Config) -> discord.Intents:
 class FaqBot(commands.Bot):
     """faqbot on Discord: holds the config, the answerer and the store it was given."""
 
-    def __init__(self, *, config: Config, answerer: Answerer, store: Store, **options: Any) -> None:
+    def __init__(
+        self, *, config: Config, answerer: Answerer, store: Store, metrics: Metrics | None = None, **options: Any
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -106,6 +110,8 @@ class FaqBot(commands.Bot):
         self.store = store
         self.cooldown = Cooldown(config.discord.cooldown_seconds)
         self.busy = InFlight()
+        self.metrics = Metrics() if metrics is None else metrics
+        self.metrics.watch_gateway(lambda: self.latency)
 
     async def setup_hook(self) -> None:
         """Migrate the store, load the cogs (they register their persistent buttons), and sync commands if asked."""
@@ -150,11 +156,21 @@ class ShardedFaqBot(FaqBot, commands.AutoShardedBot):
     """faqbot over several gateway connections, for large communities."""
 
 
-def build_bot(config: Config, answerer: Answerer, store: Store) -> FaqBot:
-    """One connection by default; AutoShardedBot when discord.shard_count is "auto" or a number."""
+def build_bot(config: Config, answerer: Answerer, store: Store, metrics: Metrics | None = None) -> FaqBot:
+    """One connection by default; AutoShardedBot when discord.shard_count is "auto" or a number.
+
+    With discord.shard_ids this process runs only those shards of shard_count: several processes (sharing one
+    PostgreSQL database) split a large bot between them.
+    """
     shards = config.discord.shard_count
     if shards is None:
-        return FaqBot(config=config, answerer=answerer, store=store)
+        return FaqBot(config=config, answerer=answerer, store=store, metrics=metrics)
+    ids = None if config.discord.shard_ids is None else list(config.discord.shard_ids)
     return ShardedFaqBot(
-        config=config, answerer=answerer, store=store, shard_count=None if shards == "auto" else shards
+        config=config,
+        answerer=answerer,
+        store=store,
+        metrics=metrics,
+        shard_count=None if shards == "auto" else shards,
+        shard_ids=ids,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,6 +30,7 @@ class Precheck:
     question: str
     problem: str | None = None
     cooling_down: bool = False
+    received: float = field(default_factory=time.monotonic)  # when the question reached the bot (for metrics)
 
     @property
     def ok(self) -> bool:
@@ -81,10 +83,15 @@ async def deliver(
     origin: Callable[[int | None], Origin],
     *,
     queue: frozenset[Status] = QUEUE_UNKNOWN,
+    received: float | None = None,
 ) -> Answer:
     """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
 
     `send` posts the reply and returns the sent message's id; `origin` says where the question was asked, given it.
+    `received` (time.monotonic) is when the question arrived, for the latency metric; default: now.
     """
+    started = time.monotonic() if received is None else received
     message_id = await send(reply_for(answer))
-    return await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)
+    recorded = await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)
+    bot.metrics.question(answer.status.value, time.monotonic() - started)
+    return recorded

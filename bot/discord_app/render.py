@@ -67,10 +67,15 @@ def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, .
     return embed
 
 
-def suggestion_embed(question: str, alternatives: tuple[Hit, ...]) -> discord.Embed:
-    """The "Did you mean…" embed with the plausible entries; the buttons below post the chosen one."""
-    lines = [f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" for i, hit in enumerate(alternatives, 1)]
-    embed = discord.Embed(title="Did you mean…", description="\n".join(lines), colour=COLOUR)
+def suggestion_embed(question: str, alternatives: tuple[Hit, ...], *, across_roles: bool = False) -> discord.Embed:
+    """The "Did you mean…" embed with the plausible entries (each with its role when they differ); buttons post one."""
+    several = len({hit.entry.role for hit in alternatives}) > 1
+    lines = [
+        f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" + (f" · *{hit.entry.role}*" if several else "")
+        for i, hit in enumerate(alternatives, 1)
+    ]
+    title = replies.WHICH_ROLE if across_roles else "Did you mean…"
+    embed = discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
     show_question(embed, question)
     embed.set_footer(text="I'm not sure enough to answer outright. Pick one to post it.")
     return embed
@@ -104,7 +109,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
     if answer.status is Status.PARTIAL and verdict.best is not None:
         return partial_embed(answer.question, verdict.best, verdict.missing)
     if answer.status is Status.SUGGEST:
-        return suggestion_embed(answer.question, verdict.alternatives)
+        return suggestion_embed(answer.question, verdict.alternatives, across_roles=answer.across_roles)
     return unknown_embed(answer.question)
 
 
@@ -114,6 +119,14 @@ def entry_choices(knowledge: KnowledgeBase, current: str) -> list[discord.app_co
         discord.app_commands.Choice(name=clip(f"{entry.title} ({entry.id})", 100), value=entry.id)
         for entry in knowledge.lookup(current, AUTOCOMPLETE_LIMIT)
     ]
+
+
+def role_choices(roles: tuple[str, ...], current: str) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices for a role option: the roles whose name contains what was typed, at most 25."""
+    typed = " ".join(current.casefold().split())
+    return [
+        discord.app_commands.Choice(name=clip(role, 100), value=role) for role in roles if typed in role.casefold()
+    ][:AUTOCOMPLETE_LIMIT]
 
 
 def describe(question: QueuedQuestion) -> str:
@@ -184,19 +197,30 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
 
 
 def help_embed(
-    knowledge: KnowledgeBase, answer_channels: tuple[int, ...], *, mentor: bool, editor: bool
+    knowledge: KnowledgeBase,
+    answer_channels: tuple[int, ...],
+    *,
+    mentor: bool,
+    editor: bool,
+    roles: tuple[str, ...] | None = None,
 ) -> discord.Embed:
-    """/help: what the bot knows and how to ask it, with the mentors' and editors' commands for those who have them."""
+    """/help: what the bot knows and how to ask it, with the mentors' and editors' commands for those who have them.
+
+    `roles` are the roles the server covers (default: every role loaded).
+    """
+    roles = roles or knowledge.roles
     lines = [
-        f"I answer questions about **{replies.topic(knowledge.roles)}** from a curated knowledge base "
+        f"I answer questions about **{replies.topic(roles)}** from a curated knowledge base "
         f"({len(knowledge.entries)} entries: {', '.join(knowledge.sections[:6])}, …).",
         "",
         "**Ask me**",
-        "• `/ask question:` anything about the role, in your own words",
+        f"• `/ask question:` anything about {replies.topic(roles)}, in your own words",
         "• mention me with your question, or send me a DM",
     ]
     if answer_channels:
         lines.append("• or just ask in " + " ".join(f"<#{channel}>" for channel in answer_channels))
+    if len(knowledge.roles) > 1:
+        lines.append("• name the role in your question, or pick it with `/ask role:`")
     lines += [
         "• `/faq entry:` shows a specific entry by id or title",
         "",

@@ -111,10 +111,12 @@ def vote_view(entry_id: str) -> discord.ui.View:
 
 
 def suggestion_view(alternatives: tuple[Hit, ...]) -> discord.ui.View:
-    """One button per plausible entry."""
+    """One button per plausible entry; when they are for different roles, each button starts with its role."""
     view = discord.ui.View(timeout=None)
+    several = len({hit.entry.role for hit in alternatives[:5]}) > 1
     for hit in alternatives[:5]:
-        view.add_item(ShowEntryButton(hit.entry.id, hit.entry.title))
+        label = f"{hit.entry.role}: {hit.entry.title}" if several else hit.entry.title
+        view.add_item(ShowEntryButton(hit.entry.id, label))
     return view
 
 

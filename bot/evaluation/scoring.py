@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,12 +123,13 @@ def score_system(
     )
 
 
-def faqbot_predictor(answerer: Answerer) -> Callable[[str], Prediction]:
-    """Faqbot's own answer path (small talk, retrieval, gate) as a predictor; nothing is logged."""
+def faqbot_predictor(answerer: Answerer, roles: Collection[str] | None = None) -> Callable[[str], Prediction]:
+    """Faqbot's own answer path (small talk, retrieval, gate) as a predictor, asked in a server covering `roles`."""
 
     def predict(question: str) -> Prediction:
-        answer = answerer.judge(question)
-        ranking = tuple(hit.entry.id for hit in answerer.retriever.search(question, k=MRR_DEPTH).hits)
+        answer = answerer.judge(question, roles=roles)
+        hits = answerer.search(question, roles=roles, k=MRR_DEPTH).hits[:MRR_DEPTH]
+        ranking = tuple(hit.entry.id for hit in hits)
         return Prediction(answer.status is Status.ANSWERED, ranking)
 
     return predict

@@ -1,4 +1,8 @@
-"""The embedded SQLite store (through aiosqlite): the editors' queue, where questions were asked, asks and votes."""
+"""The store: the editors' queue, where questions were asked, asks and votes.
+
+SQLite (through aiosqlite) is the embedded default; a postgresql:// URL opens the same Store over PostgreSQL through
+the adapter in bot.store.postgres, so every method's SQL is written once, in the portable subset both understand.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
 
 import aiosqlite
 
@@ -31,10 +35,15 @@ from bot.store.models import (
     timestamp,
     utc_now,
 )
+from bot.store.urls import is_postgres_url
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PgConnection  # imported when a postgresql:// URL is opened: asyncpg costs 0.1 s
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Connection: TypeAlias = "aiosqlite.Connection | PgConnection"
 
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
@@ -47,9 +56,9 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
 
 
 class Store:
-    """One SQLite database opened with WAL, foreign keys and a busy timeout, migrated to the latest schema."""
+    """One database (SQLite with WAL, foreign keys and a busy timeout; or PostgreSQL), migrated to the latest schema."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path, clock: Clock = utc_now) -> None:
+    def __init__(self, connection: Connection, path: Path | str, clock: Clock = utc_now) -> None:
         self._db = connection
         self.path = path
         self.clock = clock
@@ -58,13 +67,19 @@ class Store:
     @classmethod
     async def open(
         cls,
-        path: Path,
+        path: Path | str,
         *,
         clock: Clock = utc_now,
         migrations: list[Migration] | None = None,
         migrate: bool = True,
     ) -> Self:
-        """Open (creating it and its folder on first use) and, unless told not to, migrate the database."""
+        """Open (creating it and its folder on first use) and, unless told not to, migrate the database.
+
+        `path` is a SQLite file, or a postgresql:// URL for a PostgreSQL database that several processes share.
+        """
+        if is_postgres_url(path):
+            return await cls._open_postgres(str(path), clock, migrations, migrate)
+        path = Path(path)
         migrations = bundled_migrations() if migrations is None else migrations
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +98,31 @@ class Store:
             await connection.close()
             raise
         return store
+
+    @classmethod
+    async def _open_postgres(cls, url: str, clock: Clock, migrations: list[Migration] | None, migrate: bool) -> Self:
+        """Open the PostgreSQL adapter's pool, refuse a schema newer than the code, and migrate unless told not to."""
+        from bot.store.postgres import PgConnection
+
+        migrations = bundled_migrations("postgres") if migrations is None else migrations
+        try:
+            connection = await PgConnection.connect(url)
+        except sqlite3.Error as error:
+            raise StoreError(str(error)) from None
+        store = cls(connection, connection.display, clock)
+        try:
+            await store._check(migrations)
+            if migrate:
+                await store.migrate(migrations)
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect of the database behind the store: "sqlite" or "postgres"."""
+        return getattr(self._db, "dialect", "sqlite")
 
     async def _check(self, migrations: list[Migration]) -> None:
         """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
@@ -113,11 +153,15 @@ class Store:
 
     async def migrate(self, migrations: list[Migration] | None = None) -> int:
         """Apply every pending numbered migration, each in its own transaction; return the schema version."""
-        migrations = bundled_migrations() if migrations is None else migrations
+        migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         version = await self._scalar("PRAGMA user_version")
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
+        return await self._scalar("PRAGMA user_version")
+
+    async def schema_version(self) -> int:
+        """The schema version the database is at (the number of the last migration applied)."""
         return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
@@ -156,7 +200,7 @@ class Store:
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")
 
-    async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def _write(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         """Run work inside one IMMEDIATE transaction, retried as a whole when the database is locked."""
 
         async def attempt() -> T:
@@ -186,7 +230,7 @@ class Store:
         """Count one question for the statistics (no text is kept here)."""
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> None:
+        async def work(db: Connection) -> None:
             await db.execute(
                 "INSERT INTO asks (asked_at, origin, status, entry_id) VALUES (?, ?, ?, ?)",
                 (now, origin.kind, status, entry_id),
@@ -217,11 +261,14 @@ class Store:
         """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> None:
+        async def work(db: Connection) -> None:
             await db.execute(
                 """
-                INSERT OR REPLACE INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+                INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
                 VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (message_id) DO UPDATE SET
+                    question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
+                    channel_id = excluded.channel_id, posted_at = excluded.posted_at
                 """,
                 (message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin.guild_id, origin.channel_id, now),
             )
@@ -253,7 +300,7 @@ class Store:
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> VoteOutcome:
+        async def work(db: Connection) -> VoteOutcome:
             async with db.execute(
                 "SELECT vote FROM feedback WHERE message_id = ? AND user_hash = ?", (message_id, user_hash)
             ) as cursor:
@@ -302,6 +349,10 @@ class Store:
         places = await self._places([row["id"] for row in rows])
         return [_queued(row, places.get(row["id"], ())) for row in rows]
 
+    async def open_count(self) -> int:
+        """How many questions wait in the editors' queue (for the queue-size metric)."""
+        return await self._scalar("SELECT count(*) FROM questions WHERE status = 'open'")
+
     async def question(self, question_id: int) -> QueuedQuestion | None:
         """One queued question by id."""
         async with self._db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cursor:
@@ -332,7 +383,7 @@ class Store:
         """Mark a question answered by an entry; False when there is no such question."""
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> bool:
+        async def work(db: Connection) -> bool:
             cursor = await db.execute(
                 """
                 UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ?
@@ -350,7 +401,7 @@ class Store:
             raise ValueError("a dismissal needs a reason")
         now = timestamp(self.clock())
 
-        async def work(db: aiosqlite.Connection) -> bool:
+        async def work(db: Connection) -> bool:
             cursor = await db.execute(
                 """
                 UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ?
@@ -366,7 +417,7 @@ class Store:
         """Delete questions (with their places), answer records and votes not touched within `older_than`."""
         cutoff = timestamp(self.clock() - older_than)
 
-        async def work(db: aiosqlite.Connection) -> PurgeCounts:
+        async def work(db: Connection) -> PurgeCounts:
             places = await db.execute("DELETE FROM question_asks WHERE asked_at < ?", (cutoff,))
             questions = await db.execute("DELETE FROM questions WHERE last_asked_at < ?", (cutoff,))
             posts = await db.execute("DELETE FROM answer_posts WHERE posted_at < ?", (cutoff,))
@@ -385,8 +436,10 @@ class Store:
             by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
         async with self._db.execute(
             """
-            SELECT entry_id, sum(vote > 0), sum(vote < 0) FROM feedback WHERE voted_at >= ?
-            GROUP BY entry_id ORDER BY sum(vote < 0) DESC, sum(vote > 0) DESC, entry_id
+            SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up,
+                   sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down
+            FROM feedback WHERE voted_at >= ?
+            GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id
             """,
             (since,),
         ) as cursor:
@@ -403,7 +456,7 @@ class Store:
 
 
 async def _queue_question(
-    db: aiosqlite.Connection,
+    db: Connection,
     text: str,
     origin: Origin,
     now: str,
@@ -419,11 +472,11 @@ async def _queue_question(
                                best_score, best_entry_id, rejected_entry_id)
         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
         ON CONFLICT (normalized, kind) DO UPDATE SET
-            ask_count = ask_count + 1,
+            ask_count = questions.ask_count + 1,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
             best_entry_id = excluded.best_entry_id,
-            rejected_entry_id = coalesce(excluded.rejected_entry_id, rejected_entry_id)
+            rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id)
         RETURNING id
         """,
         (question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),

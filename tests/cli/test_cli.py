@@ -40,9 +40,9 @@ def test_ask_json_answers_each_question_argument(db: Path) -> None:
     assert first["question"] == "how many years of experience do TLs need?"
     assert first["status"] == "answered"
     assert first["answer"]["id"] in {"experience-years", "glance-experience"}
-    assert set(first["answer"]) == {"id", "title", "section", "text"}
+    assert set(first["answer"]) == {"id", "title", "section", "role", "text"}
     assert 0 < first["score"] <= 1
-    assert all(set(alt) == {"id", "title", "score"} for alt in first["alternatives"])
+    assert all(set(alt) == {"id", "title", "role", "score"} for alt in first["alternatives"])
     assert second["status"] == "smalltalk" and second["answer"] is None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from db_helpers import damage_table
+from pg_helpers import read
 
 import bot.store.sqlite
 from bot.core.answering import Answerer
@@ -56,22 +57,13 @@ async def log(store: Store, text: str, origin: Origin = CLI, *, score: float | N
     return await store.log_unanswered(text, origin, best_score=score, best_entry_id=entry)
 
 
-def read(path: Path, sql: str) -> list[tuple]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+def dialect(db: Path | str) -> str:
+    return "sqlite" if isinstance(db, Path) else "postgres"
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "faqbot.db"
 
 
 # ---------------------------------------------------------------- one item per question, counted, with its places
@@ -546,13 +538,13 @@ async def test_recheck_marks_only_the_open_questions_the_knowledge_now_answers(
 
 
 async def test_a_version_1_database_is_upgraded_and_keeps_its_queue(db: Path, clock: Clock) -> None:
-    first, *_ = bundled_migrations()
+    first, *_ = bundled_migrations(dialect(db))
     async with await Store.open(db, clock=clock, migrations=[first]) as old:
         assert await old._scalar("PRAGMA user_version") == 1
         question_id = await log(old, BREAD, discord_place(1, 2, 3))
 
     async with await Store.open(db, clock=clock) as store:
-        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations())
+        assert await store._scalar("PRAGMA user_version") == len(bundled_migrations(dialect(db)))
         item = await store.question(question_id)
         outcome = await vote(store, user_id=1, value=-1)  # the tables added later work
 
@@ -567,8 +559,8 @@ async def test_a_version_1_database_is_upgraded_and_keeps_its_queue(db: Path, cl
 async def test_a_store_opened_without_migrating_is_migrated_on_demand(db: Path) -> None:
     async with await Store.open(db, migrate=False) as store:  # what `faqbot run` does; setup_hook migrates
         assert await store._scalar("PRAGMA user_version") == 0
-        assert await store.migrate() == len(bundled_migrations())
-        assert await store.migrate() == len(bundled_migrations())  # idempotent
+        assert await store.migrate() == len(bundled_migrations(dialect(db)))
+        assert await store.migrate() == len(bundled_migrations(dialect(db)))  # idempotent
         await log(store, BREAD)
     assert read(db, "SELECT text FROM questions") == [(BREAD,)]
 
@@ -584,7 +576,7 @@ async def main(path, worker, count, go):
     print("ready", flush=True)
     while not Path(go).exists():  # every process starts at the same moment, so opens and writes really overlap
         time.sleep(0.005)
-    async with await Store.open(Path(path)) as store:
+    async with await Store.open(path if path.startswith("postgres") else Path(path)) as store:
         for i in range(count):
             # Half the questions are shared by every process (they collide on the same rows), half are its own.
             text = f"Shared question {i % 10}?" if i % 2 else f"worker {worker} question {i}"
@@ -594,7 +586,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
 """
 
 
-def run_writers(db: Path, go: Path, workers: int, count: int) -> list[tuple[int, str]]:
+def run_writers(db: Path | str, go: Path, workers: int, count: int) -> list[tuple[int, str]]:
     """Start `workers` processes writing `count` questions each into one database file; their exit codes and errors."""
     processes = [
         subprocess.Popen(
@@ -643,7 +635,7 @@ async def test_several_processes_creating_a_fresh_database_at_once_all_succeed(d
     outcomes = await asyncio.to_thread(run_writers, db, tmp_path / "go", 6, 5)
 
     assert [code for code, _ in outcomes] == [0] * 6, [err.strip().splitlines()[-1] for _, err in outcomes if err]
-    assert read(db, "PRAGMA user_version") == [(len(bundled_migrations()),)]
+    assert read(db, "PRAGMA user_version") == [(len(bundled_migrations(dialect(db))),)]
     assert read(db, "SELECT sum(ask_count) FROM questions") == [(30,)]
 
 
@@ -658,6 +650,7 @@ def hold_write_lock(db: Path) -> sqlite3.Connection:
     return holder
 
 
+@pytest.mark.sqlite_only
 async def test_a_write_waits_for_another_program_s_lock_and_lands(db: Path) -> None:
     async with await Store.open(db) as store:
         holder = hold_write_lock(db)
@@ -675,6 +668,7 @@ async def test_a_write_waits_for_another_program_s_lock_and_lands(db: Path) -> N
     assert read(db, "SELECT origin FROM asks") == [("other",)]  # the other program's write landed too
 
 
+@pytest.mark.sqlite_only
 async def test_a_lock_held_past_the_busy_timeout_is_retried(
     db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -698,6 +692,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_retried(
 # ---------------------------------------------------------------- a damaged database is refused, untouched
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and_left_untouched(db: Path) -> None:
     async with await Store.open(db) as store:
         await log(store, BREAD)

@@ -29,6 +29,7 @@ async def test_fresh_database_is_created_with_its_folder_and_migrated(tmp_path: 
     assert read(path, "PRAGMA journal_mode") == [("wal",)]
 
 
+@pytest.mark.sqlite_only
 async def test_store_turns_on_foreign_keys_and_a_busy_timeout(store: Store) -> None:
     assert await store._scalar("PRAGMA foreign_keys") == 1
     assert await store._scalar("PRAGMA busy_timeout") >= 1000
@@ -118,3 +119,18 @@ async def test_every_ask_is_counted_for_statistics(tmp_path: Path) -> None:
         ("cli", "answered", "intro"),
         ("discord", "unknown", None),
     ]
+
+
+def test_every_migration_has_its_postgresql_dialect_with_the_same_number_and_name() -> None:
+    sqlite = [(migration.version, migration.name) for migration in bundled_migrations("sqlite")]
+    postgres = [(migration.version, migration.name) for migration in bundled_migrations("postgres")]
+    assert postgres == sqlite
+    for migration in bundled_migrations("postgres"):
+        assert f"INSERT INTO faqbot_schema (version, name) VALUES ({migration.version}, '{migration.name}')" in (
+            migration.sql
+        )
+
+
+async def test_a_partial_answer_is_counted_on_both_backends(store: Store) -> None:
+    await store.record_ask("partial", "intro", Origin())
+    assert (await store.stats(7)).partial == 1

@@ -103,11 +103,13 @@ class Editors(commands.Cog):
             try:
                 knowledge = await self.bot.answerer.reload(self.bot.config.knowledge_path)
             except KnowledgeError as error:
+                self.bot.metrics.reload(ok=False)
                 await interaction.followup.send(
                     f"Reload rejected, the old knowledge is still live:\n```\n{clip(str(error), 1800)}\n```",
                     ephemeral=True,
                 )
                 return
+            self.bot.metrics.reload(ok=True)
             resolved = await self.bot.answerer.recheck_open_questions()
             await interaction.followup.send(
                 f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "

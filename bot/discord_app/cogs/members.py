@@ -16,7 +16,7 @@ from bot.core.gate import Status
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_editor, is_mentor
 from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, deliver, precheck
-from bot.discord_app.render import help_embed, origin_of
+from bot.discord_app.render import echo, help_embed, origin_of, role_choices
 from bot.discord_app.views import ShowEntryButton, VoteButton
 from bot.store import Origin
 
@@ -28,6 +28,7 @@ class Members(commands.Cog):
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
+        self.ask.description = replies.ask_description(bot.answerer.knowledge.roles)  # before the tree syncs
 
     async def cog_load(self) -> None:
         """The answer buttons are persistent: they work on messages posted before a restart."""
@@ -38,23 +39,43 @@ class Members(commands.Cog):
         self.bot.remove_dynamic_items(VoteButton, ShowEntryButton)
 
     @app_commands.command(name="ask")
-    @app_commands.describe(question="Your question, in your own words")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
-        """Ask a question about the role this server covers."""
+    @app_commands.describe(
+        question="Your question, in your own words",
+        role="The role you ask about (default: the one your question names, or those this server covers)",
+    )
+    async def ask(self, interaction: discord.Interaction, question: str, role: str | None = None) -> None:
+        """Ask a question about the roles this server covers."""
         async with self.bot.busy():
+            index = self.bot.answerer.role_index
+            if role is not None and index.resolve(role) is None:
+                await interaction.response.send_message(echo(replies.unknown_role(role, index.roles)), ephemeral=True)
+                return
             checked = precheck(self.bot, interaction.user.id, question)
             if not checked.ok:
                 await interaction.response.send_message(checked.problem, ephemeral=True)
                 return
-            answer = await self.bot.answerer.judge_in_turn(checked.question)
+            scope = self.bot.config.discord.roles_for(interaction.guild_id)
+            answer = await self.bot.answerer.judge_in_turn(checked.question, roles=scope, role=role)
 
             async def send(reply: Reply) -> int | None:
                 callback = await interaction.response.send_message(**reply.message_kwargs)
                 return callback.message_id
 
             await deliver(
-                self.bot, answer, send, lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id)
+                self.bot,
+                answer,
+                send,
+                lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id),
+                received=checked.received,
             )
+
+    @ask.autocomplete("role")
+    async def ask_role_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The roles loaded, those this server covers first."""
+        roles = self.bot.answerer.role_index.roles
+        covered = self.bot.config.discord.roles_for(interaction.guild_id) or ()
+        ordered = sorted(roles, key=lambda name: name not in covered)
+        return role_choices(tuple(ordered), current)
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -64,6 +85,7 @@ class Members(commands.Cog):
             self.bot.config.discord.answer_channels,
             mentor=is_mentor(interaction.user, self.bot.config),
             editor=is_editor(interaction.user, self.bot.config),
+            roles=self.bot.config.discord.roles_for(interaction.guild_id),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -104,21 +126,28 @@ class Members(commands.Cog):
         if not checked.ok:
             await message.reply(checked.problem, mention_author=False)
             return
-        answer = await self.bot.answerer.judge_in_turn(checked.question)
-        await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+        answer = await self.bot.answerer.judge_in_turn(checked.question, roles=self.scope(message))
+        await deliver(
+            self.bot, answer, self.replier(message), lambda _: self.origin(message), received=checked.received
+        )
 
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
         question = message.content.strip()
         if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
             return
-        answer = await self.bot.answerer.judge_in_turn(question)
+        answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message))
         if answer.status is not Status.ANSWERED:
             await self.bot.answerer.record(answer, self.origin(message), queue=QUEUE_UNCERTAIN)
+            self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
             return
         if self.bot.cooldown.retry_after(message.author.id):
             return
         await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+
+    def scope(self, message: discord.Message) -> tuple[str, ...] | None:
+        """The roles the message's server covers (None: all, and in DMs)."""
+        return self.bot.config.discord.roles_for(message.guild.id if message.guild else None)
 
     @staticmethod
     def origin(message: discord.Message) -> Origin:

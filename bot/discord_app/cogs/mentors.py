@@ -80,7 +80,8 @@ class Mentors(commands.Cog):
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
-            answer = await self.bot.answerer.judge_in_turn(question[: replies.MAX_QUESTION_CHARS])
+            scope = self.bot.config.discord.roles_for(interaction.guild_id)
+            answer = await self.bot.answerer.judge_in_turn(question[: replies.MAX_QUESTION_CHARS], roles=scope)
             verdict = answer.verdict
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:

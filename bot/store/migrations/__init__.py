@@ -1,4 +1,8 @@
-"""The numbered SQL migrations shipped beside this file (0001_name.sql, ...), each one transaction."""
+"""The numbered SQL migrations shipped beside this file (0001_name.sql, ...), each one transaction.
+
+SQLite's scripts sit here and set PRAGMA user_version; PostgreSQL's dialect of each, with the same number and name,
+sits in postgres/ and records itself in the faqbot_schema table.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +22,24 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    """Read the numbered .sql files shipped beside this file, in order."""
+DIALECTS = ("sqlite", "postgres")
+
+
+def bundled_migrations(dialect: str = "sqlite") -> list[Migration]:
+    """Read the numbered .sql files of one dialect ("sqlite" beside this file, "postgres" in postgres/), in order."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}")
+    folder = resources.files(__name__)
+    if dialect == "postgres":
+        folder = folder / "postgres"
     migrations = []
-    for item in resources.files(__name__).iterdir():
+    for item in folder.iterdir():
         match = re.fullmatch(r"(\d{4})_(\w+)\.sql", item.name)
         if match:
             migrations.append(Migration(int(match.group(1)), match.group(2), item.read_text(encoding="utf-8")))
     migrations.sort(key=lambda migration: migration.version)
     expected = list(range(1, len(migrations) + 1))
     if [migration.version for migration in migrations] != expected:
-        raise StoreError("bot/store/migrations must be numbered 0001, 0002, ... without gaps")
+        where = "bot/store/migrations" + ("/postgres" if dialect == "postgres" else "")
+        raise StoreError(f"{where} must be numbered 0001, 0002, ... without gaps")
     return migrations

@@ -1,0 +1,71 @@
+"""Commands that must start fast and import nothing heavy (no scikit-learn or discord.py): health and db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bot.config import Config, load_config
+from bot.errors import FaqbotError
+from bot.health import check_heartbeat, heartbeat_path
+
+
+def command_health(args: argparse.Namespace) -> int:
+    """Faqbot health: exit 0 when the running bot's heartbeat is fresh, 1 when not (for Docker's HEALTHCHECK)."""
+    if args.max_age <= 0:
+        raise FaqbotError("--max-age takes a number of seconds above 0")
+    status = check_heartbeat(args.file or heartbeat_path(os.environ), args.max_age, time.time())
+    sys.stdout.write(status.message + "\n")
+    return 0 if status.healthy else 1
+
+
+def database_config(args: argparse.Namespace) -> Config:
+    """The config file (if any) with --db applied: the database is all the db commands need."""
+    config = load_config(args.config)
+    if isinstance(args.db, str):
+        return replace(config, database_url=args.db)
+    if args.db is not None:
+        return replace(config, database_path=args.db, database_url=None)
+    return config
+
+
+def command_db(args: argparse.Namespace) -> int:
+    """Faqbot db backup PATH | check: a consistent copy while the bot runs, or the integrity check in one line."""
+    from bot.store.maintenance import backup_sqlite, check_sqlite
+    from bot.store.urls import redact_url
+
+    config = database_config(args)
+    if config.database_url is not None:
+        where = redact_url(config.database_url)
+        if args.action == "backup":
+            raise FaqbotError(f"{where} is PostgreSQL: back it up with  pg_dump --format=custom --file BACKUP URL")
+        return asyncio.run(check_postgres(config.database_url, where))
+    path: Path = config.database_path
+    if args.action == "backup":
+        result = backup_sqlite(path, args.path)
+        size = args.path.stat().st_size
+        sys.stdout.write(f"backed up {path} to {args.path} ({size} bytes, schema version {result.schema_version})\n")
+        return 0
+    result = check_sqlite(path)
+    if result.ok:
+        sys.stdout.write(
+            f"ok: {path} passed the integrity check ({result.tables} tables, schema version {result.schema_version})\n"
+        )
+        return 0
+    sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
+    return 1
+
+
+async def check_postgres(url: str, where: str) -> int:
+    """PostgreSQL checks its own pages; here: reachable, and at the schema version this faqbot expects."""
+    from bot.store import Store
+
+    async with await Store.open(url, migrate=False) as store:
+        version = await store.schema_version()
+    sys.stdout.write(f"ok: {where} is reachable at schema version {version} (PostgreSQL checks its own pages)\n")
+    return 0

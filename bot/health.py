@@ -1,0 +1,78 @@
+"""Liveness for `faqbot health`: the running bot refreshes a heartbeat file; the check reads how old it is."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_ENV = "FAQBOT_HEARTBEAT_FILE"
+HEARTBEAT_SECONDS = 15.0  # how often the running bot refreshes the file
+MAX_AGE_SECONDS = 60.0  # four missed refreshes: the bot is hung or gone
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """The verdict of one health check: healthy or not, and one line saying why."""
+
+    healthy: bool
+    message: str
+
+
+def heartbeat_path(environ: Mapping[str, str]) -> Path:
+    """The heartbeat file: $FAQBOT_HEARTBEAT_FILE, or faqbot.heartbeat in the temporary folder (per container)."""
+    configured = environ.get(HEARTBEAT_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(tempfile.gettempdir()) / "faqbot.heartbeat"
+
+
+def write_heartbeat(path: Path, now: float) -> None:
+    """Write `now` (seconds since the epoch) atomically: a reader sees the old time or the new one, never half."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(f"{now:.3f}\n", encoding="ascii")
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def check_heartbeat(path: Path, max_age: float, now: float) -> HealthStatus:
+    """Healthy when the heartbeat was written at most `max_age` seconds before `now`."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return HealthStatus(False, f"unhealthy: no heartbeat at {path} (the bot is not running, or still starting)")
+    except (OSError, UnicodeDecodeError) as error:
+        return HealthStatus(False, f"unhealthy: cannot read the heartbeat {path}: {error}")
+    try:
+        written = float(text.strip())
+    except ValueError:
+        return HealthStatus(False, f"unhealthy: the heartbeat {path} does not hold a time: {text.strip()[:40]!r}")
+    age = now - written
+    if age > max_age:
+        return HealthStatus(False, f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s)")
+    return HealthStatus(True, f"healthy: heartbeat {max(age, 0.0):.0f} s ago")
+
+
+async def keep_heartbeat(path: Path, interval: float, clock: Callable[[], float]) -> None:
+    """Refresh the heartbeat every `interval` seconds until cancelled; a failed write is logged, not fatal."""
+    warned = False
+    while True:
+        try:
+            write_heartbeat(path, clock())
+            warned = False
+        except OSError as error:
+            if not warned:
+                log.warning("cannot write the heartbeat %s: %s", path, error)
+                warned = True
+        await asyncio.sleep(interval)

@@ -1,0 +1,81 @@
+"""Backups and integrity checks of the SQLite file, safe while the bot runs (plain sqlite3, no event loop)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of an integrity check: ok or not, the schema version, and the first problem found."""
+
+    ok: bool
+    schema_version: int
+    tables: int
+    problem: str | None = None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open the database {path}: {error}") from None
+
+
+def check_sqlite(path: Path) -> CheckResult:
+    """PRAGMA integrity_check on the file, read-only; a file that is not a database is a failed check, not a crash."""
+    connection = _connect_read_only(path)
+    try:
+        problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        tables = int(connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
+    except sqlite3.DatabaseError as error:
+        return CheckResult(False, 0, 0, str(error))
+    finally:
+        connection.close()
+    if problems != ["ok"]:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return CheckResult(False, version, tables, f"{problems[0]}{more}")
+    return CheckResult(True, version, tables)
+
+
+def backup_sqlite(source: Path, target: Path) -> CheckResult:
+    """A consistent copy of `source` (VACUUM INTO: one read transaction, so writers keep going); checked afterwards.
+
+    The copy is written beside `target` first and renamed into place only once its integrity check passes, so a
+    failed backup never leaves a half-written file under the name asked for.
+    """
+    if target.exists():
+        raise StoreError(f"{target} already exists; a backup never overwrites a file")
+    if not target.parent.is_dir():
+        raise StoreError(f"the folder {target.parent} does not exist")
+    partial = target.with_name(f".{target.name}.partial")
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()
+    connection = _connect_read_only(source)
+    try:
+        connection.execute("VACUUM INTO ?", (str(partial),))
+    except sqlite3.DatabaseError as error:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        raise StoreError(f"cannot back up {source}: {error}") from None
+    finally:
+        connection.close()
+    result = check_sqlite(partial)
+    if not result.ok:
+        partial.unlink()
+        raise StoreError(f"the backup of {source} failed its integrity check ({result.problem}); nothing was written")
+    partial.rename(target)
+    return result

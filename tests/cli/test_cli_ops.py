@@ -1,0 +1,158 @@
+"""Operations from the command line: db backup and check, the storage and metrics config, a light `faqbot health`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from db_helpers import damage_table
+
+from bot.config import load_config, parse_config
+from bot.errors import ConfigError
+from bot.store import Origin, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = "postgresql://faqbot:s3cret@db.example:5432/faqbot"
+
+
+def faqbot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {})}
+    for name in ("DISCORD_TOKEN", "FAQBOT_DATABASE_URL"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120
+    )
+
+
+def make_db(path: Path, questions: int) -> None:
+    async def fill() -> None:
+        async with await Store.open(path) as store:
+            for number in range(questions):
+                await store.log_unanswered(
+                    f"what colour is unicorn {number}", Origin(), best_score=None, best_entry_id=None
+                )
+
+    asyncio.run(fill())
+
+
+def test_a_backup_is_a_checked_copy_that_answers_like_the_original(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "faqbot.db"
+    make_db(db, 3)
+    backup = tmp_path / "backup.db"
+
+    result = faqbot("db", "backup", "--db", str(db), str(backup))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"backed up {db} to {backup} (")
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT count(*) FROM questions").fetchone() == (3,)
+        assert copy.execute("PRAGMA user_version").fetchone()[0] >= 2
+    assert faqbot("db", "check", "--db", str(backup)).stdout.startswith(f"ok: {backup} passed the integrity check")
+
+
+def test_a_backup_taken_while_another_process_writes_is_consistent(tmp_path: Path) -> None:
+    db = tmp_path / "faqbot.db"
+    make_db(db, 1)
+    stop = threading.Event()
+
+    def write() -> None:  # another connection commits one question per transaction, as the running bot does
+        with sqlite3.connect(db, isolation_level=None) as writer:
+            writer.execute("PRAGMA busy_timeout = 5000")
+            number = 0
+            while not stop.is_set():
+                number += 1
+                writer.execute(
+                    "INSERT INTO asks (asked_at, origin, status) VALUES ('2026-01-01T00:00:00Z', 'other', 'unknown')"
+                )
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        result = faqbot("db", "backup", "--db", str(db), str(tmp_path / "copy.db"))
+    finally:
+        stop.set()
+        writer.join()
+    assert result.returncode == 0, result.stderr
+    assert faqbot("db", "check", "--db", str(tmp_path / "copy.db")).returncode == 0
+
+
+def test_a_backup_never_overwrites_and_a_missing_database_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "faqbot.db"
+    make_db(db, 1)
+    existing = tmp_path / "old-backup.db"
+    existing.write_bytes(b"keep me")
+
+    refused = faqbot("db", "backup", "--db", str(db), str(existing))
+    missing = faqbot("db", "backup", "--db", str(tmp_path / "nothing.db"), str(tmp_path / "x.db"))
+
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"faqbot: error: {existing} already exists; a backup never overwrites a file\n",
+    )
+    assert existing.read_bytes() == b"keep me"
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no database at" in missing.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_db_check_reports_a_damaged_table_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "faqbot.db"
+    make_db(db, 2)
+    damage_table(db, "questions")
+
+    result = faqbot("db", "check", "--db", str(db))
+
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"damaged: {db} failed the integrity check: ")
+    assert result.stdout.count("\n") == 1 and not result.stderr
+
+
+def test_a_postgresql_backup_points_to_pg_dump_without_showing_the_password() -> None:
+    result = faqbot("db", "backup", "--db", URL, "backup.dump")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "faqbot: error: postgresql://faqbot:***@db.example:5432/faqbot is PostgreSQL: back it up with  "
+        "pg_dump --format=custom --file BACKUP URL\n"
+    )
+
+
+def test_storage_url_comes_from_the_config_or_the_environment_and_stays_out_of_the_repr() -> None:
+    from_file = parse_config({"storage": {"url": URL}})
+    from_env = load_config(None, {"FAQBOT_DATABASE_URL": URL})
+    assert from_file.database == from_env.database == URL
+    assert parse_config({}).database == Path("data/faqbot.db")
+    assert "s3cret" not in repr(from_file)
+    with pytest.raises(ConfigError, match=r"storage\.url must be a postgresql://"):
+        parse_config({"storage": {"url": "mysql://x"}})
+
+
+def test_shard_ids_need_a_shard_count_and_must_be_below_it() -> None:
+    config = parse_config({"discord": {"shard_count": 4, "shard_ids": [2, 3]}})
+    assert config.discord.shard_ids == (2, 3)
+    with pytest.raises(ConfigError, match=r"shard_ids needs discord\.shard_count as a number"):
+        parse_config({"discord": {"shard_ids": [0]}})
+    with pytest.raises(ConfigError, match=r"must be below discord.shard_count \(2\), got \[1, 2\]"):
+        parse_config({"discord": {"shard_count": 2, "shard_ids": [1, 2]}})
+
+
+def test_metrics_are_off_by_default_and_take_a_port() -> None:
+    assert parse_config({}).metrics.port is None
+    assert parse_config({"metrics": {"port": 9108}}).metrics.port == 9108
+    with pytest.raises(ConfigError, match=r"metrics\.port must be a TCP port"):
+        parse_config({"metrics": {"port": 70000}})
+
+
+def test_faqbot_health_imports_neither_scikit_learn_nor_discord_nor_a_database_driver(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from bot.cli import main; code = main(['health', '--file', sys.argv[1]]); "
+        "print(code, sorted(m for m in ('sklearn', 'discord', 'asyncpg') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.stdout.splitlines()[-1] == "1 []", result.stdout + result.stderr

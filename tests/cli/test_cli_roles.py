@@ -1,0 +1,60 @@
+"""The command line with several roles: import a page, `ask --role`, the citation names the role, `eval --role`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "tests" / "data" / "site-reliability-engineer.txt"
+QUESTION = "do cloud TLs do capacity planning and load testing"
+
+
+def faqbot(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled role and the test page, imported with the command an editor runs."""
+    path = tmp_path_factory.mktemp("roles") / "knowledge"
+    path.mkdir()
+    shutil.copy(ROOT / "knowledge" / "cloud-technical-lead.yaml", path)
+    result = faqbot("knowledge", "import", str(PAGE), "--knowledge", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Imported Site Reliability Engineer: 52 entries from site-reliability-engineer.txt")
+    return path
+
+
+def test_role_picks_the_role_over_the_one_named_and_the_citation_names_it(folder: Path, tmp_path: Path) -> None:
+    common = ("--knowledge", str(folder), "--db", str(tmp_path / "faqbot.db"))
+    result = faqbot("ask", *common, "--role", "site reliability engineer", QUESTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "[Site Reliability Engineer · Duties and responsibilities · duty-run-capacity-planning · " in result.stdout
+
+
+def test_an_unknown_role_is_one_line_and_nothing_is_answered(folder: Path, tmp_path: Path) -> None:
+    result = faqbot("ask", "--knowledge", str(folder), "--db", str(tmp_path / "faqbot.db"), "--role", "Pilot", "hi")
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "faqbot: error: No role named “Pilot”. Roles: Cloud Technical Lead, Site Reliability Engineer.\n"
+    )
+
+
+def test_a_bad_page_is_refused_with_its_line_and_nothing_is_written(folder: Path, tmp_path: Path) -> None:
+    page = tmp_path / "broken.txt"
+    page.write_text("\n".join(PAGE.read_text(encoding="utf-8").splitlines()[:12]) + "\n", encoding="utf-8")
+    before = sorted(path.name for path in folder.iterdir())
+
+    result = faqbot("knowledge", "import", str(page), "--knowledge", str(folder))
+
+    assert result.returncode == 2 and result.stderr.startswith(f"faqbot: error: {page}:")
+    assert sorted(path.name for path in folder.iterdir()) == before

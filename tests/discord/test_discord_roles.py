@@ -1,0 +1,119 @@
+"""Several roles on Discord: /ask role: with autocomplete, each server's roles, the citation, "which role?" buttons.
+
+The bot loads the bundled role and the Site Reliability Engineer test page, imported as an editor would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import simcord
+from discord_helpers import World, buttons, configure_discord, custom_ids
+
+from bot.config import Config
+from bot.core.answering import Answerer
+from bot.core.importer import command_import
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.retriever import TfidfRetriever
+from bot.core.roles import RoleIndex
+from bot.discord_app.bot import FaqBot
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOUD = "Cloud Technical Lead"
+SRE = "Site Reliability Engineer"
+NEITHER = "do i need a degree for this job"  # both roles answer it
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    folder = tmp_path_factory.mktemp("two-roles")
+    shutil.copy(ROOT / "knowledge" / "cloud-technical-lead.yaml", folder)
+    command_import(ROOT / "tests" / "data" / "site-reliability-engineer.txt", None, folder)
+    return load_knowledge(folder)
+
+
+@pytest.fixture(scope="module")
+def retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
+    return TfidfRetriever().fit(knowledge)
+
+
+@pytest.fixture(scope="module")
+def role_index(knowledge: KnowledgeBase, retriever: TfidfRetriever) -> RoleIndex:
+    return RoleIndex.fit(knowledge, retriever)
+
+
+@pytest.fixture
+async def simcord_bot(
+    bot_config: Config, knowledge: KnowledgeBase, retriever: TfidfRetriever, role_index: RoleIndex, tmp_path: Path
+) -> AsyncIterator[FaqBot]:
+    bot_store = await Store.open(tmp_path / "faqbot.db", migrate=False)
+    answerer = Answerer(knowledge, retriever, bot_config.retrieval, bot_store, role_index)
+    bot = FaqBot(config=bot_config, answerer=answerer, store=bot_store)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+        await bot_store.close()
+
+
+def source(result: simcord.SlashResult) -> str:
+    return {field.name: field.value for field in result.response.embeds[0].fields}["Source"]
+
+
+async def test_the_ask_command_and_help_describe_the_roles_from_the_knowledge(world: World) -> None:
+    ask = world.bot.tree.get_command("ask")
+    assert ask is not None and ask.description == "Ask a question about the roles this server covers"
+    assert CLOUD not in ask.description
+    configure_discord(world.bot, guild_roles={world.guild.id: (SRE,)})
+
+    result = await world.alice.slash(world.general, "help")
+
+    text = result.response.embeds[0].description
+    assert f"the {SRE} role" in text and CLOUD not in text
+    assert "`/ask role:`" in text
+
+
+async def test_a_question_naming_a_role_is_answered_and_cited_from_it(world: World) -> None:
+    result = await world.alice.slash(world.general, "ask", question="how many yrs of experience for a cloud tech lead")
+
+    assert source(result).startswith(f"{CLOUD} · ")
+
+
+async def test_the_role_option_wins_and_autocompletes_the_roles(world: World) -> None:
+    choices = await world.alice.autocomplete(world.general, "ask", "role", "reli")
+    assert [choice["value"] for choice in choices] == [SRE]
+
+    question = "do cloud TLs do capacity planning and load testing"
+    result = await world.alice.slash(world.general, "ask", question=question, role=SRE)
+
+    assert source(result).startswith(f"{SRE} · ")
+
+
+async def test_an_unknown_role_is_declined_privately(world: World) -> None:
+    result = await world.alice.slash(world.general, "ask", question=NEITHER, role="Pilot")
+
+    assert result.ephemeral
+    assert result.response.content == f"No role named “Pilot”. Roles: {CLOUD}, {SRE}."
+
+
+async def test_a_server_covering_one_role_answers_from_it(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (SRE,)})
+
+    result = await world.alice.slash(world.general, "ask", question="how do they handle alert noise")
+
+    shown = [custom_id.removeprefix("faqbot:show:") for custom_id in custom_ids(result.response)]
+    assert shown and all(world.bot.answerer.knowledge.get(entry_id).role == SRE for entry_id in shown)
+
+
+async def test_a_question_both_roles_answer_asks_which_role_with_a_button_per_role(world: World) -> None:
+    result = await world.alice.slash(world.general, "ask", question="how many years of experience is typical")
+
+    embed = result.response.embeds[0]
+    assert embed.title == "That depends on the role. Which one do you mean?"
+    labels = [button["label"] for button in buttons(result.response)]
+    assert any(label.startswith(f"{CLOUD}: ") for label in labels)
+    assert any(label.startswith(f"{SRE}: ") for label in labels)

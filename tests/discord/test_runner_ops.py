@@ -1,0 +1,129 @@
+"""`faqbot run` as a service, in-process: first-login retries, discord.py's log lines, the metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import aiohttp
+import discord
+import pytest
+from discord_helpers import World
+
+from bot.discord_app.runner import DiscordLogLines, first_login
+from bot.errors import FaqbotError
+from bot.metrics import Metrics
+
+
+class FlakyLogin:
+    """Fails with the given errors in turn, then succeeds."""
+
+    def __init__(self, *errors: BaseException) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    async def __call__(self) -> None:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+
+
+async def test_network_failures_are_retried_with_one_warning_line_each(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.discord_app.runner")
+    login = FlakyLogin(aiohttp.ClientConnectionError("refused"), TimeoutError())
+    assert await first_login(login, asyncio.Event(), delays=(0.01, 0.02, 0.04)) is True
+    assert login.calls == 3
+    assert [record.getMessage() for record in caplog.records] == [
+        "cannot reach Discord (attempt 1: ClientConnectionError: refused); retrying in 0 s",
+        "cannot reach Discord (attempt 2: TimeoutError); retrying in 0 s",
+    ]
+    assert all(record.exc_info is None for record in caplog.records)
+
+
+async def test_retries_end_with_one_error_line_after_the_last_attempt() -> None:
+    login = FlakyLogin(*[OSError("network is unreachable")] * 3)
+    with pytest.raises(FaqbotError, match=r"^cannot reach Discord after 3 attempts: OSError: network is unreachable$"):
+        await first_login(login, asyncio.Event(), delays=(0.01, 0.01))
+
+
+async def test_a_rejected_token_is_not_retried() -> None:
+    login = FlakyLogin(discord.LoginFailure("Improper token has been passed."))
+    with pytest.raises(discord.LoginFailure):
+        await first_login(login, asyncio.Event(), delays=(0.01,))
+    assert login.calls == 1
+
+
+async def test_a_stop_ends_the_wait_between_attempts_at_once() -> None:
+    stopping = asyncio.Event()
+    login = FlakyLogin(OSError("refused"))
+    asyncio.get_running_loop().call_later(0.05, stopping.set)
+    started = asyncio.get_running_loop().time()
+    assert await first_login(login, stopping, delays=(60.0,)) is False
+    assert asyncio.get_running_loop().time() - started < 5
+    assert login.calls == 1
+
+
+def record(message: str, exc_info: object = None) -> logging.LogRecord:
+    return logging.LogRecord("discord.client", logging.ERROR, __file__, 1, message, None, exc_info)  # type: ignore[arg-type]
+
+
+def test_voice_warnings_are_dropped_and_a_reconnect_is_one_line() -> None:
+    lines = DiscordLogLines()
+    assert not lines.filter(record("PyNaCl is not installed, voice will NOT be supported"))
+    assert not lines.filter(record("davey is not installed, voice will NOT be supported"))
+    try:
+        raise aiohttp.ClientConnectionError("Connection reset")
+    except aiohttp.ClientConnectionError:
+        reconnect = record("Attempting a reconnect in %.2fs" % 1.5, sys.exc_info())  # noqa: UP031
+    assert lines.filter(reconnect)
+    assert reconnect.getMessage() == (
+        "Discord connection lost (ClientConnectionError: Connection reset); attempting a reconnect in 1.50s"
+    )
+    assert (reconnect.exc_info, reconnect.levelname) == (None, "WARNING")
+    assert lines.filter(record("logging in using static token"))
+
+
+async def test_the_metrics_endpoint_serves_every_metric() -> None:
+    metrics = Metrics()
+    metrics.question("answered", 0.03)
+    metrics.question("unknown", 0.2)
+    metrics.question("unknown", None)
+    metrics.reload(ok=True)
+    metrics.reload(ok=False)
+    metrics.set_queue_size(7)
+    metrics.watch_gateway(lambda: 0.042)
+    runner = await metrics.serve("127.0.0.1", 0)
+    try:
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/metrics") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/plain")
+            text = await response.text()
+    finally:
+        await runner.cleanup()
+    lines = set(text.splitlines())
+    assert 'faqbot_questions_total{outcome="answered"} 1.0' in lines
+    assert 'faqbot_questions_total{outcome="unknown"} 2.0' in lines
+    assert "faqbot_answer_latency_seconds_count 2.0" in lines  # the question with no reply has no latency
+    assert 'faqbot_answer_latency_seconds_bucket{le="0.05"} 1.0' in lines
+    assert "faqbot_unanswered_queue_size 7.0" in lines
+    assert 'faqbot_knowledge_reloads_total{result="ok"} 1.0' in lines
+    assert 'faqbot_knowledge_reloads_total{result="failed"} 1.0' in lines
+    assert "faqbot_gateway_latency_seconds 0.042" in lines
+
+
+def test_gateway_latency_is_nan_until_connected() -> None:
+    metrics = Metrics()
+    metrics.watch_gateway(lambda: float("inf"))
+    assert "faqbot_gateway_latency_seconds NaN" in metrics.render().decode().splitlines()
+
+
+async def test_questions_on_discord_are_counted_by_outcome_with_their_latency(world: World) -> None:
+    await world.alice.slash(world.general, "ask", question="is a cloud technical lead a manager or an engineer?")
+    await world.alice.slash(world.general, "ask", question="how do I bake sourdough bread?")
+
+    lines = set(world.bot.metrics.render().decode().splitlines())
+    assert 'faqbot_questions_total{outcome="answered"} 1.0' in lines
+    assert 'faqbot_questions_total{outcome="unknown"} 1.0' in lines
+    assert "faqbot_answer_latency_seconds_count 2.0" in lines
