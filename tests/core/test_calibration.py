@@ -43,3 +43,16 @@ def test_the_confidence_is_the_same_each_time_the_knowledge_is_indexed(tiny_know
     first = TfidfRetriever().fit(tiny_knowledge).search("who trims the wick?", k=8).confidence
     again = TfidfRetriever().fit(tiny_knowledge).search("who trims the wick?", k=8).confidence
     assert first is not None and first == again
+
+
+@pytest.fixture(scope="module")
+def role_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
+    return TfidfRetriever().fit(knowledge)
+
+
+@pytest.mark.parametrize("question", ["which certifications should I get?", "what certs"])
+def test_the_common_short_certification_questions_are_answered(role_retriever: TfidfRetriever, question: str) -> None:
+    """The glance item and the FAQ about certifications agree: the best is answered, not "did you mean"."""
+    verdict = DEFAULT.judge(role_retriever.search(question, k=8))
+    assert verdict.status is Status.ANSWERED
+    assert verdict.best is not None and verdict.best.entry.id in {"faq-certifications", "glance-certifications"}
