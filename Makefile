@@ -9,6 +9,7 @@ CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG),)
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "faqbot needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@echo "First run: creating $(VENV) and installing faqbot's dependencies with pip (about 30 s, once)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@touch $@

@@ -11,9 +11,11 @@ from typing import Any, Literal
 import yaml
 
 from bot.core.gate import ConfidenceGate
+from bot.core.replies import MAX_QUESTION_CHARS
 from bot.errors import ConfigError
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
+LONGEST_QUESTION_LIMIT = 4000  # the store keeps up to this many characters of a question, so no limit may exceed it
 DATABASE_URL_ENV = "FAQBOT_DATABASE_URL"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -48,6 +50,7 @@ class DiscordConfig:
 
     token: Secret | None = field(default=None, repr=False)
     guild_ids: tuple[int, ...] = ()
+    home_guild_id: int | None = None
     sync_commands: bool = True
     answer_channels: tuple[int, ...] = ()
     editor_role_ids: tuple[int, ...] = ()
@@ -78,6 +81,7 @@ class Config:
     database_path: Path = Path("data/faqbot.db")
     database_url: str | None = field(default=None, repr=False)  # postgresql://...; holds a password
     log_level: str = "INFO"
+    max_question_chars: int = MAX_QUESTION_CHARS
     retrieval: ConfidenceGate = field(default_factory=ConfidenceGate)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
@@ -102,6 +106,12 @@ def _number(minimum: float, maximum: float) -> Callable[[str, Any], float]:
 def _count(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 25:
         raise ConfigError(f"{key} must be a whole number from 1 to 25, got {value!r}")
+    return value
+
+
+def _limit(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 10 <= value <= LONGEST_QUESTION_LIMIT:
+        raise ConfigError(f"{key} must be a whole number from 10 to {LONGEST_QUESTION_LIMIT}, got {value!r}")
     return value
 
 
@@ -134,6 +144,13 @@ def _ids(key: str, value: Any) -> tuple[int, ...]:
             raise ConfigError(f"{key} must hold Discord ids (positive whole numbers), got {item!r}")
         ids.append(item)
     return tuple(ids)
+
+
+def _id(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    (guild_id,) = _ids(key, [value])
+    return guild_id
 
 
 def _token(key: str, value: Any) -> Secret | None:
@@ -210,6 +227,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "knowledge": {"path": (_path, "knowledge_path")},
     "storage": {"database": (_path, "database_path"), "url": (_database_url, "database_url")},
     "logging": {"level": (_level, "log_level")},
+    "limits": {"max_question_chars": (_limit, "max_question_chars")},
     "retrieval": {
         "min_confidence": (_number(0.0, 1.0), "retrieval.min_confidence"),
         "max_alternatives": (_count, "retrieval.max_alternatives"),
@@ -217,6 +235,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "discord": {
         "token": (_token, "discord.token"),
         "guild_ids": (_ids, "discord.guild_ids"),
+        "home_guild_id": (_id, "discord.home_guild_id"),
         "sync_commands": (_flag, "discord.sync_commands"),
         "answer_channels": (_ids, "discord.answer_channels"),
         "editor_role_ids": (_ids, "discord.editor_role_ids"),
@@ -254,6 +273,10 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
                 values[group][attribute] = convert(f"{section}.{key}", value)
             except ConfigError as error:
                 raise ConfigError(f"{source}: {error}") from None
+    discord_values = values["discord"]
+    home, served = discord_values.get("home_guild_id"), discord_values.get("guild_ids", ())
+    if home is not None and served and home not in served:
+        raise ConfigError(f"{source}: discord.home_guild_id {home} is not one of discord.guild_ids")
     retrieval = ConfidenceGate(**values["retrieval"])
     discord = DiscordConfig(**values["discord"])
     if discord.shard_ids is not None:
@@ -268,25 +291,20 @@ def parse_config(raw: Mapping[str, Any] | None, *, source: str = "config") -> Co
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read the config file (optional) and apply DISCORD_TOKEN and FAQBOT_DATABASE_URL from the environment over it."""
+    """Read the config file (optional) and apply DISCORD_TOKEN and FAQBOT_DATABASE_URL from the environment over it.
+
+    Relative paths in the file (knowledge.path, storage.database) are read relative to the file's folder, so the
+    same file works from any current folder.
+    """
     environ = os.environ if environ is None else environ
     raw: Any = None
     source = "defaults"
     if path is not None:
         source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except OSError as error:
-            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
-            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+        raw = _read_yaml(path)
     config = parse_config(raw, source=source)
+    if path is not None:
+        config = _relative_to(config, raw, path.parent)
     env_token = environ.get(TOKEN_ENV, "").strip()
     if env_token:
         config = replace(config, discord=replace(config.discord, token=Secret(env_token)))
@@ -294,3 +312,53 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     if env_url:
         config = replace(config, database_url=_database_url(DATABASE_URL_ENV, env_url))
     return config
+
+
+def _read_yaml(path: Path) -> Any:
+    """Parse the config file; every way it can be unreadable is one line naming the file (and the line)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a config file") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the config as UTF-8"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {' '.join(str(error.problem).split())}") from None
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid YAML: character #x{error.character:04x} is not allowed") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+
+
+def _relative_to(config: Config, raw: Any, folder: Path) -> Config:
+    """Read the relative paths the file gives as relative to its folder (defaults stay relative to the current one)."""
+    given = {
+        "knowledge_path": isinstance(raw, Mapping)
+        and isinstance(raw.get("knowledge"), Mapping)
+        and "path" in raw["knowledge"],
+        "database_path": isinstance(raw, Mapping)
+        and isinstance(raw.get("storage"), Mapping)
+        and "database" in raw["storage"],
+    }
+    changes = {
+        name: folder / getattr(config, name)
+        for name, is_given in given.items()
+        if is_given and not getattr(config, name).is_absolute()
+    }
+    return replace(config, **changes) if changes else config

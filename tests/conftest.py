@@ -79,7 +79,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 # intent on). `world` builds the guild and writes the real role ids into the bot's config.
 
 import simcord  # noqa: E402
-from discord_helpers import World, configure_discord  # noqa: E402
+from discord_helpers import World, configure_discord, grant_editor_commands  # noqa: E402
 
 from bot.config import Config, DiscordConfig  # noqa: E402
 from bot.core.answering import Answerer  # noqa: E402
@@ -125,6 +125,7 @@ async def world(simcord_env: simcord.Env, simcord_bot: FaqBot) -> World:
     mentor_role = guild.create_role("Mentor")
     editor_role = guild.create_role("Editor")
     configure_discord(simcord_bot, mentor_role_ids=(mentor_role.id,), editor_role_ids=(editor_role.id,))
+    grant_editor_commands(env, guild, editor_role)
     alice = guild.add_member(env.create_user("alice"))
     mona = guild.add_member(env.create_user("mona"), roles=[mentor_role])
     eddie = guild.add_member(env.create_user("eddie"), roles=[editor_role])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
     assert set(example["discord"]) == {
         "token",
         "guild_ids",
+        "home_guild_id",
         "sync_commands",
         "answer_channels",
         "editor_role_ids",
@@ -83,3 +85,85 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
 
 def test_readme_has_no_unfilled_figures() -> None:
     assert not re.search(r"\b(EVAL_TABLE|BENCH_TABLE|EVAL_COUNTS|RETRIEVAL_[A-Z]+)\b", README)
+
+
+def command_table() -> list[tuple[str, str]]:
+    """The README's command-line table: (command cell without backticks, description) per row."""
+    section = README.split("### On the command line", 1)[1].split("\n\n", 2)[1]
+    rows = []
+    for line in section.splitlines():
+        match = re.match(r"^\| `(faqbot [^`]+)` \| (.+) \|$", line)
+        if match:
+            rows.append((match.group(1).replace("\\|", "|"), match.group(2)))
+    return rows
+
+
+def subparser(path: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in path.split():
+        [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = action.choices[name]
+    return parser
+
+
+def test_every_command_in_the_readme_table_is_real_with_the_options_it_shows() -> None:
+    rows = command_table()
+    assert len(rows) >= 13
+    real = set(cli_commands())
+    documented = set()
+    for cell, _ in rows:
+        words = cell.split()[1:]
+        path = " ".join(word for word in words[:2] if word.islower() and word.isalpha())
+        assert path in real, cell
+        documented.add(path)
+        help_text = subparser(path).format_help()
+        for option in re.findall(r"--[a-z-]+", cell):
+            assert option in help_text, (cell, option)
+    assert documented == real  # and every command is in the table
+
+
+def documented_keys(snippet: str) -> set[str]:
+    """The keys a README JSON sketch names: quoted words that are not values after a colon."""
+    without_values = re.sub(r':\s*"[^"]*"(?:\s*\\?\|\s*"[^"]*")*', ":", snippet)
+    return set(re.findall(r'"([a-z_]+)"', without_values))
+
+
+def json_sketch(command: str) -> str:
+    [description] = [text for cell, text in command_table() if cell.startswith(f"faqbot {command}")]
+    match = re.search(r"`(\{.+?\})`", description)
+    assert match is not None, f"no JSON sketch documented for faqbot {command}"
+    return match.group(1)
+
+
+def test_every_documented_ask_json_key_and_status_is_what_ask_prints(tmp_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"limits:\n  max_question_chars: 40\nstorage:\n  database: {tmp_path / 'f.db'}\n")
+    questions = ["what certifications help a TL?", "hi", "how do I bake bread?", "?!", "x" * 41, "salary?"]
+    assert main(["ask", "--json", "--config", str(config), *questions]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    sketch = json_sketch("ask")
+    top_level = documented_keys(re.sub(r"\{[^{}]*\}", "", sketch[1:-1]))
+    printed = set().union(*(set(record) for record in records))
+    assert printed <= top_level
+    assert top_level - printed <= {
+        "missing"
+    }  # only with a `partial` verdict, which needs a knowledge-specific question
+    assert {key for record in records if record["answer"] for key in record["answer"]} <= documented_keys(sketch)
+    statuses = set(re.findall(r'"([a-z_]+)"', sketch.split('"status":', 1)[1].split(",", 1)[0]))
+    assert {record["status"] for record in records} <= statuses
+    assert {"answered", "smalltalk", "unknown", "too_long"} <= {record["status"] for record in records}
+
+
+def test_every_documented_knowledge_list_json_key_is_what_it_prints(capsys) -> None:
+    from bot.cli import main
+
+    assert main(["knowledge", "list", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert set(record) == documented_keys(json_sketch("knowledge list"))
+
+
+def test_documented_question_limit_is_the_real_default() -> None:
+    row = re.search(r"\| `limits\.max_question_chars` \| ([0-9,]+) \|", README)
+    assert row is not None and int(row.group(1).replace(",", "")) == Config().max_question_chars

@@ -5,75 +5,150 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import __version__
-from bot.cli.output import answer_to_json, answer_to_text, print_summary, question_record
+from bot.cli.output import (
+    answer_to_json,
+    answer_to_text,
+    clipped,
+    json_text,
+    print_summary,
+    question_record,
+    shown,
+    shown_block,
+)
+from bot.cli.progress import progress
 from bot.config import Config, load_config
 from bot.core import replies
-from bot.core.answering import Answerer, fit_retriever
+from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import load_knowledge
 from bot.core.queue import grouped_queue, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
-from bot.store import Origin, QueuedQuestion, Store
+from bot.store import Origin, QueuedQuestion, Scope, Store
 
 log = logging.getLogger(__name__)
 
 CLI_ORIGIN = Origin(kind="cli")
+TOO_LONG_STATUS = "too_long"  # a --json status of the CLI's own: the question was not judged, counted or queued
+QUIT_WORDS = frozenset({"quit", "exit", ":q"})
+ECHO_CHARS = 300  # how much of a question the text output echoes back
+LIST_CHARS = 100  # how much of a question `unanswered list` shows on its line
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
-    """Load the config file (if any) and apply --knowledge / --db overrides."""
-    config = load_config(args.config)
+    """Load the config file (if any) and apply the --knowledge, --db and --log-level overrides."""
+    config = load_config(getattr(args, "config", None))
     if getattr(args, "knowledge", None) is not None:
         config = replace(config, knowledge_path=args.knowledge)
     if isinstance(getattr(args, "db", None), str):
         config = replace(config, database_url=args.db)
     elif getattr(args, "db", None) is not None:
         config = replace(config, database_path=args.db, database_url=None)
+    if getattr(args, "log_level", None) is not None:
+        config = replace(config, log_level=args.log_level)
     return config
 
 
-def read_questions(stream: TextIO) -> Iterator[str]:
-    """Yield one question per non-blank input line."""
-    for line in stream:
-        if line.strip():
-            yield line.strip()
+def scope_of(args: argparse.Namespace) -> Scope | None:
+    """The servers a command reads and changes: --guild's, or every server (None) when it is left out."""
+    guild = getattr(args, "guild", None)
+    return None if guild is None else Scope.of(guild)
+
+
+def input_lines(stream: TextIO) -> Iterator[str]:
+    """Yield every line of the input (blank ones too), as UTF-8 with U+FFFD for bytes that are not, in any locale.
+
+    A line ends at a newline only, so a stray carriage return or U+2028 stays inside its question.
+    """
+    raw = getattr(stream, "buffer", None)
+    if raw is None:  # a text stream without bytes underneath (tests hand in StringIO)
+        for line in stream:
+            yield line.removesuffix("\n").removesuffix("\r")
+        return
+    while line := raw.readline():
+        yield line.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+
+
+def argument_text(text: str) -> str:
+    """A command-line argument as text: bytes that were not UTF-8 (kept by Python as surrogates) become U+FFFD."""
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 
 async def open_answerer(config: Config, role: str | None = None) -> tuple[Answerer, Store]:
-    """Load knowledge, check the chosen role, fit the retriever and open the store (cheap failures first)."""
+    """Load knowledge, check the chosen role, fit the retriever and open the store (cheap failures first).
+
+    A read-only database still answers: one warning says so, and nothing is counted or queued.
+    """
     knowledge = load_knowledge(config.knowledge_path)
     if role is not None and name_key(role) not in {name_key(known) for known in knowledge.roles}:
         raise FaqbotError(replies.unknown_role(role, knowledge.roles))
     retriever = fit_retriever(knowledge)
-    store = await Store.open(config.database)
-    return Answerer(knowledge, retriever, config.retrieval, store), store
+    store = await Store.open(config.database, allow_read_only=True)
+    if store.read_only:
+        sys.stderr.write(
+            f"faqbot: warning: {shown(str(store.path))} is read-only: answering without logging questions\n"
+        )
+    return Answerer(knowledge, retriever, config.retrieval, None if store.read_only else store), store
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the command prints for one input line: an answer, or why the line was not judged."""
+
+    question: str
+    answer: Answer | None = None
+    refusal: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The --json object: an answer's shape, with status "too_long" and a `reply` for a refused line."""
+        if self.answer is not None:
+            return answer_to_json(self.answer)
+        return {
+            "question": self.question,
+            "status": TOO_LONG_STATUS,
+            "score": 0.0,
+            "confidence": None,
+            "answer": None,
+            "alternatives": [],
+            "reply": self.refusal,
+        }
+
+    def to_text(self, *, cite_role: bool = False) -> str:
+        """The human rendering; `cite_role` names each entry's role (several roles loaded)."""
+        return answer_to_text(self.answer, cite_role=cite_role) if self.answer is not None else self.refusal or ""
+
+
+async def reply_to(answerer: Answerer, question: str, limit: int, role: str | None = None) -> Reply:
+    """Answer one question (counted and queued as the bot does), unless it is over the length limit."""
+    text = question.strip()
+    if len(text) > limit:
+        return Reply(text, refusal=replies.too_long(limit))
+    return Reply(text, await answerer.answer(text, CLI_ORIGIN, role=role))
 
 
 async def answer_all(
     config: Config, questions: Iterable[str], out: TextIO, as_json: bool, role: str | None = None
 ) -> int:
-    """Answer each question in turn (for the chosen role, if any), printing text or one JSON object per line."""
+    """Answer each question in turn (for the chosen role, if any): text, or one JSON object per line, per question."""
     answerer, store = await open_answerer(config, role)
     cite_role = len(answerer.knowledge.roles) > 1
     async with store:
         for index, question in enumerate(questions):
-            answer = await answerer.answer(question, CLI_ORIGIN, role=role)
+            reply = await reply_to(answerer, question, config.max_question_chars, role)
             if as_json:
-                out.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
+                out.write(json_text(reply.to_json()) + "\n")
             else:
                 if index:
                     out.write("\n")
-                out.write(f"Q: {question}\n{answer_to_text(answer, cite_role=cite_role)}\n")
+                out.write(f"Q: {shown(clipped(question, ECHO_CHARS))}\n{reply.to_text(cite_role=cite_role)}\n")
             out.flush()
     return 0
 
@@ -84,44 +159,62 @@ def command_ask(args: argparse.Namespace) -> int:
     if args.question:
         if not all(question.strip() for question in args.question):
             raise FaqbotError("a question is empty: try  faqbot ask 'how many years of experience?'")
-        questions: Iterable[str] = args.question
+        questions: Iterable[str] = [argument_text(question) for question in args.question]
     else:
-        questions = read_questions(sys.stdin)
+        questions = input_lines(sys.stdin)
     return asyncio.run(answer_all(config, questions, sys.stdout, args.json, args.role))
 
 
 def command_chat(args: argparse.Namespace) -> int:
     """Faqbot chat: an interactive console that answers as the bot does."""
-    config = resolve_config(args)
-    return asyncio.run(chat(config, sys.stdin, sys.stdout))
+    return chat(resolve_config(args), sys.stdin, sys.stdout)
 
 
-async def chat(config: Config, stream: TextIO, out: TextIO) -> int:
-    """Answer line by line; prompt only when a person is typing."""
-    answerer, store = await open_answerer(config)
+def chat(config: Config, stream: TextIO, out: TextIO) -> int:
+    """Answer line by line; prompt only when a person is typing; 'quit' or 'exit' leave, piped or not.
+
+    Input is read on the main thread, between answers, so Ctrl-C leaves at once (status 130) even while waiting
+    for a line; each answer runs on one event loop kept for the whole session.
+    """
     interactive = stream.isatty()
-    if interactive:
-        topic = replies.topic(answerer.knowledge.roles)
-        out.write(f"faqbot {__version__}: ask about {topic}. Ctrl-D or 'quit' to leave.\n")
-    async with store:
-        loop = asyncio.get_running_loop()
-        while True:
+    with asyncio.Runner() as runner:
+        answerer, store = runner.run(open_answerer(config))
+        try:
+            cite_role = len(answerer.knowledge.roles) > 1
             if interactive:
-                out.write("\nyou> ")
+                topic = shown(replies.topic(answerer.knowledge.roles))
+                out.write(f"faqbot {__version__}: ask about {topic}. Ctrl-D or 'quit' to leave.\n")
+            for line in _prompted(input_lines(stream), out, interactive):
+                question = line.strip()
+                if question.casefold() in QUIT_WORDS:
+                    break
+                if not question:
+                    continue
+                reply = runner.run(reply_to(answerer, question, config.max_question_chars))
+                prefix = "" if interactive else f"you> {shown(clipped(question, ECHO_CHARS))}\n"
+                out.write(f"{prefix}faqbot> {reply.to_text(cite_role=cite_role)}\n")
                 out.flush()
-            line = await loop.run_in_executor(None, stream.readline)
-            if not line:
-                break
-            question = line.strip()
-            if interactive and question.lower() in {"quit", "exit", ":q"}:
-                break
-            if not question:
-                continue
-            answer = await answerer.answer(question, CLI_ORIGIN)
-            prefix = "" if interactive else f"you> {question}\n"
-            out.write(f"{prefix}faqbot> {answer_to_text(answer, cite_role=len(answerer.knowledge.roles) > 1)}\n")
+        except KeyboardInterrupt:
+            out.write("\nInterrupted: bye.\n")
             out.flush()
+            return 130
+        finally:
+            runner.run(store.close())
     return 0
+
+
+def _prompted(lines: Iterator[str], out: TextIO, interactive: bool) -> Iterator[str]:
+    """The input lines, each asked for with a prompt when a person is typing."""
+    while True:
+        if interactive:
+            out.write("\nyou> ")
+            out.flush()
+        line = next(lines, None)
+        if line is None:
+            if interactive:
+                out.write("\n")
+            return
+        yield line
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -153,28 +246,37 @@ def command_knowledge(args: argparse.Namespace) -> int:
                 "text": entry.text,
                 "questions": list(entry.questions),
             }
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(record) + "\n")
     else:
         for entry in knowledge.entries:
-            sys.stdout.write(f"{entry.id:34} {entry.title}  [{entry.section}]\n")
+            sys.stdout.write(f"{entry.id:34} {shown(entry.title)}  [{shown(entry.section)}]\n")
     return 0
 
 
 def command_eval(args: argparse.Namespace) -> int:
     """Faqbot eval: answered right/wrong, partial, "did you mean", declined and P@1 on every knowledge base."""
     from bot.evaluation.corpora import DEFAULT_DATA, all_corpora
-    from bot.evaluation.crosseval import evaluate, plot_risk_coverage, report, risk_coverage
+    from bot.evaluation.crosseval import Evaluation, evaluate, plot_risk_coverage, report, risk_coverage
 
     config = resolve_config(args)
     corpora = all_corpora(config.knowledge_path, args.questions, args.data or DEFAULT_DATA)
-    evaluation = evaluate(corpora, config.retrieval)
+    each = []
+    with progress(len(corpora), "eval", unit="knowledge base") as advance:  # one step per corpus indexed and judged
+        for corpus in corpora:
+            each.append(evaluate([corpus], config.retrieval))
+            advance(1)
+    evaluation = Evaluation(
+        tuple(outcome for part in each for outcome in part.outcomes),
+        {name: judged for part in each for name, judged in part.judged.items()},
+        {name: seconds for part in each for name, seconds in part.index_seconds.items()},
+    )
     if args.plot is not None:
         plot_risk_coverage(risk_coverage(evaluation, config.retrieval, "test"), config.retrieval, args.plot)
     if args.json:
         for o in evaluation.outcomes:
             record = {**asdict(o), "right_share": o.right_share, "wrong_share": o.wrong_share}
             record |= {"precision_at_1": o.precision_at_1, "overall": o.overall}
-            sys.stdout.write(json.dumps(record) + "\n")
+            sys.stdout.write(json_text(record) + "\n")
         return 0
     sys.stdout.write(report(evaluation, config.retrieval) + "\n")
     if args.plot is not None:
@@ -192,36 +294,38 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database) as store:
-        groups = await grouped_queue(store, fit_retriever(knowledge), status=status, sort=args.sort)
+    async with await Store.open(config.database, allow_read_only=True) as store:
+        groups = await grouped_queue(
+            store, fit_retriever(knowledge), scope=scope_of(args), status=status, sort=args.sort
+        )
     out = sys.stdout
     if args.json:
         group_of = {q.id: g.representative.id for g in groups for q in g.members}
         for group in groups:
             for question in group.members:
-                out.write(json.dumps(question_record(question, group_of), ensure_ascii=False) + "\n")
+                out.write(json_text(question_record(question, group_of)) + "\n")
         return 0
     if not groups:
         out.write("No questions in the queue.\n" if status is None else f"No {status} questions.\n")
     for group in groups:
         first = group.representative
         size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
-        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {first.status:9} {first.text}{size}\n")
+        text = shown(clipped(first.text, LIST_CHARS))
+        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {first.status:9} {text}{size}\n")
         if first.jump_url:
-            out.write(f"       {first.jump_url}\n")
+            out.write(f"       {shown(first.jump_url)}\n")
         for other in group.others:
-            out.write(f"   ↳ #{other.id:<4} x{other.ask_count:<3} {other.text}\n")
+            out.write(f"   ↳ #{other.id:<4} x{other.ask_count:<3} {shown(clipped(other.text, LIST_CHARS))}\n")
     return 0
 
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database) as store:
-        questions = await store.questions(status=None, sort="recent")
+    async with await Store.open(config.database, allow_read_only=True) as store:
+        questions = await store.questions(scope=scope_of(args), status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(records, indent=2) + "\n")
         return 0
     columns = [name for name in records[0] if name not in {"places", "group"}] if records else EXPORT_COLUMNS
     writer = csv.DictWriter(sys.stdout, fieldnames=[*columns, "places"], extrasaction="ignore")
@@ -236,7 +340,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     """Mark a question answered by an entry (which must exist)."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        outcome = await resolve_question(store, knowledge, args.id, args.entry)
+        outcome = await resolve_question(store, knowledge, args.id, args.entry, scope=scope_of(args))
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
     if not outcome.question_found:
@@ -250,7 +354,7 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
     async with await Store.open(config.database) as store:
-        if not await store.dismiss(args.id, args.reason):
+        if not await store.dismiss(args.id, args.reason, scope=scope_of(args)):
             raise FaqbotError(f"no question #{args.id}")
     sys.stdout.write(f"#{args.id} dismissed\n")
     return 0
@@ -259,11 +363,11 @@ async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database) as store:
-        text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id)
+    async with await Store.open(config.database, allow_read_only=True) as store:
+        text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args))
     if text is None:
         raise FaqbotError(f"no question #{args.id}")
-    sys.stdout.write(text)
+    sys.stdout.write(shown_block(text))
     return 0
 
 
@@ -272,7 +376,7 @@ async def unanswered_purge(config: Config, args: argparse.Namespace) -> int:
     if args.older_than < 1:
         raise FaqbotError("--older-than takes a whole number of days, 1 or more")
     async with await Store.open(config.database) as store:
-        counts = await store.purge(timedelta(days=args.older_than))
+        counts = await store.purge(timedelta(days=args.older_than), scope=scope_of(args))
     sys.stdout.write(
         f"deleted {counts.questions} question(s), {counts.places} place(s) and {counts.other} other record(s) "
         f"older than {args.older_than} days\n"
@@ -294,24 +398,22 @@ EXPORT_COLUMNS = [field.name for field in fields(QueuedQuestion) if field.name !
 def command_stats(args: argparse.Namespace) -> int:
     """Faqbot stats: questions, answer and abstain rates, votes per entry, for 7 and 30 days."""
     config = resolve_config(args)
-    return asyncio.run(print_stats(config, args.json))
+    return asyncio.run(print_stats(config, args.json, scope_of(args)))
 
 
-async def print_stats(config: Config, as_json: bool) -> int:
-    """Read the two windows and print them."""
-    async with await Store.open(config.database) as store:
-        windows = [await store.stats(7), await store.stats(30)]
+async def print_stats(config: Config, as_json: bool, scope: Scope | None = None) -> int:
+    """Read the two windows (of one server, or of every server) and print them."""
+    async with await Store.open(config.database, allow_read_only=True) as store:
+        windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
     out = sys.stdout
     if as_json:
         for stats in windows:
             record = {**asdict(stats), "answer_rate": stats.answer_rate, "abstain_rate": stats.abstain_rate}
-            out.write(json.dumps(record) + "\n")
+            out.write(json_text(record) + "\n")
         return 0
     for stats in windows:
-        out.write(
-            f"last {stats.days:>2} days: {stats.asked} questions, {stats.answer_rate:.0%} answered, "
-            f"{stats.suggested} suggestions, {stats.partial} partial, {stats.abstain_rate:.0%} not known\n"
-        )
+        summary = replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown, stats.partial)
+        out.write(f"last {stats.days:>2} days: {summary}\n")
     for votes in windows[-1].votes:
-        out.write(f"  {votes.entry_id:34} 👍 {votes.up}  👎 {votes.down}\n")
+        out.write(f"  {shown(votes.entry_id):34} 👍 {votes.up}  👎 {votes.down}\n")
     return 0

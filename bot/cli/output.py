@@ -6,12 +6,25 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from bot.cli.text import clipped, json_text, shown, shown_block
 from bot.core import replies
 from bot.core.answering import Answer
 from bot.core.gate import Status
 from bot.core.knowledge import KnowledgeBase
 from bot.evaluation.scoring import Scores
 from bot.store import QueuedQuestion
+
+__all__ = [
+    "answer_to_json",
+    "answer_to_text",
+    "clipped",
+    "json_text",
+    "print_summary",
+    "question_record",
+    "scores_table",
+    "shown",
+    "shown_block",
+]
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
@@ -42,7 +55,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 
 def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
-    """A human rendering of one answer, as the bot would say it; `cite_role` names the role (several loaded)."""
+    """A human rendering of one answer, with the knowledge's text made safe to print; `cite_role` names the role."""
     if answer.status is Status.SMALLTALK:
         return answer.reply or ""
     verdict = answer.verdict
@@ -50,21 +63,25 @@ def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
     if verdict.answer is not None:
         entry = verdict.answer.entry
         where = f"{entry.role} · {entry.section}" if cite_role else entry.section
-        lines = [f"{entry.title}  [{where} · {entry.id} · score {verdict.score:.2f}]", "", entry.text]
+        lines = [
+            f"{shown(entry.title)}  [{shown(where)} · {entry.id} · score {verdict.score:.2f}]",
+            "",
+            shown_block(entry.text),
+        ]
         if verdict.alternatives:
             lines += ["", "Related: " + ", ".join(alt.entry.id for alt in verdict.alternatives)]
         return "\n".join(lines)
     if answer.status is Status.PARTIAL and verdict.best is not None:
         entry = verdict.best.entry
-        return "\n".join([replies.partial(verdict.missing), f"  - {entry.title}  [{entry.id}]"])
+        return "\n".join([shown(replies.partial(verdict.missing)), f"  - {shown(entry.title)}  [{entry.id}]"])
     if answer.status is Status.SUGGEST:
         lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
         lines += [
-            f"  - {alt.entry.title}  [{f'{alt.entry.role} · ' if cite_role else ''}{alt.entry.id}]"
+            f"  - {shown(alt.entry.title)}  [{shown(f'{alt.entry.role} · ') if cite_role else ''}{alt.entry.id}]"
             for alt in verdict.alternatives
         ]
         return "\n".join(lines)
-    return replies.UNKNOWN
+    return replies.UNKNOWN if answer.logged_question_id is not None else replies.UNKNOWN_NOT_PASSED
 
 
 def print_summary(knowledge: KnowledgeBase) -> None:
@@ -74,10 +91,10 @@ def print_summary(knowledge: KnowledgeBase) -> None:
     out.write(f"OK: {len(knowledge.entries)} entries in {len(knowledge.files)} file(s), ")
     out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
     for path in knowledge.files:
-        out.write(f"  file {path}\n")
+        out.write(f"  file {shown(str(path))}\n")
     for section in knowledge.sections:
         count = sum(entry.section == section for entry in knowledge.entries)
-        out.write(f"  {count:3d}  {section}\n")
+        out.write(f"  {count:3d}  {shown(section)}\n")
 
 
 def scores_table(results: list[Scores]) -> str:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot import __version__
-from bot.store.models import STATUSES
+from bot.store.models import DM_SCOPE, STATUSES
 from bot.store.urls import is_postgres_url
 
 
@@ -15,19 +15,61 @@ def database(value: str) -> Path | str:
     return value if is_postgres_url(value) else Path(value)
 
 
+def guild_scope(text: str) -> int:
+    """A --guild value: a Discord guild id, or 'dm' (the scope of DMs, stored as DM_SCOPE)."""
+    if text.strip().lower() == "dm":
+        return DM_SCOPE
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a guild id (a positive whole number) or 'dm', got {text!r}")
+    return int(text)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def add_global_options(group: argparse.ArgumentParser | argparse._ArgumentGroup, default: object) -> None:
+    """--config, --knowledge, --db and --log-level, with the given default."""
+    group.add_argument("--config", type=Path, default=default, help="YAML config file (see config.example.yaml)")
+    group.add_argument(
+        "--knowledge", type=Path, default=default, help="knowledge folder or file (overrides knowledge.path)"
+    )
+    group.add_argument(
+        "--db",
+        type=database,
+        default=default,
+        help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)",
+    )
+    group.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        default=default,
+        help="log to standard error from this level (default: WARNING; `run`: logging.level)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every faqbot command."""
+    # The global options, accepted before the command and after it: the parser's own copies set the defaults, the
+    # commands' copies (SUPPRESS) only override them when given there, so `faqbot --db x stats` keeps x.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, help="YAML config file (see config.example.yaml)")
-    common.add_argument("--knowledge", type=Path, help="knowledge folder or file (overrides knowledge.path)")
-    common.add_argument(
-        "--db", type=database, help="SQLite file or postgresql:// URL (overrides storage.database and storage.url)"
+    add_global_options(common, default=argparse.SUPPRESS)
+
+    scoped = argparse.ArgumentParser(add_help=False)
+    scoped.add_argument(
+        "--guild",
+        type=guild_scope,
+        metavar="ID",
+        help="only this server's questions (a guild id, or 'dm' for questions asked in DMs); default: every server",
     )
 
     parser = argparse.ArgumentParser(
         prog="faqbot",
         description="Answers questions about a job role from a curated knowledge base, and says when it does not know.",
+        epilog="The global options work before or after the command: faqbot --config c.yaml ask hi, "
+        "or faqbot ask hi --config c.yaml. Relative paths in a config file are read relative to that file.",
     )
+    add_global_options(parser.add_argument_group("global options"), default=None)
     parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -45,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_parser = commands.add_parser("chat", parents=[common], help="interactive console that answers as the bot")
     chat_parser.set_defaults(handler="command_chat")
 
-    knowledge = commands.add_parser("knowledge", help="validate or list the knowledge base")
+    knowledge = commands.add_parser("knowledge", parents=[common], help="validate or list the knowledge base")
     actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("check", parents=[common], help="validate every file and summarise")
     listing = actions.add_parser("list", parents=[common], help="list every entry")
@@ -55,27 +97,29 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
-    unanswered = commands.add_parser("unanswered", help="the editors' queue of questions the bot could not answer")
+    unanswered = commands.add_parser(
+        "unanswered", parents=[common], help="the editors' queue of questions the bot could not answer"
+    )
     queue = unanswered.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = queue.add_parser("list", parents=[common], help="list queued questions, similar ones grouped")
+    listing = queue.add_parser("list", parents=[common, scoped], help="list queued questions, similar ones grouped")
     listing.add_argument("--status", choices=[*STATUSES, "all"], default="open", help="default: open")
     listing.add_argument("--sort", choices=["count", "recent"], default="count", help="default: most asked first")
     listing.add_argument("--json", action="store_true", help="one JSON object per question")
-    export = queue.add_parser("export", parents=[common], help="export every queued question")
+    export = queue.add_parser("export", parents=[common, scoped], help="export every queued question")
     export.add_argument("--format", choices=["csv", "json"], required=True)
-    resolve = queue.add_parser("resolve", parents=[common], help="mark a question answered by an entry")
+    resolve = queue.add_parser("resolve", parents=[common, scoped], help="mark a question answered by an entry")
     resolve.add_argument("id", type=int)
     resolve.add_argument("entry", help="entry id or title")
-    dismiss = queue.add_parser("dismiss", parents=[common], help="dismiss a question with a reason")
+    dismiss = queue.add_parser("dismiss", parents=[common, scoped], help="dismiss a question with a reason")
     dismiss.add_argument("id", type=int)
     dismiss.add_argument("--reason", required=True)
-    promote = queue.add_parser("promote", parents=[common], help="print a ready-to-paste knowledge entry")
+    promote = queue.add_parser("promote", parents=[common, scoped], help="print a ready-to-paste knowledge entry")
     promote.add_argument("id", type=int)
-    purge = queue.add_parser("purge", parents=[common], help="delete questions older than N days")
+    purge = queue.add_parser("purge", parents=[common, scoped], help="delete questions older than N days")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     unanswered.set_defaults(handler="command_unanswered")
 
-    stats = commands.add_parser("stats", parents=[common], help="questions, answer rate, votes; 7 and 30 days")
+    stats = commands.add_parser("stats", parents=[common, scoped], help="questions, answer rate, votes; 7 and 30 days")
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
 

@@ -17,7 +17,7 @@ from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
 from bot.errors import KnowledgeError
 from bot.folding import name_key, question_key
-from bot.store import Origin, Store, VoteOutcome
+from bot.store import Ask, Origin, Scope, Store, VoteOutcome
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ _THANKS = re.compile(
     r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it)"
     r"(?: (?:so|very) much| a lot| a bunch| again| bot| faqbot| mate| man)*|great|perfect|awesome|cool|nice|ok(?:ay)?)$"
 )
-_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn)(?: bot| faqbot)?$")
+_FAREWELL = re.compile(r"^(?:bye|goodbye|see (?:ya|you)|cya|later|good night|gn|quit|exit)(?: bot| faqbot)?$")
 
 
 _QUESTION_START = re.compile(
@@ -113,6 +113,8 @@ class Answerer:
         self.gate = gate
         self.store = store
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        # The editors' queue as the current retriever reads it (question text -> terms): grouping it again is cheap.
+        self.queue_terms: dict[str, list[str]] = {}
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase, gate: ConfidenceGate, store: Store | None) -> Answerer:
@@ -125,6 +127,7 @@ class Answerer:
         """Swap in freshly loaded knowledge, its fitted retriever and its roles' indexes, in one step."""
         role_index = role_index or RoleIndex.fit(knowledge, retriever)
         self.knowledge, self.retriever, self.role_index = knowledge, retriever, role_index
+        self.queue_terms = {}
 
     def search(
         self, question: str, *, roles: Collection[str] | None = None, role: str | None = None, k: int = SEARCH_DEPTH
@@ -136,8 +139,11 @@ class Answerer:
         """Decide what to do with a question, without side effects.
 
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
-        the one a member chose, which wins over both.
+        the one a member chose, which wins over both. Text without a letter or digit (punctuation, emoji, control
+        characters) is not a question: it gets a short reply and, having no verdict, is neither counted nor queued.
         """
+        if not question_key(question):
+            return Answer(question, Status.SMALLTALK, reply=replies.NO_WORDS)
         covered = {name_key(name) for name in roles or ()}
         greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles
         reply = smalltalk_reply(question, greeted)
@@ -185,17 +191,21 @@ class Answerer:
             return answer
         best = verdict.best
         answer_id = verdict.answer.entry.id if verdict.answer else None
-        await self.store.record_ask(answer.status.value, answer_id, origin)
-        if message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST, Status.PARTIAL):
-            await self.store.record_answer_post(message_id, answer.question, answer_id, origin)
-        if answer.status not in queue:
-            return answer
-        question_id = await self.store.log_unanswered(
-            answer.question,
-            origin,
-            best_score=verdict.score if best else None,
-            best_entry_id=best.entry.id if best else None,
+        carries_reply = message_id is not None and answer.status in (Status.ANSWERED, Status.SUGGEST, Status.PARTIAL)
+        question_id = await self.store.record_ask(
+            Ask(
+                question=answer.question,
+                status=answer.status.value,
+                entry_id=answer_id,
+                origin=origin,
+                reply_message_id=message_id if carries_reply else None,
+                queue=answer.status in queue,
+                best_score=verdict.score if best else None,
+                best_entry_id=best.entry.id if best else None,
+            )
         )
+        if question_id is None:
+            return answer
         log.info("queued unanswered question #%d (best score %.3f)", question_id, answer.score)
         return replace(answer, logged_question_id=question_id)
 
@@ -236,17 +246,17 @@ class Answerer:
         log.info("reloaded %d entries from %s", len(knowledge.entries), path)
         return knowledge
 
-    async def recheck_open_questions(self) -> list[tuple[int, str]]:
-        """Mark the open unanswered questions that the current knowledge now answers; return (question, entry)."""
+    async def recheck_open_questions(self, scope: Scope | None) -> list[tuple[int, str]]:
+        """Mark the open unanswered questions of a scope that the knowledge now answers; return (question, entry)."""
         if self.store is None:
             return []
         resolved = []
-        for question in await self.store.questions(status="open"):
+        for question in await self.store.questions(scope=scope, status="open"):
             if question.kind != "unanswered":
                 continue
             verdict = (await self.judge_in_turn(question.text)).verdict
             if verdict is not None and verdict.answer is not None:
-                await self.store.resolve(question.id, verdict.answer.entry.id)
+                await self.store.resolve(question.id, verdict.answer.entry.id, scope=scope)
                 resolved.append((question.id, verdict.answer.entry.id))
         return resolved
 

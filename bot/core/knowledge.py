@@ -18,6 +18,8 @@ from bot.folding import fold, name_key
 log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Discord buttons and menus carry the entry id in a custom_id of at most 100 characters ("faqbot:vote:down:<id>").
+MAX_ID_CHARS = 64
 FILE_KEYS = {"role", "entries", "synonyms"}
 ENTRY_KEYS = {"id", "title", "section", "text", "questions", "tags", "url"}
 REQUIRED_ENTRY_KEYS = ("id", "title", "section", "text")
@@ -204,8 +206,11 @@ class _FileReader:
             where += f": entry {entry}"
         return KnowledgeError(f"{where}: {problem}")
 
-    def read(self) -> tuple[str | None, list[Entry], dict[str, tuple[str, ...]]]:
-        """The file's role (None for a synonyms-only file, shared by every role), its entries and its synonyms."""
+    def read(self) -> tuple[str | None, list[Entry], dict[str, tuple[str, ...]], list[int | None]]:
+        """The file's role (None: a synonyms-only file, shared by every role), entries, synonyms and id lines.
+
+        The id lines (one per entry) let a duplicate id across files name both places.
+        """
         try:
             text = self.path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -215,9 +220,15 @@ class _FileReader:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise self.fail("not valid YAML for knowledge: nested too deeply") from None
+        except yaml.reader.ReaderError as error:
+            line = text[: error.position].count("\n") + 1
+            character = "a NUL byte" if error.character == 0 else f"character #x{error.character:04x}"
+            raise self.fail(f"not valid YAML: {character} is not allowed", line=line) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            problem = getattr(error, "problem", None) or str(error)
+            problem = " ".join(str(getattr(error, "problem", None) or error).split())
             raise self.fail(f"not valid YAML: {problem}", line=_line_of_mark(mark)) from None
         if not isinstance(data, dict):
             raise self.fail("the file must be a mapping with 'role' and 'entries'")
@@ -231,7 +242,7 @@ class _FileReader:
                 line=lines.get(unknown[0]),
             )
         if set(data) == {"synonyms"}:  # a synonyms-only file: shared by every role
-            return None, [], self.synonyms(data.get("synonyms"), lines.get("synonyms"))
+            return None, [], self.synonyms(data.get("synonyms"), lines.get("synonyms")), []
         role = data.get("role")
         if not isinstance(role, str) or not role.strip():
             raise self.fail("'role' must be a non-empty string naming the job role", line=lines.get("role"))
@@ -245,7 +256,11 @@ class _FileReader:
             for index, raw in enumerate(raw_entries)
         ]
         synonyms = self.synonyms(data.get("synonyms"), lines.get("synonyms"))
-        return role.strip(), entries, synonyms
+        id_lines = [
+            _mapping_lines(nodes[index]).get("id") or _line_of(nodes[index]) if index < len(nodes) else None
+            for index in range(len(entries))
+        ]
+        return role.strip(), entries, synonyms, id_lines
 
     def entry(self, raw: Any, role: str, index: int, node: yaml.Node | None) -> Entry:
         line = _line_of(node)
@@ -274,6 +289,12 @@ class _FileReader:
         if not ID_PATTERN.match(entry_id):
             raise self.fail(
                 "'id' must be lowercase letters, digits and single hyphens (e.g. faq-career-path)",
+                entry=label,
+                line=lines.get("id"),
+            )
+        if len(entry_id) > MAX_ID_CHARS:
+            raise self.fail(
+                f"'id' is {len(entry_id)} characters long; at most {MAX_ID_CHARS} fit in Discord's buttons",
                 entry=label,
                 line=lines.get("id"),
             )
@@ -330,15 +351,37 @@ def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def knowledge_files(path: Path) -> list[Path]:
-    """List the role files to load: the file itself, or every *.yaml / *.yml in the folder."""
+    """List the role files to load: the file itself, or every *.yaml and *.yml in the folder.
+
+    A broken or looping symbolic link, or a folder, with such a name is an error, not silently skipped: it is
+    almost always a role file that was meant to load.
+    """
     if path.is_file():
         return [path]
+    if path.is_symlink():
+        raise KnowledgeError(f"{path}: {_unreadable(path)}")
     if not path.exists():
         raise KnowledgeError(f"{path}: knowledge folder not found (set knowledge.path or --knowledge)")
-    files = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
-    if not files:
-        raise KnowledgeError(f"{path}: no .yaml knowledge files in this folder")
-    return files
+    try:
+        candidates = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"})
+    except OSError as error:
+        raise KnowledgeError(f"{path}: cannot read the knowledge folder: {error.strerror}") from None
+    for candidate in candidates:
+        if not candidate.is_file():
+            raise KnowledgeError(f"{candidate}: {_unreadable(candidate)}")
+    if not candidates:
+        raise KnowledgeError(f"{path}: no .yaml or .yml knowledge files in this folder")
+    return candidates
+
+
+def _unreadable(path: Path) -> str:
+    """Why a knowledge file path is not a readable file: a broken or looping link, a folder, or something else."""
+    try:
+        path.stat()
+    except OSError as error:
+        kind = "symbolic link" if path.is_symlink() else "path"
+        return f"broken {kind}: {error.strerror}"
+    return "a folder, not a knowledge file" if path.is_dir() else "not a regular file"
 
 
 def file_entries(path: Path) -> tuple[Entry, ...]:
@@ -362,26 +405,28 @@ def load_knowledge(path: Path) -> KnowledgeBase:
     only `synonyms:`, synonyms that every role shares; entry ids are unique across all files.
     """
     entries: list[Entry] = []
-    seen: dict[str, Path] = {}
+    seen: dict[str, tuple[Path, int | None]] = {}
     role_names: dict[str, str] = {}
     role_synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
     shared: list[dict[str, tuple[str, ...]]] = []
     groups: list[dict[str, tuple[str, ...]]] = []
     files = knowledge_files(path)
     for file in files:
-        role, file_entries, file_synonyms = _FileReader(file).read()
+        role, file_entries, file_synonyms, id_lines = _FileReader(file).read()
         groups.append(file_synonyms)
         if role is None:
             shared.append(file_synonyms)
             continue
         role = role_names.setdefault(name_key(role), role)  # one role, however its files write its name
         role_synonyms[role] = _merged_synonyms((role_synonyms.get(role, {}), file_synonyms))
-        for entry in file_entries:
+        for entry, line in zip(file_entries, id_lines, strict=True):
             if entry.id in seen:
-                first = seen[entry.id]
-                where = "earlier in this file" if first == file else f"also in {first}"
-                raise KnowledgeError(f"{file}: entry {entry.id}: duplicate id ({where})")
-            seen[entry.id] = file
+                first, first_line = seen[entry.id]
+                at = f"{first}:{first_line}" if first_line else str(first)
+                where = f"first at line {first_line} of this file" if first == file and first_line else f"also in {at}"
+                here = f"{file}:{line}" if line else str(file)
+                raise KnowledgeError(f"{here}: entry {entry.id}: duplicate id ({where})")
+            seen[entry.id] = (file, line)
             entries.append(entry if entry.role == role else replace(entry, role=role))
     if not entries:
         raise KnowledgeError(f"{path}: no role file (only shared synonyms); add a file with 'role' and 'entries'")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_CHARS = 1000  # the default of limits.max_question_chars: the CLI and Discord read that setting
 
 UNKNOWN = "I don't know that yet; I've passed it to the editors."
+UNKNOWN_NOT_PASSED = "I don't know that yet."  # when nothing could be recorded (a read-only database)
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
+NO_WORDS = "I need a question in words, e.g. how many years of experience?"
 WHICH_ROLE = "That depends on the role. Which one do you mean?"
-TOO_LONG = (
-    f"That question is over {MAX_QUESTION_CHARS:,} characters, too long for me. Could you ask it in a sentence or two?"
-)
 
 
 def partial(missing: tuple[str, ...]) -> str:
@@ -19,7 +18,24 @@ def partial(missing: tuple[str, ...]) -> str:
 
 
 THANKS = "You're welcome! Ask again any time."
+REPLY_TO_ANSWER = (
+    "To ask me something new, send it as a new message rather than a reply. "
+    "👍 / 👎 under an answer tells the editors how it did."
+)
 FAREWELL = "Bye! Come back with more questions any time."
+
+
+def too_long(limit: int) -> str:
+    """What to say to a question over the configured length limit."""
+    return f"That question is over {limit:,} characters, too long for me. Could you ask it in a sentence or two?"
+
+
+def stats_summary(asked: int, answered: int, unsure: int, unknown: int, partial: int = 0) -> str:
+    """One window of statistics, counts and shares alike: "15 questions: 4 answered (27%), 0 partial (0%), ..."."""
+    noun = "question" if asked == 1 else "questions"
+    counts = ((answered, "answered"), (partial, "partial"), (unsure, "unsure"), (unknown, "not known"))
+    parts = ", ".join(f"{count} {label} ({count / asked if asked else 0:.0%})" for count, label in counts)
+    return f"{asked} {noun}: {parts}"
 
 
 def topic(roles: tuple[str, ...]) -> str:

@@ -63,10 +63,20 @@ class EditorsOnly(app_commands.CheckFailure):
 class FaqTree(app_commands.CommandTree["FaqBot"]):
     """The command tree with one error handler for every app command: short notice to the user, traceback to the log."""
 
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:
+        """Ignore servers outside discord.guild_ids (the bot is leaving them)."""
+        return interaction.client.serves(interaction.guild_id) if interaction.guild_id else True
+
     async def on_error(self, interaction: discord.Interaction[FaqBot], error: app_commands.AppCommandError) -> None:
         """Tell the user briefly and privately; log the details."""
         if isinstance(error, EditorsOnly):
             text = "Editors only."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command works in a server, not in DMs."
+        elif isinstance(error, app_commands.TransformerError):
+            # A mistaken option (a member picked where there is none, as in a DM): the user's slip, not a bug.
+            log.info("option %s could not be read: %s", error.type.name, error.value)
+            text = "That option doesn't work here. Leave it out, or use the command in a server."
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use this command here."
         else:
@@ -83,11 +93,15 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
 
 
 def intents_for(config: Config) -> discord.Intents:
-    """Guilds, messages and DMs; the privileged message-content intent only when answer channels need it."""
-    intents = discord.Intents.default()
+    """Only what the bot reads: servers, their messages and DMs; message content only when answer channels need it.
+
+    Mentions and DMs carry their text without the privileged message-content intent.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
     intents.message_content = bool(config.discord.answer_channels)
-    intents.presences = False
-    intents.typing = False
     return intents
 
 
@@ -103,6 +117,7 @@ class FaqBot(commands.Bot):
             intents=intents_for(config),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=FaqTree,
+            max_messages=None,  # the bot never reads its message cache
             **options,
         )
         self.config = config
@@ -141,6 +156,29 @@ class FaqBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log who we are once connected."""
         log.info("logged in as %s (%s) in %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Someone added the bot to a server: stay only when discord.guild_ids allows it."""
+        await self.leave_if_not_served(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server the bot is in came online (at start-up, say): stay only when discord.guild_ids allows it."""
+        await self.leave_if_not_served(guild)
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether the bot works in this server: any server when discord.guild_ids is empty."""
+        served = self.config.discord.guild_ids
+        return not served or guild_id in served
+
+    async def leave_if_not_served(self, guild: discord.Guild) -> None:
+        """Leave a server outside discord.guild_ids, with one log line."""
+        if self.serves(guild.id):
+            return
+        log.warning("leaving server %s (%d): it is not in discord.guild_ids", guild.name, guild.id)
+        try:
+            await guild.leave()
+        except discord.HTTPException:
+            log.exception("could not leave server %d", guild.id)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the members cog listens to messages itself."""

@@ -43,8 +43,8 @@ def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask qu
     question = text.strip()
     if not question:
         return Precheck(question, replies.empty_question(bot.answerer.knowledge.roles, how_to_ask))
-    if len(question) > replies.MAX_QUESTION_CHARS:
-        return Precheck(question, replies.TOO_LONG)
+    if len(question) > bot.config.max_question_chars:
+        return Precheck(question, replies.too_long(bot.config.max_question_chars))
     wait = bot.cooldown.retry_after(user_id)
     if wait:
         return Precheck(question, f"Slow down a little: you can ask again in {wait:.0f}s.", cooling_down=True)

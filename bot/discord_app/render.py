@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25
 COLOUR = discord.Colour.from_rgb(47, 128, 237)
 GROUPS_PER_PAGE = 5
+PAGE_CHARS = 4000  # an embed description holds 4,096; one group block is far shorter (its texts are clipped)
 
 
 def echo(text: str, limit: int = 200) -> str:
@@ -156,17 +157,19 @@ def group_block(group: QuestionGroup) -> str:
 
 
 def queue_pages(groups: list[QuestionGroup], title: str) -> list[discord.Embed]:
-    """Split the groups into embeds of a few groups each."""
+    """Split the groups into embeds of a few whole groups each: a page never ends in the middle of a link."""
     if not groups:
         return [discord.Embed(title=title, description="Nothing here. 🎉", colour=discord.Colour.green())]
-    chunks = [groups[i : i + GROUPS_PER_PAGE] for i in range(0, len(groups), GROUPS_PER_PAGE)]
+    chunks: list[list[str]] = [[]]
+    for block in (group_block(group) for group in groups):
+        current = chunks[-1]
+        size = sum(len(text) + 2 for text in current) + len(block)
+        if current and (len(current) >= GROUPS_PER_PAGE or size > PAGE_CHARS):
+            chunks.append([])
+        chunks[-1].append(block)
     pages = []
     for number, chunk in enumerate(chunks, start=1):
-        embed = discord.Embed(
-            title=title,
-            description=clip("\n\n".join(group_block(g) for g in chunk), 4096),
-            colour=discord.Colour.orange(),
-        )
+        embed = discord.Embed(title=title, description="\n\n".join(chunk), colour=discord.Colour.orange())
         embed.set_footer(
             text=f"Page {number}/{len(chunks)} · /unanswered resolve id entry · /unanswered dismiss id reason"
         )
@@ -180,10 +183,7 @@ def stats_embed(windows: list[Stats], gaps: list[QuestionGroup]) -> discord.Embe
     for stats in windows:
         embed.add_field(
             name=f"Last {stats.days} days",
-            value=(
-                f"{stats.asked} questions\n{stats.answer_rate:.0%} answered · {stats.suggested} suggestions\n"
-                f"{stats.partial} partial · {stats.abstain_rate:.0%} not known"
-            ),
+            value=replies.stats_summary(stats.asked, stats.answered, stats.suggested, stats.unknown, stats.partial),
             inline=True,
         )
     votes = windows[-1].votes

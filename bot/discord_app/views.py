@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -15,6 +17,25 @@ if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
 
 log = logging.getLogger(__name__)
+
+ItemT = TypeVar("ItemT", bound="discord.ui.Item[Any]")
+
+
+def guarded(
+    callback: Callable[[ItemT, discord.Interaction[FaqBot]], Awaitable[Any]],
+) -> Callable[[ItemT, discord.Interaction[FaqBot]], Awaitable[Any]]:
+    """Wrap a persistent button's callback: discord.py only logs their failures, so tell the clicker too."""
+
+    @functools.wraps(callback)
+    async def run(self: ItemT, interaction: discord.Interaction[FaqBot]) -> Any:
+        try:
+            return await callback(self, interaction)
+        except Exception:
+            log.exception("button %s failed", getattr(self, "custom_id", self))
+            await tell_failure(interaction)
+            return None
+
+    return run
 
 
 class VoteButton(
@@ -41,6 +62,7 @@ class VoteButton(
         """Rebuild the button from its custom id."""
         return cls(match["vote"], match["entry"])
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Store the vote (one per member per answer); a 👎 queues the question for the editors."""
         async with interaction.client.busy():
@@ -65,7 +87,7 @@ class VoteButton(
 
 
 class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:show:(?P<entry>[a-z0-9-]+)"):
-    """A "did you mean" choice: posts that entry as the answer."""
+    """A "did you mean" choice: shows that entry to the member who clicked, privately, however many click."""
 
     def __init__(self, entry_id: str, label: str = "Show") -> None:
         super().__init__(
@@ -82,8 +104,9 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
         """Rebuild the button from its custom id."""
         return cls(match["entry"], item.label or "Show")
 
+    @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
-        """Post the chosen entry with vote buttons, remembering the original question."""
+        """Show the chosen entry privately with vote buttons, remembering the original question."""
         async with interaction.client.busy():
             bot = interaction.client
             entry = bot.answerer.knowledge.get(self.entry_id)
@@ -94,7 +117,7 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
             asked = await bot.answerer.posted_question(interaction.message.id) if interaction.message else None
             question = asked or entry.title
             callback = await interaction.response.send_message(
-                embed=entry_embed(entry, question), view=vote_view(entry.id)
+                embed=entry_embed(entry, question), view=vote_view(entry.id), ephemeral=True
             )
             if callback.message_id is not None:
                 origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
@@ -104,7 +127,7 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
 
 def vote_view(entry_id: str) -> discord.ui.View:
     """The 👍 / 👎 row under an answer."""
-    view = discord.ui.View(timeout=None)
+    view = FaqView(timeout=None)
     view.add_item(VoteButton("up", entry_id))
     view.add_item(VoteButton("down", entry_id))
     return view
@@ -112,7 +135,7 @@ def vote_view(entry_id: str) -> discord.ui.View:
 
 def suggestion_view(alternatives: tuple[Hit, ...]) -> discord.ui.View:
     """One button per plausible entry; when they are for different roles, each button starts with its role."""
-    view = discord.ui.View(timeout=None)
+    view = FaqView(timeout=None)
     several = len({hit.entry.role for hit in alternatives[:5]}) > 1
     for hit in alternatives[:5]:
         label = f"{hit.entry.role}: {hit.entry.title}" if several else hit.entry.title
@@ -120,14 +143,36 @@ def suggestion_view(alternatives: tuple[Hit, ...]) -> discord.ui.View:
     return view
 
 
-class Pager(discord.ui.View):
-    """◀ / ▶ through the pages; only the editor who asked can turn them."""
+class FaqView(discord.ui.View):
+    """A view whose failures tell the clicker briefly and privately, and go to the log in full."""
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int) -> None:
-        super().__init__(timeout=600)
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
+        """Log the failure; tell the user in one line instead of Discord's bare "interaction failed"."""
+        log.error("button %r failed", getattr(item, "custom_id", item), exc_info=error)
+        await tell_failure(interaction)
+
+
+async def tell_failure(interaction: discord.Interaction) -> None:
+    """The short private notice a user gets when a button or menu of theirs failed on the bot's side."""
+    text = "Sorry, that didn't work on my side. It has been logged."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about a failed button", exc_info=True)
+
+
+class Pager(FaqView):
+    """◀ / ▶ through the pages; only the editor who asked can turn them; disabled once they time out."""
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float = 600) -> None:
+        super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
+        self.message: discord.WebhookMessage | None = None
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -140,6 +185,16 @@ class Pager(discord.ui.View):
             return True
         await interaction.response.send_message("Open your own list with /unanswered list.", ephemeral=True)
         return False
+
+    async def on_timeout(self) -> None:
+        """Grey the buttons out, so that a stale list does not look clickable."""
+        self.previous.disabled = self.next.disabled = True
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(view=self)
+        except discord.HTTPException:
+            log.debug("could not disable the buttons of a timed-out list", exc_info=True)
 
     async def turn(self, interaction: discord.Interaction, step: int) -> None:
         """Show the previous or next page in place."""

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
+DM_SCOPE = 0  # the scope of questions asked outside any server: DMs and the command line (guild ids are never 0)
+
 
 def utc_now() -> datetime:
     """The current time in UTC."""
@@ -24,10 +26,44 @@ class Origin:
     """Where a question was asked: the command line, or a Discord guild, channel and message."""
 
     kind: str = "cli"
-    guild_id: int | None = None
+    guild_id: int | None = None  # None: a DM or the command line
     channel_id: int | None = None
     message_id: int | None = None
     jump_url: str | None = None
+
+
+def scope_key(guild_id: int | None) -> int:
+    """The scope a record belongs to: its server's id, or DM_SCOPE when it was asked outside any server."""
+    return guild_id if guild_id else DM_SCOPE
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose records a query reads or an editor action may change: one server, and the DM scope for the home server."""
+
+    guild_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, *guild_ids: int | None) -> Scope:
+        """The scope of these servers (None or DM_SCOPE: the DMs)."""
+        return cls(frozenset(scope_key(guild_id) for guild_id in guild_ids))
+
+    def __contains__(self, guild_id: object) -> bool:
+        return (guild_id if isinstance(guild_id, int) else DM_SCOPE) in self.guild_ids
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One judged question as the store counts it, with the message that carries the reply and whether to queue it."""
+
+    question: str
+    status: str
+    entry_id: str | None
+    origin: Origin
+    reply_message_id: int | None = None
+    queue: bool = False
+    best_score: float | None = None
+    best_entry_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +73,7 @@ class AnswerPost:
     message_id: int
     question: str
     entry_id: str | None
+    guild_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +114,7 @@ class QueuedQuestion:
     status: str
     answer_entry_id: str | None
     dismiss_reason: str | None
+    guild_id: int | None = None
     places: tuple[Place, ...] = ()
 
     @property

@@ -10,7 +10,9 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,16 +24,20 @@ from bot.errors import StoreError
 from bot.folding import question_key
 from bot.store.migrations import Migration, bundled_migrations
 from bot.store.models import (
+    DM_SCOPE,
     STATUSES,
     AnswerPost,
+    Ask,
     Clock,
     EntryVotes,
     Origin,
     Place,
     PurgeCounts,
     QueuedQuestion,
+    Scope,
     Stats,
     VoteOutcome,
+    scope_key,
     timestamp,
     utc_now,
 )
@@ -50,6 +56,49 @@ LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
 
 
+def _writable(path: Path) -> bool:
+    """Whether faqbot may write to a path: permitted, and not marked read-only (root ignores the mode bits)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(mode & 0o222)
+
+
+def _prepare(path: Path, allow_read_only: bool) -> bool:
+    """Check the path before SQLite sees it (a folder, read-only, empty), create its folder; return read-only."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file: give a file path such as {path / 'faqbot.db'}")
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
+        if not _writable(path.parent):
+            raise StoreError(f"cannot create the database {path}: its folder is not writable")
+        return False
+    read_only = not (_writable(path) and _writable(path.parent))
+    if read_only and not allow_read_only:
+        raise StoreError(f"{path} is read-only (or its folder is): faqbot needs to write to it; check the permissions")
+    if path.stat().st_size == 0 and not read_only:
+        log.warning("%s is an empty file: starting a new faqbot database in it", path)
+    return read_only
+
+
+def _uri(path: Path, read_only: bool) -> str:
+    """The SQLite URI: read-write-create, or read-only and immutable (no lock, no -wal/-shm files)."""
+    quoted = urllib.parse.quote(str(path.absolute()))
+    if not read_only:
+        return f"file:{quoted}?mode=rwc"
+    wal = path.with_name(path.name + "-wal")
+    return f"file:{quoted}?mode=ro" if wal.exists() else f"file:{quoted}?mode=ro&immutable=1"
+
+
+def _probe(uri: str) -> None:
+    """Open and close the database once with the plain driver, so that a path SQLite cannot open fails cleanly."""
+    sqlite3.connect(uri, uri=True).close()
+
+
 def _is_locked(error: sqlite3.OperationalError) -> bool:
     message = str(error).lower()
     return "locked" in message or "busy" in message
@@ -62,6 +111,7 @@ class Store:
         self._db = connection
         self.path = path
         self.clock = clock
+        self.read_only = False
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -72,24 +122,29 @@ class Store:
         clock: Clock = utc_now,
         migrations: list[Migration] | None = None,
         migrate: bool = True,
+        allow_read_only: bool = False,
     ) -> Self:
         """Open (creating it and its folder on first use) and, unless told not to, migrate the database.
 
+        Only a new path, an empty file or a faqbot database is ever written to. A read-only file is refused unless
+        `allow_read_only`, which opens it untouched (no -wal/-shm files) for reading; `read_only` then says so.
         `path` is a SQLite file, or a postgresql:// URL for a PostgreSQL database that several processes share.
         """
         if is_postgres_url(path):
             return await cls._open_postgres(str(path), clock, migrations, migrate)
         path = Path(path)
         migrations = bundled_migrations() if migrations is None else migrations
+        read_only = _prepare(path, allow_read_only)
+        uri = _uri(path, read_only)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
-        try:
-            connection = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            # A plain probe first: when aiosqlite's own connect fails, its worker thread outlives the event loop and
+            # prints an "Event loop is closed" traceback after our one-line error.
+            await asyncio.to_thread(_probe, uri)
+            connection = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         store = cls(connection, path, clock)
+        store.read_only = read_only
         try:
             await store._check(migrations)
             if migrate:
@@ -125,10 +180,21 @@ class Store:
         return getattr(self._db, "dialect", "sqlite")
 
     async def _check(self, migrations: list[Migration]) -> None:
-        """Refuse a file that is not a database or is newer than the code; then set WAL and the pragmas."""
+        """Refuse a file that is not a faqbot database or is newer than the code; then set WAL and the pragmas.
+
+        Every refusal comes before the first write, so a refused file is left byte for byte as it was.
+        """
         self._db.row_factory = sqlite3.Row
         try:
-            version = await self._scalar("PRAGMA user_version")
+            if self.dialect == "sqlite":
+                # One statement, one snapshot: read apart, a process migrating the new file in between would make a
+                # faqbot database look like another application's (tables, yet version 0).
+                async with self._db.execute(
+                    "SELECT user_version, (SELECT count(*) FROM sqlite_master) FROM pragma_user_version()"
+                ) as cursor:
+                    version, tables = await cursor.fetchone() or (0, 0)
+            else:  # a PostgreSQL schema is faqbot's own by its schema table
+                version, tables = await self._scalar("PRAGMA user_version"), 0
             async with self._db.execute("PRAGMA quick_check") as cursor:
                 problems = [row[0] for row in await cursor.fetchall()]
             if problems != ["ok"]:
@@ -138,12 +204,21 @@ class Store:
                 f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
                 "Move it aside or point storage.database elsewhere."
             ) from None
+        if version == 0 and tables:
+            raise StoreError(
+                f"{self.path} is another application's SQLite database (it has tables but no faqbot schema); "
+                "it was left untouched. Point storage.database or --db at a new path."
+            )
         latest = migrations[-1].version if migrations else 0
         if version > latest:
             raise StoreError(
                 f"{self.path} has schema version {version}, newer than this faqbot understands ({latest}); "
                 "upgrade faqbot. The database was left untouched."
             )
+        if self.read_only:
+            if version < latest:
+                raise StoreError(f"{self.path} is read-only and needs a schema upgrade; make it writable once")
+            return
         try:
             await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await self._db.execute("PRAGMA foreign_keys = ON")
@@ -165,21 +240,44 @@ class Store:
         return await self._scalar("PRAGMA user_version")
 
     async def _apply(self, migration: Migration) -> None:
-        """Run one migration script as its own transaction; roll back if it fails half-way."""
-        current = await self._scalar("PRAGMA user_version")
-        if current >= migration.version:
+        """Run one migration as one transaction that holds the write lock from its first statement.
+
+        The version is read again under the lock, so two processes starting on one file never both apply a script
+        (a script run twice could undo the next one), and a failure half-way rolls everything back. PostgreSQL's
+        scripts run whole under the adapter's advisory lock.
+        """
+        if self.dialect == "postgres":
+            await self._apply_script(migration)
+            return
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if await self._scalar("PRAGMA user_version") >= migration.version:
+                await self._db.execute("ROLLBACK")
+                return  # another process applied it meanwhile
+            log.info("applying database migration %04d_%s", migration.version, migration.name)
+            for statement in migration.statements():
+                await self._db.execute(statement)
+            if await self._scalar("PRAGMA user_version") != migration.version:
+                raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+            await self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+            raise
+
+    async def _apply_script(self, migration: Migration) -> None:
+        """Run one migration script as its own transaction (the PostgreSQL adapter holds its migration lock)."""
+        if await self._scalar("PRAGMA user_version") >= migration.version:
             return  # another process applied it meanwhile
         log.info("applying database migration %04d_%s", migration.version, migration.name)
         try:
             await self._db.executescript(migration.sql)
         except sqlite3.Error:
-            if self._db.in_transaction:
-                await self._db.execute("ROLLBACK")
             if await self._scalar("PRAGMA user_version") >= migration.version:
-                return  # another process created the database at the same moment and applied it first
+                return  # another process applied it first
             raise
         if await self._scalar("PRAGMA user_version") != migration.version:
-            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not set user_version")
+            raise StoreError(f"migration {migration.version:04d}_{migration.name} did not record itself")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:
@@ -213,6 +311,8 @@ class Store:
             await self._db.execute("COMMIT")
             return result
 
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only: nothing can be recorded in it")
         async with self._write_lock:
             return await self._retry(attempt)
 
@@ -226,17 +326,29 @@ class Store:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def record_ask(self, status: str, entry_id: str | None, origin: Origin) -> None:
-        """Count one question for the statistics (no text is kept here)."""
+    async def record_ask(self, ask: Ask) -> int | None:
+        """Count one judged question and, in the same transaction, its reply message and its place in the queue.
+
+        Returns the queued question's id when it was queued. Nothing is half-recorded: a failure leaves no count
+        without its queued question, and no queued question without its count.
+        """
+        text = ask.question.strip()[:MAX_STORED_QUESTION_CHARS]
+        queue = ask.queue and bool(question_key(text))
         now = timestamp(self.clock())
+        origin = ask.origin
 
-        async def work(db: Connection) -> None:
+        async def work(db: Connection) -> int | None:
             await db.execute(
-                "INSERT INTO asks (asked_at, origin, status, entry_id) VALUES (?, ?, ?, ?)",
-                (now, origin.kind, status, entry_id),
+                "INSERT INTO asks (asked_at, origin, status, entry_id, guild_id) VALUES (?, ?, ?, ?, ?)",
+                (now, origin.kind, ask.status, ask.entry_id, scope_key(origin.guild_id)),
             )
+            if ask.reply_message_id is not None:
+                await _insert_post(db, ask.reply_message_id, text, ask.entry_id, origin, now)
+            if not queue:
+                return None
+            return await _queue_question(db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None)
 
-        await self._write(work)
+        return await self._write(work)
 
     async def log_unanswered(
         self,
@@ -248,7 +360,7 @@ class Store:
         kind: str = "unanswered",
         rejected_entry_id: str | None = None,
     ) -> int:
-        """Store a question the bot could not answer (once per normalised text, counted) and where it was asked."""
+        """Queue a question (once per server and normalised text, counted) and where it was asked, without an ask."""
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         if not question_key(text):
             raise ValueError("an empty question is not logged")
@@ -261,27 +373,19 @@ class Store:
         """Remember which question a posted answer (or suggestion) was for, so votes and buttons can find it."""
         now = timestamp(self.clock())
 
-        async def work(db: Connection) -> None:
-            await db.execute(
-                """
-                INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (message_id) DO UPDATE SET
-                    question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
-                    channel_id = excluded.channel_id, posted_at = excluded.posted_at
-                """,
-                (message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin.guild_id, origin.channel_id, now),
-            )
-
-        await self._write(work)
+        await self._write(
+            lambda db: _insert_post(db, message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin, now)
+        )
 
     async def answer_post(self, message_id: int) -> AnswerPost | None:
         """The question and entry behind a posted answer, if the bot recorded it."""
         async with self._db.execute(
-            "SELECT message_id, question, entry_id FROM answer_posts WHERE message_id = ?", (message_id,)
+            "SELECT message_id, question, entry_id, guild_id FROM answer_posts WHERE message_id = ?", (message_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else AnswerPost(row["message_id"], row["question"], row["entry_id"])
+        if row is None:
+            return None
+        return AnswerPost(row["message_id"], row["question"], row["entry_id"], _guild(row["guild_id"]))
 
     async def _user_hash(self, user_id: int) -> str:
         async with self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_key'") as cursor:
@@ -309,10 +413,10 @@ class Store:
                 return VoteOutcome(recorded=False, vote=int(existing[0]))
             await db.execute(
                 """
-                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO feedback (message_id, entry_id, question, user_hash, vote, voted_at, guild_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-                (message_id, entry_id, text, user_hash, vote, now),
+                (message_id, entry_id, text, user_hash, vote, now, scope_key(origin.guild_id)),
             )
             if vote == -1 and question_key(text):
                 await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
@@ -323,16 +427,18 @@ class Store:
     async def questions(
         self,
         *,
+        scope: Scope | None,
         status: str | None = "open",
         sort: str = "count",
         since: timedelta | None = None,
         limit: int | None = None,
     ) -> list[QueuedQuestion]:
-        """Queued questions with their places, most asked (or most recent) first; `since` keeps recent ones."""
+        """Queued questions of a scope (None: every server) with their places, most asked or most recent first."""
         if status not in (None, *STATUSES):
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
         order = {"count": "ask_count DESC, last_asked_at DESC", "recent": "last_asked_at DESC, ask_count DESC"}[sort]
-        conditions, parameters = ["1 = 1"], []
+        condition, parameters = _in_scope(scope, "guild_id")
+        conditions = [condition]
         if status:
             conditions.append("status = ?")
             parameters.append(status)
@@ -353,9 +459,11 @@ class Store:
         """How many questions wait in the editors' queue (for the queue-size metric)."""
         return await self._scalar("SELECT count(*) FROM questions WHERE status = 'open'")
 
-    async def question(self, question_id: int) -> QueuedQuestion | None:
-        """One queued question by id."""
-        async with self._db.execute("SELECT * FROM questions WHERE id = ?", (question_id,)) as cursor:
+    async def question(self, question_id: int, *, scope: Scope | None) -> QueuedQuestion | None:
+        """One queued question by id, if it is in the scope (None: any server)."""
+        condition, parameters = _in_scope(scope, "guild_id")
+        sql = f"SELECT * FROM questions WHERE id = ? AND {condition}"  # noqa: S608 - a fixed fragment, ? values
+        async with self._db.execute(sql, (question_id, *parameters)) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return None
@@ -375,74 +483,83 @@ class Store:
         places: dict[int, list[Place]] = {}
         for row in rows:
             places.setdefault(row["question_id"], []).append(
-                Place(row["asked_at"], row["origin"], row["guild_id"], row["channel_id"], row["jump_url"])
+                Place(row["asked_at"], row["origin"], _guild(row["guild_id"]), row["channel_id"], row["jump_url"])
             )
         return {key: tuple(value) for key, value in places.items()}
 
-    async def resolve(self, question_id: int, entry_id: str) -> bool:
-        """Mark a question answered by an entry; False when there is no such question."""
+    async def resolve(self, question_id: int, entry_id: str, *, scope: Scope | None) -> bool:
+        """Mark a question answered by an entry; False when there is no such question in the scope."""
         now = timestamp(self.clock())
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only a fixed fragment is formatted in; every value is a ? parameter.
+        sql = (
+            "UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ? "  # noqa: S608
+            f"WHERE id = ? AND {condition}"
+        )
 
         async def work(db: Connection) -> bool:
-            cursor = await db.execute(
-                """
-                UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ?
-                WHERE id = ?
-                """,
-                (entry_id, now, question_id),
-            )
+            cursor = await db.execute(sql, (entry_id, now, question_id, *parameters))
             return cursor.rowcount == 1
 
         return await self._write(work)
 
-    async def dismiss(self, question_id: int, reason: str) -> bool:
-        """Mark a question dismissed with a reason; False when there is no such question."""
+    async def dismiss(self, question_id: int, reason: str, *, scope: Scope | None) -> bool:
+        """Mark a question dismissed with a reason; False when there is no such question in the scope."""
         if not reason.strip():
             raise ValueError("a dismissal needs a reason")
         now = timestamp(self.clock())
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only a fixed fragment is formatted in; every value is a ? parameter.
+        sql = (
+            "UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ? "  # noqa: S608
+            f"WHERE id = ? AND {condition}"
+        )
 
         async def work(db: Connection) -> bool:
-            cursor = await db.execute(
-                """
-                UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ?
-                WHERE id = ?
-                """,
-                (reason.strip(), now, question_id),
-            )
+            cursor = await db.execute(sql, (reason.strip(), now, question_id, *parameters))
             return cursor.rowcount == 1
 
         return await self._write(work)
 
-    async def purge(self, older_than: timedelta) -> PurgeCounts:
-        """Delete questions (with their places), answer records and votes not touched within `older_than`."""
+    async def purge(self, older_than: timedelta, *, scope: Scope | None) -> PurgeCounts:
+        """Delete a scope's questions (with their places), answer records and votes not touched within `older_than`.
+
+        With scope None (the command line) every server's old records go, including those whose server is unknown.
+        """
         cutoff = timestamp(self.clock() - older_than)
+        condition, parameters = _in_scope(scope, "guild_id")
+        values = (cutoff, *parameters)
+
+        async def delete(db: Connection, table: str, column: str) -> int:
+            sql = f"DELETE FROM {table} WHERE {column} < ? AND {condition}"  # noqa: S608 - fixed names, ? values
+            cursor = await db.execute(sql, values)
+            return cursor.rowcount
 
         async def work(db: Connection) -> PurgeCounts:
-            places = await db.execute("DELETE FROM question_asks WHERE asked_at < ?", (cutoff,))
-            questions = await db.execute("DELETE FROM questions WHERE last_asked_at < ?", (cutoff,))
-            posts = await db.execute("DELETE FROM answer_posts WHERE posted_at < ?", (cutoff,))
-            votes = await db.execute("DELETE FROM feedback WHERE voted_at < ?", (cutoff,))
-            asks = await db.execute("DELETE FROM asks WHERE asked_at < ?", (cutoff,))
-            return PurgeCounts(questions.rowcount, places.rowcount, posts.rowcount + votes.rowcount + asks.rowcount)
+            places = await delete(db, "question_asks", "asked_at")
+            questions = await delete(db, "questions", "last_asked_at")
+            posts = await delete(db, "answer_posts", "posted_at")
+            votes = await delete(db, "feedback", "voted_at")
+            asks = await delete(db, "asks", "asked_at")
+            return PurgeCounts(questions, places, posts + votes + asks)
 
         return await self._write(work)
 
-    async def stats(self, days: int) -> Stats:
-        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days."""
+    async def stats(self, days: int, *, scope: Scope | None) -> Stats:
+        """Questions asked, answer and abstain rates, and votes per entry over the last `days` days, in a scope."""
         since = timestamp(self.clock() - timedelta(days=days))
-        async with self._db.execute(
-            "SELECT status, count(*) FROM asks WHERE asked_at >= ? GROUP BY status", (since,)
-        ) as cursor:
+        condition, parameters = _in_scope(scope, "guild_id")
+        # Only fixed SQL fragments are formatted in; every value is a ? parameter.
+        asks_sql = f"SELECT status, count(*) FROM asks WHERE asked_at >= ? AND {condition} GROUP BY status"  # noqa: S608
+        async with self._db.execute(asks_sql, (since, *parameters)) as cursor:
             by_status = {row[0]: int(row[1]) for row in await cursor.fetchall()}
-        async with self._db.execute(
-            """
-            SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up,
-                   sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down
-            FROM feedback WHERE voted_at >= ?
-            GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id
-            """,
-            (since,),
-        ) as cursor:
+        votes_sql = (
+            "SELECT entry_id, sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END) AS up, "  # noqa: S608
+            "sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END) AS down FROM feedback "
+            f"WHERE voted_at >= ? AND {condition} "
+            "GROUP BY entry_id ORDER BY down DESC, up DESC, entry_id"
+        )
+        async with self._db.execute(votes_sql, (since, *parameters)) as cursor:
             votes = tuple(EntryVotes(row[0], int(row[1]), int(row[2])) for row in await cursor.fetchall())
         return Stats(
             days=days,
@@ -466,12 +583,13 @@ async def _queue_question(
     rejected_entry_id: str | None,
 ) -> int:
     """Insert or count a queued question and the place it was asked, inside the caller's transaction."""
+    guild_id = scope_key(origin.guild_id)
     async with db.execute(
         """
-        INSERT INTO questions (normalized, kind, text, ask_count, first_asked_at, last_asked_at,
+        INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at,
                                best_score, best_entry_id, rejected_entry_id)
-        VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
-        ON CONFLICT (normalized, kind) DO UPDATE SET
+        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
             ask_count = questions.ask_count + 1,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
@@ -479,7 +597,7 @@ async def _queue_question(
             rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id)
         RETURNING id
         """,
-        (question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
+        (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None
@@ -489,9 +607,40 @@ async def _queue_question(
         INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
-        (question_id, now, origin.kind, origin.guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+        (question_id, now, origin.kind, guild_id, origin.channel_id, origin.message_id, origin.jump_url),
     )
     return question_id
+
+
+async def _insert_post(
+    db: Connection, message_id: int, question: str, entry_id: str | None, origin: Origin, now: str
+) -> None:
+    """Remember the message that carries an answer or suggestions, inside the caller's transaction."""
+    await db.execute(
+        """
+        INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET
+            question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
+            channel_id = excluded.channel_id, posted_at = excluded.posted_at
+        """,
+        (message_id, question, entry_id, scope_key(origin.guild_id), origin.channel_id, now),
+    )
+
+
+def _in_scope(scope: Scope | None, column: str) -> tuple[str, list[int]]:
+    """A WHERE fragment (fixed text, ? placeholders) keeping the rows of a scope; None keeps every row."""
+    if scope is None:
+        return "1 = 1", []
+    if not scope.guild_ids:
+        return "0 = 1", []
+    ids = sorted(scope.guild_ids)
+    return f"{column} IN ({','.join('?' * len(ids))})", ids
+
+
+def _guild(stored: int | None) -> int | None:
+    """A stored scope as a guild id: None for the DM scope (and for records from before servers were kept)."""
+    return None if stored in (None, DM_SCOPE) else stored
 
 
 def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
@@ -508,5 +657,6 @@ def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
         status=row["status"],
         answer_entry_id=row["answer_entry_id"],
         dismiss_reason=row["dismiss_reason"],
+        guild_id=_guild(row["guild_id"]),
         places=places,
     )

@@ -52,8 +52,9 @@ def test_ask_reads_one_question_per_line_from_stdin_and_logs_what_it_cannot_answ
     )
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [a["status"] for a in answers] == ["answered", "unknown"]
-    assert answers[1]["answer"] is None
+    assert [a["status"] for a in answers] == ["answered", "smalltalk", "unknown"]  # one reply per line, blank too
+    assert answers[1]["question"] == "" and answers[1]["reply"]
+    assert answers[2]["answer"] is None
     with sqlite3.connect(db) as connection:
         logged = connection.execute("SELECT text, ask_count FROM questions").fetchall()
         origins = connection.execute("SELECT origin FROM question_asks").fetchall()

@@ -26,7 +26,7 @@ from db_helpers import damage_table
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import load_knowledge
-from bot.store import Origin, Store, utc_now
+from bot.store import Ask, Origin, Store, utc_now
 
 ROOT = Path(__file__).resolve().parents[2]
 BREAD = "how do I bake sourdough bread?"
@@ -194,7 +194,7 @@ async def seed(db: Path) -> dict[str, int]:
         dog_origin = Origin("discord", GUILD, CHANNEL, 40, link(40))
         ids["dog"] = await store.log_unanswered(DOG, dog_origin, best_score=0.02, best_entry_id="intro")
         clock.now = today - timedelta(days=20)
-        await store.record_ask("unknown", None, Origin("discord"))
+        await store.record_ask(Ask("a question", "unknown", None, Origin("discord")))
         clock.now = today - timedelta(days=2)
         for message_id in (1, 2):
             origin = Origin("discord", GUILD, CHANNEL, message_id, link(message_id))
@@ -204,7 +204,7 @@ async def seed(db: Path) -> dict[str, int]:
         for _ in range(4):
             ids["parking"] = await store.log_unanswered(PARKING, Origin("cli"), best_score=0.1, best_entry_id="intro")
         for status, entry in (("answered", MANAGER_ENTRY), ("answered", "intro"), ("suggest", None), ("unknown", None)):
-            await store.record_ask(status, entry, Origin("discord"))
+            await store.record_ask(Ask("a question", status, entry, Origin("discord")))
         await store.record_vote(
             message_id=9,
             entry_id=MANAGER_ENTRY,
@@ -221,7 +221,7 @@ async def seed(db: Path) -> dict[str, int]:
             vote=1,
             origin=Origin("discord", GUILD, CHANNEL, 9, link(9)),
         )
-        [downvoted] = [q for q in await store.questions(status="open") if q.kind == "downvoted"]
+        [downvoted] = [q for q in await store.questions(scope=None, status="open") if q.kind == "downvoted"]
         ids["downvoted"] = downvoted.id
     return ids
 
@@ -360,7 +360,7 @@ def test_export_of_an_empty_queue_is_a_header_or_an_empty_list(faqbot: Faqbot, d
 
 async def dismiss(db: Path, question_id: int, reason: str) -> None:
     async with await Store.open(db) as store:
-        assert await store.dismiss(question_id, reason)
+        assert await store.dismiss(question_id, reason, scope=None)
 
 
 # ---------------------------------------------------------------- promote
@@ -398,8 +398,8 @@ def test_stats_as_text_and_json(faqbot: Faqbot, db: Path, ids: dict[str, int]) -
     as_json = ok(faqbot("stats", "--db", str(db), "--json"))
 
     lines = text.splitlines()
-    assert lines[0] == "last  7 days: 4 questions, 50% answered, 1 suggestions, 0 partial, 25% not known"
-    assert lines[1] == "last 30 days: 5 questions, 40% answered, 1 suggestions, 0 partial, 40% not known"
+    assert lines[0] == "last  7 days: 4 questions: 2 answered (50%), 0 partial (0%), 1 unsure (25%), 1 not known (25%)"
+    assert lines[1] == "last 30 days: 5 questions: 2 answered (40%), 0 partial (0%), 1 unsure (20%), 2 not known (40%)"
     assert [line.split() for line in lines[2:]] == [[MANAGER_ENTRY, "👍", "1", "👎", "1"]]
     week, month = (json.loads(line) for line in as_json.splitlines())
     assert week == {
@@ -484,3 +484,49 @@ def test_a_database_with_a_damaged_table_stops_with_one_line_and_is_left_untouch
 
     assert str(db) in one_line_error(listing)
     assert db.read_bytes() == before
+
+
+# ---------------------------------------------------------------- --guild: one server's queue and statistics
+
+
+async def seed_other_server(db: Path) -> int:
+    async with await Store.open(db) as store:
+        origin = Origin("discord", OTHER_GUILD, 77, 1, f"https://discord.com/channels/{OTHER_GUILD}/77/1")
+        await store.record_ask(Ask(OTHER_QUESTION, "unknown", None, origin, queue=True))
+        [question] = await store.questions(
+            scope=None, status="open", since=timedelta(minutes=5), limit=1, sort="recent"
+        )
+    return question.id
+
+
+OTHER_GUILD = 987654321
+OTHER_QUESTION = "where do the bakers meet on fridays?"
+
+
+def test_without_guild_the_cli_shows_every_server_and_with_guild_only_that_one(
+    faqbot: Faqbot, db: Path, ids: dict[str, int]
+) -> None:
+    other_id = asyncio.run(seed_other_server(db))
+
+    everything = ok(faqbot("unanswered", "list", "--db", str(db)))
+    ours = ok(faqbot("unanswered", "list", "--db", str(db), "--guild", str(GUILD)))
+    theirs = ok(faqbot("unanswered", "list", "--db", str(db), "--guild", str(OTHER_GUILD)))
+    direct = ok(faqbot("unanswered", "list", "--db", str(db), "--guild", "dm"))
+
+    assert OTHER_QUESTION in everything and BREAD in everything and PARKING in everything
+    assert BREAD in ours and OTHER_QUESTION not in ours and PARKING not in ours
+    assert theirs.startswith(f"#{other_id} ") and BREAD not in theirs
+    assert PARKING in direct and BREAD not in direct  # asked on the command line: the DMs' scope
+    assert one_line_error(
+        faqbot("unanswered", "dismiss", str(other_id), "--reason", "x", "--db", str(db), "--guild", str(GUILD))
+    ) == (f"faqbot: error: no question #{other_id}\n")
+    week = json.loads(ok(faqbot("stats", "--json", "--db", str(db), "--guild", str(OTHER_GUILD))).splitlines()[0])
+    assert (week["asked"], week["unknown"]) == (1, 1)
+
+
+def test_a_bad_guild_is_refused_with_a_clear_error(faqbot: Faqbot, db: Path) -> None:
+    result = faqbot("unanswered", "list", "--db", str(db), "--guild", "bakers")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith(
+        "argument --guild: expected a guild id (a positive whole number) or 'dm', got 'bakers'"
+    )

@@ -89,7 +89,7 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         ),
         (
             "role: R\nentries:\n" + GOOD_ENTRY + GOOD_ENTRY,
-            r"bad\.yaml: entry ok: duplicate id \(earlier in this file\)",
+            r"bad\.yaml:7: entry ok: duplicate id \(first at line 3 of this file\)",
         ),
         (
             "role: R\nentries:\n  - id: empty\n    title: T\n    section: S\n    text: '   '\n",
@@ -156,14 +156,14 @@ def test_bad_files_name_file_line_entry_and_problem(
 
 def test_duplicate_id_across_files_names_both(write_knowledge: Callable[..., Path]) -> None:
     folder = write_knowledge(a="role: A\nentries:\n" + GOOD_ENTRY, b="role: B\nentries:\n" + GOOD_ENTRY)
-    with pytest.raises(KnowledgeError, match=r"b\.yaml: entry ok: duplicate id \(also in .*a\.yaml\)"):
+    with pytest.raises(KnowledgeError, match=r"b\.yaml:3: entry ok: duplicate id \(also in .*a\.yaml:3\)"):
         load_knowledge(folder)
 
 
 def test_missing_folder_and_empty_folder_are_clear(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="knowledge folder not found"):
         load_knowledge(tmp_path / "nowhere")
-    with pytest.raises(KnowledgeError, match=re.escape(f"{tmp_path}: no .yaml knowledge files")):
+    with pytest.raises(KnowledgeError, match=re.escape(f"{tmp_path}: no .yaml or .yml knowledge files")):
         load_knowledge(tmp_path)
 
 

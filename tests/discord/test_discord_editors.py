@@ -15,11 +15,11 @@ from typing import Any
 import discord
 import pytest
 import simcord
-from discord_helpers import World, buttons, queued_questions, rows
+from discord_helpers import World, buttons, grant_editor_commands, queued_questions, rows
 from simcord import assert_error
 
 from bot.discord_app.bot import EditorsOnly
-from bot.store import Origin, QueuedQuestion, utc_now
+from bot.store import Ask, Origin, QueuedQuestion, utc_now
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGER_QUESTION = "is a cloud technical lead a manager or an engineer?"
@@ -92,7 +92,7 @@ async def queue(world: World, text: str, times: int = 1, *, message_id: int = 1)
 
 
 async def stored(world: World, question_id: int) -> QueuedQuestion:
-    question = await world.bot.store.question(question_id)
+    question = await world.bot.store.question(question_id, scope=None)
     assert question is not None
     return question
 
@@ -186,8 +186,8 @@ async def test_list_can_show_answered_and_dismissed_questions(world: World) -> N
     answered = await queue(world, BREAD)
     dismissed = await queue(world, EVEREST, message_id=10)
     still_open = await queue(world, "can I bring my dog to work", message_id=20)
-    await world.bot.store.resolve(answered, MANAGER_ENTRY)
-    await world.bot.store.dismiss(dismissed, "not about the role")
+    await world.bot.store.resolve(answered, MANAGER_ENTRY, scope=None)
+    await world.bot.store.dismiss(dismissed, "not about the role", scope=None)
 
     open_list = await world.eddie.slash(world.general, "unanswered list")
     answered_list = await world.eddie.slash(world.general, "unanswered list", status="answered")
@@ -427,11 +427,13 @@ async def test_stats_show_questions_rates_votes_and_top_gaps_for_7_and_30_days(w
     # Older history, straight into the store: 20 days ago two unknown questions; 40 days ago an old gap.
     store.clock = lambda: at(20)
     try:
-        await store.record_ask("unknown", None, Origin("discord"))
-        await store.record_ask("unknown", None, Origin("discord"))
+        here = Origin("discord", world.guild.id, world.general.id)
+        await store.record_ask(Ask("a question", "unknown", None, here))
+        await store.record_ask(Ask("a question", "unknown", None, here))
+        await store.record_ask(Ask("a question", "unknown", None, Origin("discord")))  # a DM: not this server's
         await queue(world, "what is the capital of australia")
         store.clock = lambda: at(40)
-        await store.record_ask("unknown", None, Origin("discord"))
+        await store.record_ask(Ask("a question", "unknown", None, here))
         await queue(world, "how to knit a wool scarf", message_id=50)
     finally:
         store.clock = utc_now
@@ -448,8 +450,8 @@ async def test_stats_show_questions_rates_votes_and_top_gaps_for_7_and_30_days(w
     assert result.ephemeral
     [embed] = result.response.embeds
     fields = {field.name: field.value for field in embed.fields}
-    assert fields["Last 7 days"] == "3 questions\n33% answered · 0 suggestions\n0 partial · 67% not known"
-    assert fields["Last 30 days"] == "5 questions\n20% answered · 0 suggestions\n0 partial · 80% not known"
+    assert fields["Last 7 days"] == "3 questions: 1 answered (33%), 0 partial (0%), 0 unsure (0%), 2 not known (67%)"
+    assert fields["Last 30 days"] == "5 questions: 1 answered (20%), 0 partial (0%), 0 unsure (0%), 4 not known (80%)"
     assert fields["Votes per entry (30 days)"] == f"`{MANAGER_ENTRY}` 👍 2 · 👎 1"
     gaps = fields["Top gaps (open)"].splitlines()
     # Open gaps of the last 30 days, largest first: BREAD asked twice; the 👎 question; Australia. Not the old scarf.
@@ -463,8 +465,8 @@ async def test_stats_of_a_quiet_server(world: World) -> None:
 
     fields = {field.name: field.value for field in result.response.embeds[0].fields}
     assert fields == {
-        "Last 7 days": "0 questions\n0% answered · 0 suggestions\n0 partial · 0% not known",
-        "Last 30 days": "0 questions\n0% answered · 0 suggestions\n0 partial · 0% not known",
+        "Last 7 days": "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)",
+        "Last 30 days": "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)",
     }
 
 
@@ -482,11 +484,23 @@ EDITOR_COMMANDS = [
 
 
 @pytest.mark.parametrize("who", ["alice", "mona"])
+def test_discord_hides_the_editor_commands_from_members_and_mentors(world: World, who: str) -> None:
+    member = {"alice": world.alice, "mona": world.mona}[who]  # a plain member; a mentor
+    visible = member.available_commands(world.general)
+
+    assert "ask" in visible and "help" in visible
+    assert not {name for name in visible if name.split()[0] in {"unanswered", "knowledge", "stats"}}
+    assert "unanswered list" in world.eddie.available_commands(world.general)  # the role the admin granted them to
+
+
+@pytest.mark.parametrize("who", ["alice", "mona"])
 @pytest.mark.parametrize(("command", "options"), EDITOR_COMMANDS, ids=lambda value: str(value or ""))
 async def test_non_editors_get_editors_only_and_nothing_happens(
     world: World, knowledge_copy: Path, who: str, command: str, options: dict[str, Any]
 ) -> None:
     member = {"alice": world.alice, "mona": world.mona}[who]  # a plain member; a mentor
+    # An admin let them see the commands in Integrations, but they are not editors: the bot's check refuses.
+    grant_editor_commands(world.env, world.guild, member)
     await world.alice.slash(world.general, "ask", question=BREAD)  # question #1
     (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(BAKING_ENTRY), encoding="utf-8")
     live = world.bot.answerer.knowledge
@@ -508,10 +522,9 @@ async def test_non_editors_get_editors_only_and_nothing_happens(
     assert rows(world.db, "SELECT id, status, answer_entry_id, dismiss_reason FROM questions") == statuses_before
 
 
-async def test_editors_only_is_shown_in_a_dm_too(world: World) -> None:
-    # Roles and permissions exist only in a server: in a DM even an editor is refused.
-    result = await world.eddie.user.slash("unanswered list")
+def test_the_editor_commands_do_not_exist_in_dms(world: World) -> None:
+    # Roles and permissions exist only in a server: the editor, mentor commands and /faq are guild-only.
+    visible = world.eddie.user.available_commands()
 
-    assert result.ephemeral
-    assert result.response.content == EDITORS_ONLY
-    assert_error(world.env, EditorsOnly)
+    assert "ask" in visible
+    assert not {name for name in visible if name.split()[0] in {"unanswered", "knowledge", "stats", "faq"}}

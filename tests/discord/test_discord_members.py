@@ -183,7 +183,7 @@ class TestSuggestions:
         assert asks(world.db) == [{"origin": "discord", "status": "suggest", "entry_id": None}]
         assert queued_questions(world.db) == []
 
-    async def test_clicking_a_suggestion_posts_that_entry_publicly_with_vote_buttons(
+    async def test_clicking_a_suggestion_shows_that_entry_privately_with_vote_buttons(
         self, world: World, knowledge: KnowledgeBase
     ) -> None:
         entry = knowledge.get(MANAGER_ENTRY)
@@ -191,21 +191,22 @@ class TestSuggestions:
         offer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
 
         clicked = await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
+        again = await world.mona.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
 
-        assert not clicked.ephemeral
-        assert clicked.response.id != offer.response.id  # a new message, the suggestion stays
+        assert clicked.ephemeral and again.ephemeral  # only the one who clicked sees it
+        assert clicked.response.id != offer.response.id  # the suggestion stays as it was
         embed = clicked.response.embeds[0]
         assert embed.title == entry.title
         assert embed.description == entry.text
         assert embed.author.name == f"Q: {MANAGER_QUESTION}"  # still says what was asked
         assert custom_ids(clicked.response) == vote_ids(MANAGER_ENTRY)
-        assert world.general.last_message.id == clicked.response.id  # visible to everyone
+        assert world.general.last_message.id == offer.response.id  # however many click, no public copies
 
     async def test_downvoting_a_chosen_suggestion_queues_the_original_question(self, world: World) -> None:
         offer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
-        posted = await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
+        shown = await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
 
-        await world.mona.click(posted.response, custom_id=f"faqbot:vote:down:{MANAGER_ENTRY}")
+        await world.alice.click(shown.response, custom_id=f"faqbot:vote:down:{MANAGER_ENTRY}")
 
         [queued] = queued_questions(world.db)
         assert queued["text"] == MANAGER_QUESTION
@@ -412,7 +413,7 @@ async def test_unanswerable_dm_is_queued_with_a_dm_jump_link(world: World) -> No
     assert world.alice.user.dm_channel.last_message.embeds[0].description == UNKNOWN_REPLY
     [queued] = queued_questions(world.db)
     assert queued["text"] == OFF_TOPIC
-    assert queued["guild_id"] is None
+    assert queued["guild_id"] == 0  # the DMs' own scope: no server's editors see it unless it is the home server
     assert queued["jump_url"] == channel_link(None, world.alice.user.dm_channel.id, sent.id)
 
 

@@ -153,3 +153,17 @@ def votes(db_path: Path) -> list[dict[str, Any]]:
 def configure_discord(bot: FaqBot, **changes: Any) -> None:
     """Change the running bot's Discord settings (the config is frozen: replace it), e.g. real channel ids."""
     bot.config = replace(bot.config, discord=replace(bot.config.discord, **changes))
+
+
+EDITOR_COMMANDS = ("unanswered", "knowledge", "stats")
+
+
+def grant_editor_commands(env: simcord.Env, guild: simcord.GuildHandle, *targets: Any) -> None:
+    """What a server admin does in Server Settings → Integrations: let a role (or member) use the editor commands.
+
+    The editor commands are hidden from everyone without Manage Server until then. Reads the synced commands from
+    simcord's backend (INTERNAL: not public simcord API).
+    """
+    for name in EDITOR_COMMANDS:
+        command = env.backend.find_command(name, None, type=1) or env.backend.find_command(name, guild.id, type=1)
+        guild.set_command_permissions(int(command["id"]), dict.fromkeys(targets, True))

@@ -240,6 +240,10 @@ class FakeDiscord:
         self.global_commands: dict[str, JSON] = {}
         self.guild_commands: dict[int, dict[str, JSON]] = {}
         self.messages: dict[int, JSON] = {}
+        # More servers (guild id -> its text channel id), added with add_guild(); the ones the bot left.
+        self.other_guilds: dict[int, int] = {}
+        self.left_guilds: list[int] = []
+        self.bot_role_id: int = self._ids.next()  # the bot's managed role in the main guild
         self._interactions: dict[int, _InteractionState] = {}
         self._interactions_by_token: dict[str, _InteractionState] = {}
         self._sessions: dict[str, _Session] = {}
@@ -459,10 +463,10 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ model builders
 
-    def _everyone_role(self) -> JSON:
-        """Return the @everyone role of the fake guild."""
+    def _everyone_role(self, guild_id: int | None = None) -> JSON:
+        """Return the @everyone role of a fake guild (the main one by default)."""
         return {
-            "id": str(self.guild_id),
+            "id": str(self.guild_id if guild_id is None else guild_id),
             "name": "@everyone",
             "permissions": str(DEFAULT_PERMISSIONS),
             "position": 0,
@@ -476,12 +480,20 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def text_channel(self) -> JSON:
-        """Return the fake guild's text channel object."""
+    def _bot_role(self) -> JSON:
+        """Return the role Discord gives the bot in the main guild (managed, tagged with the bot's id)."""
+        role = self._everyone_role()
+        role.update(id=str(self.bot_role_id), name=self.bot_user["username"], managed=True, position=1)
+        role["tags"] = {"bot_id": str(self.application_id)}
+        return role
+
+    def text_channel(self, guild_id: int | None = None) -> JSON:
+        """Return a fake guild's text channel object (the main guild's by default)."""
+        guild_id = self.guild_id if guild_id is None else guild_id
         return {
-            "id": str(self.channel_id),
+            "id": str(self.channel_id if guild_id == self.guild_id else self.other_guilds[guild_id]),
             "type": 0,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id),
             "name": "general",
             "position": 0,
             "permission_overwrites": [],
@@ -514,14 +526,29 @@ class FakeDiscord:
 
     def _members(self) -> list[JSON]:
         """Return every member of the fake guild."""
-        return [self.member(self.bot_user), self.member(self.human_user)]
+        bot = self.member(self.bot_user)
+        bot["roles"] = [str(self.bot_role_id)]
+        return [bot, self.member(self.human_user)]
 
-    def guild_payload(self) -> JSON:
-        """Return the full GUILD_CREATE payload of the fake guild."""
+    async def add_guild(self, timeout: float = 10.0) -> int:
+        """Add the bot to another server (a GUILD_CREATE as for a join) with one text channel; return its id."""
+        guild_id = self._ids.next()
+        self.other_guilds[guild_id] = self._ids.next()
+        await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id), timeout)
+        return guild_id
+
+    def channel_of(self, guild_id: int) -> int:
+        """The text channel of a guild."""
+        return self.channel_id if guild_id == self.guild_id else self.other_guilds[guild_id]
+
+    def guild_payload(self, guild_id: int | None = None) -> JSON:
+        """Return the full GUILD_CREATE payload of a fake guild (the main one by default)."""
+        guild_id = self.guild_id if guild_id is None else guild_id
         members = self._members()
+        main = guild_id == self.guild_id
         return {
-            "id": str(self.guild_id),
-            "name": "Fake Guild",
+            "id": str(guild_id),
+            "name": "Fake Guild" if main else f"Other Guild {guild_id}",
             "icon": None,
             "splash": None,
             "discovery_splash": None,
@@ -547,7 +574,7 @@ class FakeDiscord:
             "vanity_url_code": None,
             "max_members": 500_000,
             "features": [],
-            "roles": [self._everyone_role()],
+            "roles": [self._everyone_role(guild_id), *([self._bot_role()] if main else [])],
             "emojis": [],
             "stickers": [],
             "joined_at": self._joined_at,
@@ -555,7 +582,7 @@ class FakeDiscord:
             "unavailable": False,
             "member_count": len(members),
             "members": members,
-            "channels": [self.text_channel()],
+            "channels": [self.text_channel(guild_id)],
             "threads": [],
             "presences": [],
             "voice_states": [],
@@ -638,6 +665,9 @@ class FakeDiscord:
         }
         if channel_id == self.channel_id:
             message["guild_id"] = str(self.guild_id)
+        for other_guild, other_channel in self.other_guilds.items():
+            if channel_id == other_channel:
+                message["guild_id"] = str(other_guild)
         if reference:
             message["message_reference"] = {
                 "type": reference.get("type", 0),
@@ -912,10 +942,11 @@ class FakeDiscord:
         channel_id: int | None = None,
         locale: str = "en-US",
         require_synced: bool = True,
+        permissions: int = DEFAULT_PERMISSIONS,
     ) -> JSON:
         """Build an INTERACTION_CREATE (type 2) payload for ``/name`` (``"group sub"`` for subcommands)."""
         guild_id = self.guild_id if guild_id is None else guild_id
-        channel_id = self.channel_id if channel_id is None else channel_id
+        channel_id = self.channel_of(guild_id) if channel_id is None else channel_id
         user = user or self.human_user
         parts = name.split()
         command, is_guild_command = self._find_command(parts[0], guild_id)
@@ -946,10 +977,13 @@ class FakeDiscord:
             data["guild_id"] = str(guild_id)
 
         interaction_id = self._ids.next()
-        channel = self.text_channel() if channel_id == self.channel_id else {"id": str(channel_id), "type": 0}
-        channel["permissions"] = str(DEFAULT_PERMISSIONS)
+        if channel_id == self.channel_of(guild_id):
+            channel = self.text_channel(guild_id)
+        else:
+            channel = {"id": str(channel_id), "type": 0}
+        channel["permissions"] = str(permissions)
         member = self.member(user)
-        member["permissions"] = str(DEFAULT_PERMISSIONS)
+        member["permissions"] = str(permissions)
         return {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
@@ -990,6 +1024,7 @@ class FakeDiscord:
         locale: str = "en-US",
         require_synced: bool = True,
         timeout: float = 10.0,
+        permissions: int = DEFAULT_PERMISSIONS,
     ) -> JSON:
         """Dispatch an INTERACTION_CREATE for ``/name`` with ``options``; return the interaction payload."""
         interaction = self.build_slash_command(
@@ -1000,6 +1035,7 @@ class FakeDiscord:
             channel_id=channel_id,
             locale=locale,
             require_synced=require_synced,
+            permissions=permissions,
         )
         await self.dispatch("INTERACTION_CREATE", interaction, timeout)
         return interaction
@@ -1012,10 +1048,14 @@ class FakeDiscord:
         author: JSON | None = None,
         channel_id: int | None = None,
         dm: bool = False,
+        mention_bot_role: bool = False,
     ) -> JSON:
         """Build a MESSAGE_CREATE payload from ``author`` (default: the human) in the guild or a DM."""
         author = author or self.human_user
         mentions: list[JSON] = []
+        if mention_bot_role:
+            mention_bot = False
+            content = f"<@&{self.bot_role_id}> {content}"
         if mention_bot:
             mention = f"<@{self.application_id}>"
             if mention not in content:
@@ -1034,7 +1074,7 @@ class FakeDiscord:
             "tts": False,
             "mention_everyone": False,
             "mentions": mentions,
-            "mention_roles": [],
+            "mention_roles": [str(self.bot_role_id)] if mention_bot_role else [],
             "mention_channels": [],
             "attachments": [],
             "embeds": [],
@@ -1058,9 +1098,17 @@ class FakeDiscord:
         channel_id: int | None = None,
         dm: bool = False,
         timeout: float = 10.0,
+        mention_bot_role: bool = False,
     ) -> JSON:
         """Dispatch a MESSAGE_CREATE (mentioning the bot by default) and return the message payload."""
-        message = self.build_message(content, mention_bot=mention_bot, author=author, channel_id=channel_id, dm=dm)
+        message = self.build_message(
+            content,
+            mention_bot=mention_bot,
+            author=author,
+            channel_id=channel_id,
+            dm=dm,
+            mention_bot_role=mention_bot_role,
+        )
         await self.dispatch("MESSAGE_CREATE", message, timeout)
         return message
 
@@ -1074,6 +1122,7 @@ class FakeDiscord:
             ("GET", r"/users/@me", self._get_me),
             ("GET", rf"/users/{snow.format('user')}", self._get_user),
             ("POST", r"/users/@me/channels", self._create_dm),
+            ("DELETE", rf"/users/@me/guilds/{snow.format('guild')}", self._leave_guild),
             ("GET", r"/gateway", self._get_gateway),
             ("GET", r"/gateway/bot", self._get_gateway_bot),
             ("GET", r"/(?:oauth2/)?applications/@me", self._get_application),
@@ -1235,6 +1284,11 @@ class FakeDiscord:
         """POST /users/@me/channels (open a DM)."""
         recipient = self._user_by_id(int((call.body or {}).get("recipient_id", 0))) or self.human_user
         return _Reply(200, {"id": str(self._ids.next()), "type": 1, "last_message_id": None, "recipients": [recipient]})
+
+    def _leave_guild(self, call: _RestCall) -> _Reply:
+        """DELETE /users/@me/guilds/{id}: the bot leaves a server."""
+        self.left_guilds.append(int(call.match["guild"]))
+        return _Reply(204)
 
     def _get_gateway(self, call: _RestCall) -> _Reply:
         """GET /gateway."""

@@ -27,7 +27,7 @@ from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import promotion_yaml
 from bot.core.retriever import TfidfRetriever
 from bot.errors import KnowledgeError, StoreError
-from bot.store import Origin, QueuedQuestion, Store
+from bot.store import Ask, Origin, QueuedQuestion, Store
 from bot.store.migrations import bundled_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,9 +79,11 @@ async def test_the_same_question_folded_for_case_punctuation_and_spacing_is_one_
         clock.advance(hours=5)
         second = await log(store, "  how do i   BAKE sourdough-bread ", place_b, score=0.12, entry="intro")
         clock.advance(days=2)
-        third = await log(store, "HOW DO I BAKE SOURDOUGH BREAD!!!", CLI, score=0.12, entry="intro")
+        third = await log(
+            store, "HOW DO I BAKE SOURDOUGH BREAD!!!", discord_place(10, 22, 32), score=0.12, entry="intro"
+        )
 
-        [item] = await store.questions(status="open")
+        [item] = await store.questions(scope=None, status="open")
 
     assert first == second == third == item.id
     assert item.text == "How do I bake sourdough bread?"  # the first wording is the one editors read
@@ -94,11 +96,11 @@ async def test_the_same_question_folded_for_case_punctuation_and_spacing_is_one_
     assert item.best_entry_id == "intro"
     # Every place it was asked, newest first, with guild, channel and jump link.
     assert [(p.asked_at, p.origin, p.guild_id, p.channel_id, p.jump_url) for p in item.places] == [
-        ("2026-03-03T17:00:00Z", "cli", None, None, None),
+        ("2026-03-03T17:00:00Z", "discord", 10, 22, "https://discord.com/channels/10/22/32"),
         ("2026-03-01T17:00:00Z", "discord", 10, 21, "https://discord.com/channels/10/21/31"),
         ("2026-03-01T12:00:00Z", "discord", 10, 20, "https://discord.com/channels/10/20/30"),
     ]
-    assert item.jump_url == "https://discord.com/channels/10/21/31"  # the most recent Discord place
+    assert item.jump_url == "https://discord.com/channels/10/22/32"  # the most recent Discord place
 
 
 async def test_different_questions_are_separate_items(store: Store) -> None:
@@ -107,7 +109,7 @@ async def test_different_questions_are_separate_items(store: Store) -> None:
     bread_at_home = await log(store, "how do I bake sourdough bread at home")  # similar, but not the same text
 
     assert len({bread, parking, bread_at_home}) == 3
-    items = await store.questions(status="open")
+    items = await store.questions(scope=None, status="open")
     assert sorted(item.text for item in items) == sorted(
         [BREAD, "is there parking at the office", "how do I bake sourdough bread at home"]
     )
@@ -117,18 +119,18 @@ async def test_different_questions_are_separate_items(store: Store) -> None:
 async def test_one_item_can_be_read_by_id_with_its_places(store: Store) -> None:
     question_id = await log(store, BREAD, discord_place(1, 2, 3), score=0.2, entry="intro")
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
 
     assert item is not None
     assert (item.id, item.text, item.ask_count, item.best_entry_id) == (question_id, BREAD, 1, "intro")
     assert item.jump_url == "https://discord.com/channels/1/2/3"
-    assert await store.question(question_id + 100) is None
+    assert await store.question(question_id + 100, scope=None) is None
 
 
 async def test_a_question_only_asked_on_the_command_line_has_no_jump_link(store: Store) -> None:
     question_id = await log(store, BREAD)
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
 
     assert item is not None and item.jump_url is None
     assert [place.origin for place in item.places] == ["cli"]
@@ -152,7 +154,7 @@ async def test_thumbs_down_queues_the_question_marked_as_downvoted_with_the_reje
     outcome = await vote(store, user_id=7, value=-1)
 
     assert outcome.recorded
-    [item] = await store.questions(status="open")
+    [item] = await store.questions(scope=None, status="open")
     assert item.kind == "downvoted"
     assert item.text == "who handles on-call at night?"
     assert item.rejected_entry_id == "duty-on-call"
@@ -163,12 +165,12 @@ async def test_thumbs_down_queues_the_question_marked_as_downvoted_with_the_reje
 
 async def test_thumbs_up_queues_nothing_and_a_second_vote_is_not_counted(store: Store) -> None:
     assert (await vote(store, user_id=7, value=1)).recorded
-    assert await store.questions(status=None) == []
+    assert await store.questions(scope=None, status=None) == []
 
     again = await vote(store, user_id=7, value=-1)  # the same member changing their mind
 
     assert not again.recorded and again.vote == 1
-    assert await store.questions(status=None) == []
+    assert await store.questions(scope=None, status=None) == []
 
 
 async def test_thumbs_down_from_two_members_counts_twice(store: Store) -> None:
@@ -176,7 +178,7 @@ async def test_thumbs_down_from_two_members_counts_twice(store: Store) -> None:
     await vote(store, user_id=8, value=-1)
     await vote(store, user_id=8, value=-1)  # refused: already voted
 
-    [item] = await store.questions(status="open")
+    [item] = await store.questions(scope=None, status="open")
     assert item.kind == "downvoted"
     assert item.ask_count == 2
 
@@ -185,7 +187,7 @@ async def test_downvoted_and_unanswered_items_are_listed_together(store: Store) 
     await log(store, BREAD)
     await vote(store, user_id=7, value=-1)
 
-    kinds = sorted(item.kind for item in await store.questions(status="open"))
+    kinds = sorted(item.kind for item in await store.questions(scope=None, status="open"))
 
     assert kinds == ["downvoted", "unanswered"]
 
@@ -211,8 +213,8 @@ async def test_open_questions_are_listed_most_asked_first_or_most_recent_first(d
     async with await Store.open(db, clock=clock) as store:
         ids = await seeded(store, clock)
 
-        by_count = await store.questions(status="open", sort="count")
-        by_recent = await store.questions(status="open", sort="recent")
+        by_count = await store.questions(scope=None, status="open", sort="count")
+        by_recent = await store.questions(scope=None, status="open", sort="recent")
 
     assert [q.id for q in by_count] == [ids["parking"], ids["bread"], ids["dog"]]
     assert [q.ask_count for q in by_count] == [3, 2, 1]
@@ -223,8 +225,8 @@ async def test_since_and_limit_narrow_the_list(db: Path, clock: Clock) -> None:
     async with await Store.open(db, clock=clock) as store:
         ids = await seeded(store, clock)  # last asked 30, 20 and 10 days before "now"
 
-        recent = await store.questions(status="open", since=timedelta(days=25))
-        top = await store.questions(status="open", limit=2)
+        recent = await store.questions(scope=None, status="open", since=timedelta(days=25))
+        top = await store.questions(scope=None, status="open", limit=2)
 
     assert {q.id for q in recent} == {ids["bread"], ids["dog"]}
     assert [q.id for q in top] == [ids["parking"], ids["bread"]]
@@ -234,18 +236,18 @@ async def test_status_filter_and_all_statuses(store: Store) -> None:
     open_id = await log(store, BREAD)
     answered_id = await log(store, "who owns on-call?")
     dismissed_id = await log(store, "lol")
-    await store.resolve(answered_id, "duty-on-call")
-    await store.dismiss(dismissed_id, "chit-chat")
+    await store.resolve(answered_id, "duty-on-call", scope=None)
+    await store.dismiss(dismissed_id, "chit-chat", scope=None)
 
-    assert [q.id for q in await store.questions(status="open")] == [open_id]
-    assert [q.id for q in await store.questions(status="answered")] == [answered_id]
-    assert [q.id for q in await store.questions(status="dismissed")] == [dismissed_id]
-    assert {q.id for q in await store.questions(status=None)} == {open_id, answered_id, dismissed_id}
+    assert [q.id for q in await store.questions(scope=None, status="open")] == [open_id]
+    assert [q.id for q in await store.questions(scope=None, status="answered")] == [answered_id]
+    assert [q.id for q in await store.questions(scope=None, status="dismissed")] == [dismissed_id]
+    assert {q.id for q in await store.questions(scope=None, status=None)} == {open_id, answered_id, dismissed_id}
 
 
 async def test_an_unknown_status_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="status must be one of open, answered, dismissed"):
-        await store.questions(status="closed")
+        await store.questions(scope=None, status="closed")
 
 
 # ---------------------------------------------------------------- status changes
@@ -254,32 +256,32 @@ async def test_an_unknown_status_is_refused(store: Store) -> None:
 async def test_resolve_marks_the_question_answered_by_an_entry(store: Store) -> None:
     question_id = await log(store, BREAD)
 
-    assert await store.resolve(question_id, "faq-sourdough") is True
+    assert await store.resolve(question_id, "faq-sourdough", scope=None) is True
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
     assert item is not None
     assert (item.status, item.answer_entry_id, item.dismiss_reason) == ("answered", "faq-sourdough", None)
-    assert await store.questions(status="open") == []
+    assert await store.questions(scope=None, status="open") == []
 
 
 async def test_dismiss_marks_the_question_dismissed_with_its_reason(store: Store) -> None:
     question_id = await log(store, BREAD)
 
-    assert await store.dismiss(question_id, "  off-topic: baking  ") is True
+    assert await store.dismiss(question_id, "  off-topic: baking  ", scope=None) is True
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
     assert item is not None
     assert (item.status, item.dismiss_reason, item.answer_entry_id) == ("dismissed", "off-topic: baking", None)
-    assert await store.questions(status="open") == []
+    assert await store.questions(scope=None, status="open") == []
 
 
 async def test_resolving_a_dismissed_question_replaces_the_reason_with_the_entry(store: Store) -> None:
     question_id = await log(store, BREAD)
-    await store.dismiss(question_id, "spam")
+    await store.dismiss(question_id, "spam", scope=None)
 
-    await store.resolve(question_id, "faq-sourdough")
+    await store.resolve(question_id, "faq-sourdough", scope=None)
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
     assert item is not None
     assert (item.status, item.answer_entry_id, item.dismiss_reason) == ("answered", "faq-sourdough", None)
 
@@ -287,10 +289,10 @@ async def test_resolving_a_dismissed_question_replaces_the_reason_with_the_entry
 async def test_resolve_and_dismiss_of_an_unknown_id_change_nothing(store: Store) -> None:
     question_id = await log(store, BREAD)
 
-    assert await store.resolve(question_id + 1, "intro") is False
-    assert await store.dismiss(question_id + 1, "spam") is False
+    assert await store.resolve(question_id + 1, "intro", scope=None) is False
+    assert await store.dismiss(question_id + 1, "spam", scope=None) is False
 
-    [item] = await store.questions(status="open")
+    [item] = await store.questions(scope=None, status="open")
     assert item.id == question_id
 
 
@@ -298,9 +300,9 @@ async def test_a_dismissal_needs_a_reason(store: Store) -> None:
     question_id = await log(store, BREAD)
 
     with pytest.raises(ValueError, match="reason"):
-        await store.dismiss(question_id, "   ")
+        await store.dismiss(question_id, "   ", scope=None)
 
-    item = await store.question(question_id)
+    item = await store.question(question_id, scope=None)
     assert item is not None and item.status == "open"
 
 
@@ -368,7 +370,7 @@ async def test_groups_come_straight_from_the_store(store: Store, retriever: Tfid
         await log(store, text)
     await log(store, "can I bring my dog to work")
 
-    groups = group_questions(await store.questions(status="open"), retriever)
+    groups = group_questions(await store.questions(scope=None, status="open"), retriever)
 
     assert [(g.representative.text, g.total_count, len(g.members)) for g in groups] == [
         ("how do I bake sourdough bread", 3, 2),
@@ -471,21 +473,21 @@ async def test_purge_deletes_old_questions_and_their_places_and_keeps_recent_one
         recent = await log(store, "is there parking at the office", discord_place(1, 2, 4))
         clock.advance(days=5)
 
-        counts = await store.purge(timedelta(days=30))
+        counts = await store.purge(timedelta(days=30), scope=None)
 
         assert (counts.questions, counts.places) == (1, 1)
-        assert await store.question(old) is None
-        kept = await store.question(recent)
+        assert await store.question(old, scope=None) is None
+        kept = await store.question(recent, scope=None)
         assert kept is not None and kept.jump_url == "https://discord.com/channels/1/2/4"
     assert read(db, "SELECT question_id FROM question_asks") == [(recent,)]
 
 
 async def test_stats_count_the_last_7_and_30_days(db: Path, clock: Clock) -> None:
     async with await Store.open(db, clock=clock) as store:
-        await store.record_ask("unknown", None, CLI)  # 40 days ago: in neither window
+        await store.record_ask(Ask("a question", "unknown", None, CLI))  # 40 days ago: in neither window
         clock.advance(days=20)
-        await store.record_ask("unknown", None, CLI)  # 20 days ago: 30-day window only
-        await store.record_ask("answered", "intro", CLI)
+        await store.record_ask(Ask("a question", "unknown", None, CLI))  # 20 days ago: 30-day window only
+        await store.record_ask(Ask("a question", "answered", "intro", CLI))
         clock.advance(days=17)
         for status, entry in (
             ("answered", "intro"),
@@ -493,13 +495,13 @@ async def test_stats_count_the_last_7_and_30_days(db: Path, clock: Clock) -> Non
             ("suggest", None),
             ("unknown", None),
         ):
-            await store.record_ask(status, entry, CLI)  # 3 days ago
+            await store.record_ask(Ask("a question", status, entry, CLI))  # 3 days ago
         await vote(store, user_id=1, value=1, message_id=1, entry="intro")
         await vote(store, user_id=2, value=1, message_id=1, entry="intro")
         await vote(store, user_id=1, value=-1, message_id=2, entry="duty-on-call")
         clock.advance(days=3)
 
-        week, month = await store.stats(7), await store.stats(30)
+        week, month = await store.stats(7, scope=None), await store.stats(30, scope=None)
 
     assert (week.days, week.asked, week.answered, week.suggested, week.unknown) == (7, 4, 2, 1, 1)
     assert (week.answer_rate, week.abstain_rate) == (0.5, 0.25)
@@ -509,7 +511,7 @@ async def test_stats_count_the_last_7_and_30_days(db: Path, clock: Clock) -> Non
 
 
 async def test_stats_of_an_empty_store_are_zero_not_an_error(store: Store) -> None:
-    stats = await store.stats(7)
+    stats = await store.stats(7, scope=None)
 
     assert (stats.asked, stats.answer_rate, stats.abstain_rate, stats.votes) == (0, 0.0, 0.0, ())
 
@@ -525,10 +527,10 @@ async def test_recheck_marks_only_the_open_questions_the_knowledge_now_answers(
     await vote(store, user_id=1, value=-1, entry="duty-on-call")  # 👎 on an answer: not re-checked
     answerer = Answerer(knowledge, retriever, ConfidenceGate(), store)
 
-    resolved = await answerer.recheck_open_questions()
+    resolved = await answerer.recheck_open_questions(None)
 
     assert resolved == [(answerable, "faq-manager-or-engineer")]
-    by_id = {q.id: q for q in await store.questions(status=None)}
+    by_id = {q.id: q for q in await store.questions(scope=None, status=None)}
     assert (by_id[answerable].status, by_id[answerable].answer_entry_id) == ("answered", "faq-manager-or-engineer")
     assert by_id[off_topic].status == "open"
     assert sorted(q.kind for q in by_id.values() if q.status == "open") == ["downvoted", "unanswered"]
@@ -541,17 +543,27 @@ async def test_a_version_1_database_is_upgraded_and_keeps_its_queue(db: Path, cl
     first, *_ = bundled_migrations(dialect(db))
     async with await Store.open(db, clock=clock, migrations=[first]) as old:
         assert await old._scalar("PRAGMA user_version") == 1
-        question_id = await log(old, BREAD, discord_place(1, 2, 3))
+        # The rows a version-1 faqbot wrote.
+        await old._db.execute(
+            "INSERT INTO questions (id, normalized, text, ask_count, first_asked_at, last_asked_at) "
+            "VALUES (7, 'how do i bake sourdough bread', ?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            (BREAD,),
+        )
+        await old._db.execute(
+            "INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url) "
+            "VALUES (7, '2026-01-01T00:00:00Z', 'discord', 1, 2, 3, 'https://discord.com/channels/1/2/3')"
+        )
 
     async with await Store.open(db, clock=clock) as store:
         assert await store._scalar("PRAGMA user_version") == len(bundled_migrations(dialect(db)))
-        item = await store.question(question_id)
+        item = await store.question(7, scope=None)
         outcome = await vote(store, user_id=1, value=-1)  # the tables added later work
 
-    assert item is not None and (item.text, item.ask_count, item.jump_url) == (
+    assert item is not None and (item.text, item.ask_count, item.jump_url, item.guild_id) == (
         BREAD,
         1,
         "https://discord.com/channels/1/2/3",
+        1,
     )
     assert outcome.recorded
 
@@ -662,7 +674,7 @@ async def test_a_write_waits_for_another_program_s_lock_and_lands(db: Path) -> N
             holder.close()
         waited = time.monotonic() - started
 
-        item = await store.question(question_id)
+        item = await store.question(question_id, scope=None)
     assert waited >= 0.4  # it really was locked out, and waited instead of failing
     assert item is not None and item.ask_count == 1
     assert read(db, "SELECT origin FROM asks") == [("other",)]  # the other program's write landed too
@@ -683,7 +695,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_retried(
             question_id = await log(store, BREAD)
         finally:
             holder.close()
-        item = await store.question(question_id)
+        item = await store.question(question_id, scope=None)
 
     assert item is not None and item.text == BREAD
     assert any("database is busy, retrying" in record.getMessage() for record in caplog.records)
@@ -700,7 +712,7 @@ async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and
 
     with pytest.raises(StoreError) as refused:
         async with await Store.open(db) as store:
-            await store.record_ask("unknown", None, CLI)
+            await store.record_ask(Ask("a question", "unknown", None, CLI))
             await log(store, "is there parking at the office")
 
     assert str(db) in str(refused.value)

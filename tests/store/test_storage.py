@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import StoreError
 from bot.folding import question_key as normalize_question
-from bot.store import Origin, Store
+from bot.store import Ask, Origin, Store
 from bot.store.migrations import Migration, bundled_migrations
 
 
@@ -89,19 +89,27 @@ def test_questions_are_normalised_for_deduplication() -> None:
 
 
 async def test_the_same_question_is_stored_once_counted_with_every_place(tmp_path: Path) -> None:
-    times = iter([datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 2, 10, tzinfo=UTC)])
+    times = iter([datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 2, 10, tzinfo=UTC)] * 2)
     path = tmp_path / "faqbot.db"
+    here = Origin("discord", guild_id=1, channel_id=2, message_id=3, jump_url="https://discord.com/channels/1/2/3")
+    there = Origin("discord", guild_id=1, channel_id=4, message_id=5, jump_url="https://discord.com/channels/1/4/5")
     async with await Store.open(path, clock=lambda: next(times)) as store:
-        first = await store.log_unanswered("How do I bake bread?", Origin(), best_score=0.05, best_entry_id="intro")
-        place = Origin("discord", guild_id=1, channel_id=2, message_id=3, jump_url="https://discord.com/channels/1/2/3")
-        second = await store.log_unanswered("how do i bake BREAD", place, best_score=0.07, best_entry_id="duty-on-call")
-    assert first == second
+        first = await store.log_unanswered("How do I bake bread?", here, best_score=0.05, best_entry_id="intro")
+        second = await store.log_unanswered("how do i bake BREAD", there, best_score=0.07, best_entry_id="duty-on-call")
+        elsewhere = await store.log_unanswered("how do I bake bread", Origin(), best_score=0.05, best_entry_id="intro")
+    assert first == second != elsewhere  # the same words asked outside the server are another scope's question
     assert read(
-        path, "SELECT text, ask_count, first_asked_at, last_asked_at, best_score, best_entry_id FROM questions"
-    ) == [("How do I bake bread?", 2, "2026-01-01T09:00:00Z", "2026-01-02T10:00:00Z", 0.07, "duty-on-call")]
+        path,
+        "SELECT guild_id, text, ask_count, first_asked_at, last_asked_at, best_score, best_entry_id FROM questions "
+        "ORDER BY id",
+    ) == [
+        (1, "How do I bake bread?", 2, "2026-01-01T09:00:00Z", "2026-01-02T10:00:00Z", 0.07, "duty-on-call"),
+        (0, "how do I bake bread", 1, "2026-01-01T09:00:00Z", "2026-01-01T09:00:00Z", 0.05, "intro"),
+    ]
     assert read(path, "SELECT origin, guild_id, channel_id, message_id, jump_url FROM question_asks ORDER BY id") == [
-        ("cli", None, None, None, None),
         ("discord", 1, 2, 3, "https://discord.com/channels/1/2/3"),
+        ("discord", 1, 4, 5, "https://discord.com/channels/1/4/5"),
+        ("cli", 0, None, None, None),
     ]
 
 
@@ -113,8 +121,8 @@ async def test_empty_questions_are_not_logged(store: Store) -> None:
 async def test_every_ask_is_counted_for_statistics(tmp_path: Path) -> None:
     path = tmp_path / "faqbot.db"
     async with await Store.open(path) as store:
-        await store.record_ask("answered", "intro", Origin())
-        await store.record_ask("unknown", None, Origin("discord"))
+        await store.record_ask(Ask("a question", "answered", "intro", Origin()))
+        await store.record_ask(Ask("a question", "unknown", None, Origin("discord")))
     assert read(path, "SELECT origin, status, entry_id FROM asks ORDER BY id") == [
         ("cli", "answered", "intro"),
         ("discord", "unknown", None),
@@ -132,5 +140,5 @@ def test_every_migration_has_its_postgresql_dialect_with_the_same_number_and_nam
 
 
 async def test_a_partial_answer_is_counted_on_both_backends(store: Store) -> None:
-    await store.record_ask("partial", "intro", Origin())
-    assert (await store.stats(7)).partial == 1
+    await store.record_ask(Ask("a question", "partial", "intro", Origin()))
+    assert (await store.stats(7, scope=None)).partial == 1

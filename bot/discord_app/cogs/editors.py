@@ -1,4 +1,8 @@
-"""Editors close the loop: review unanswered questions, resolve or dismiss them, reload knowledge, read stats."""
+"""Editors close the loop: review unanswered questions, resolve or dismiss them, reload knowledge, read stats.
+
+Each server's editors see and change only their own server's questions (and the DMs', for the home server). The
+commands are guild-only and hidden from members without Manage Server by default; the check here is the real guard.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,11 @@ from discord.ext import commands
 from bot.core import replies
 from bot.core.queue import grouped_queue, resolve_question
 from bot.discord_app.bot import EditorsOnly, FaqBot
-from bot.discord_app.checks import is_editor
+from bot.discord_app.checks import editor_scope, is_editor
 from bot.discord_app.render import clip, echo, entry_choices, queue_pages, stats_embed
 from bot.discord_app.views import Pager
 from bot.errors import KnowledgeError
-from bot.store import STATUSES
+from bot.store import STATUSES, Scope
 
 log = logging.getLogger(__name__)
 
@@ -25,22 +29,35 @@ SORT_CHOICES = [
     app_commands.Choice(name="most asked", value="count"),
     app_commands.Choice(name="most recent", value="recent"),
 ]
+EDITOR_PERMISSIONS = discord.Permissions(manage_guild=True)
 
 
 class Editors(commands.Cog):
     """Editor commands; everyone else gets an ephemeral "Editors only."."""
 
-    unanswered = app_commands.Group(name="unanswered", description="The questions I could not answer")
-    knowledge = app_commands.Group(name="knowledge", description="The knowledge base")
+    unanswered = app_commands.Group(
+        name="unanswered",
+        description="The questions I could not answer",
+        guild_only=True,
+        default_permissions=EDITOR_PERMISSIONS,
+    )
+    knowledge = app_commands.Group(
+        name="knowledge", description="The knowledge base", guild_only=True, default_permissions=EDITOR_PERMISSIONS
+    )
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        """Editors: a configured editor role, or the Manage Server permission."""
-        if is_editor(interaction.user, self.bot.config):
+        """Editors of the server the command runs in: an editor role there, or Manage Server there."""
+        if is_editor(interaction.user, interaction.guild_id, self.bot.config):
             return True
         raise EditorsOnly()
+
+    def scope(self, interaction: discord.Interaction) -> Scope:
+        """The questions this interaction's editor may see and change."""
+        assert interaction.guild_id is not None  # guaranteed by interaction_check
+        return editor_scope(interaction.guild_id, self.bot.config)
 
     @unanswered.command(name="list")
     @app_commands.describe(status="Which questions (default: open)", sort="Order (default: most asked)")
@@ -48,32 +65,40 @@ class Editors(commands.Cog):
     async def list_questions(self, interaction: discord.Interaction, status: str = "open", sort: str = "count") -> None:
         """List the questions I could not answer, similar ones grouped, largest group first."""
         async with self.bot.busy():
-            groups = await grouped_queue(self.bot.store, self.bot.answerer.retriever, status=status, sort=sort)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            answerer = self.bot.answerer
+            groups = await grouped_queue(
+                self.bot.store,
+                answerer.retriever,
+                scope=self.scope(interaction),
+                status=status,
+                sort=sort,
+                terms=answerer.queue_terms,
+            )
             count = sum(len(group.members) for group in groups)
             pages = queue_pages(groups, f"Unanswered questions: {status} ({count})")
             if len(pages) == 1:
-                await interaction.response.send_message(embed=pages[0], ephemeral=True)
-            else:
-                await interaction.response.send_message(
-                    embed=pages[0], view=Pager(pages, interaction.user.id), ephemeral=True
-                )
+                await interaction.followup.send(embed=pages[0], ephemeral=True)
+                return
+            pager = Pager(pages, interaction.user.id)
+            pager.message = await interaction.followup.send(embed=pages[0], view=pager, ephemeral=True, wait=True)
 
     @unanswered.command(name="resolve")
     @app_commands.describe(id="The question's number (#id)", entry="The entry that answers it")
     async def resolve(self, interaction: discord.Interaction, id: int, entry: str) -> None:
         """Mark a question answered by a knowledge entry."""
         async with self.bot.busy():
-            outcome = await resolve_question(self.bot.store, self.bot.answerer.knowledge, id, entry)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            outcome = await resolve_question(
+                self.bot.store, self.bot.answerer.knowledge, id, entry, scope=self.scope(interaction)
+            )
             if outcome.entry is None:
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
-                await interaction.response.send_message(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
-                return
-            if not outcome.question_found:
-                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
-                return
-            await interaction.response.send_message(
-                f"#{id} is marked answered by `{outcome.entry.id}`.", ephemeral=True
-            )
+                await interaction.followup.send(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
+            elif not outcome.question_found:
+                await interaction.followup.send(f"There is no question #{id}.", ephemeral=True)
+            else:
+                await interaction.followup.send(f"#{id} is marked answered by `{outcome.entry.id}`.", ephemeral=True)
 
     @resolve.autocomplete("entry")
     async def resolve_entry_autocomplete(
@@ -90,10 +115,11 @@ class Editors(commands.Cog):
             if not reason.strip():
                 await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
                 return
-            if not await self.bot.store.dismiss(id, reason):
-                await interaction.response.send_message(f"There is no question #{id}.", ephemeral=True)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            if not await self.bot.store.dismiss(id, reason, scope=self.scope(interaction)):
+                await interaction.followup.send(f"There is no question #{id}.", ephemeral=True)
                 return
-            await interaction.response.send_message(f"#{id} is dismissed.", ephemeral=True)
+            await interaction.followup.send(f"#{id} is dismissed.", ephemeral=True)
 
     @knowledge.command(name="reload")
     async def reload(self, interaction: discord.Interaction) -> None:
@@ -110,7 +136,7 @@ class Editors(commands.Cog):
                 )
                 return
             self.bot.metrics.reload(ok=True)
-            resolved = await self.bot.answerer.recheck_open_questions()
+            resolved = await self.bot.answerer.recheck_open_questions(self.scope(interaction))
             await interaction.followup.send(
                 f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
                 f"{len(resolved)} open question(s) can now be answered and were marked answered.",
@@ -118,13 +144,19 @@ class Editors(commands.Cog):
             )
 
     @app_commands.command(name="stats")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     async def stats(self, interaction: discord.Interaction) -> None:
         """Questions asked, answer and abstain rates, votes per entry and top gaps, for 7 and 30 days."""
         async with self.bot.busy():
-            store = self.bot.store
-            windows = [await store.stats(7), await store.stats(30)]
-            gaps = await grouped_queue(store, self.bot.answerer.retriever, since=timedelta(days=30))
-            await interaction.response.send_message(embed=stats_embed(windows, gaps), ephemeral=True)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            store, scope = self.bot.store, self.scope(interaction)
+            windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
+            answerer = self.bot.answerer
+            gaps = await grouped_queue(
+                store, answerer.retriever, scope=scope, since=timedelta(days=30), terms=answerer.queue_terms
+            )
+            await interaction.followup.send(embed=stats_embed(windows, gaps), ephemeral=True)
 
 
 async def setup(bot: FaqBot) -> None:

@@ -83,8 +83,8 @@ class Members(commands.Cog):
         embed = help_embed(
             self.bot.answerer.knowledge,
             self.bot.config.discord.answer_channels,
-            mentor=is_mentor(interaction.user, self.bot.config),
-            editor=is_editor(interaction.user, self.bot.config),
+            mentor=is_mentor(interaction.user, interaction.guild_id, self.bot.config),
+            editor=is_editor(interaction.user, interaction.guild_id, self.bot.config),
             roles=self.bot.config.discord.roles_for(interaction.guild_id),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -97,17 +97,49 @@ class Members(commands.Cog):
                 return
             if message.author.id == self.bot.user.id:
                 return
+            if message.guild is not None and not self.bot.serves(message.guild.id):
+                return
+            if self.replies_to_bot(message) and not self.mentions_bot(message):
+                # "that's wrong" under an answer is feedback in words, not a new question: it is never queued.
+                if message.guild is None:
+                    await message.reply(replies.REPLY_TO_ANSWER, mention_author=False)
+                return
             if message.guild is None:
                 await self.answer_message(message, message.content)
-            elif self.bot.user in message.mentions:
-                await self.answer_message(message, self.strip_mention(message.content))
+            elif self.mentions_bot(message) or self.bot.user in message.mentions:
+                await self.answer_message(message, self.strip_mention(message))
             elif self.in_answer_channel(message.channel):
                 await self.answer_quietly(message)
 
-    def strip_mention(self, content: str) -> str:
-        """The message without the bot's own mention."""
+    def bot_role_ids(self, message: discord.Message) -> set[int]:
+        """The roles mentioned in the message that are this bot's own managed role."""
         assert self.bot.user is not None
-        return re.sub(rf"<@!?{self.bot.user.id}>", " ", content).strip()
+        bot_id = self.bot.user.id
+        return {
+            role.id
+            for role in message.role_mentions
+            if role.is_bot_managed() and role.tags is not None and role.tags.bot_id == bot_id
+        }
+
+    def mentions_bot(self, message: discord.Message) -> bool:
+        """Whether the text mentions the bot: its user, or its managed role (what the member picker often inserts)."""
+        assert self.bot.user is not None
+        return bool(re.search(rf"<@!?{self.bot.user.id}>", message.content)) or bool(self.bot_role_ids(message))
+
+    def replies_to_bot(self, message: discord.Message) -> bool:
+        """Whether the message is a reply to one of the bot's own messages."""
+        assert self.bot.user is not None
+        reference = message.reference
+        resolved = reference.resolved if reference is not None else None
+        return isinstance(resolved, discord.Message) and resolved.author.id == self.bot.user.id
+
+    def strip_mention(self, message: discord.Message) -> str:
+        """The message without the bot's own mentions (user or managed role)."""
+        assert self.bot.user is not None
+        text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content)
+        for role_id in self.bot_role_ids(message):
+            text = text.replace(f"<@&{role_id}>", " ")
+        return text.strip()
 
     def in_answer_channel(self, channel: discord.abc.MessageableChannel) -> bool:
         """Whether plain questions in this channel (or a thread under it) are answered."""
@@ -134,7 +166,7 @@ class Members(commands.Cog):
     async def answer_quietly(self, message: discord.Message) -> None:
         """In an answer channel, people also chat: reply only to confident answers to questions."""
         question = message.content.strip()
-        if not question or len(question) > replies.MAX_QUESTION_CHARS or not looks_like_question(question):
+        if not question or len(question) > self.bot.config.max_question_chars or not looks_like_question(question):
             return
         answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message))
         if answer.status is not Status.ANSWERED:

@@ -24,7 +24,9 @@ class Mentors(commands.Cog):
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
-        self.answer_menu = app_commands.ContextMenu(name="Answer with FAQ", callback=self.answer_with_faq)
+        self.answer_menu = app_commands.guild_only(
+            app_commands.ContextMenu(name="Answer with FAQ", callback=self.answer_with_faq)
+        )
 
     async def cog_load(self) -> None:
         """Context menus cannot live in a cog's body: add it to the tree here."""
@@ -35,6 +37,7 @@ class Mentors(commands.Cog):
         self.bot.tree.remove_command(self.answer_menu.name, type=self.answer_menu.type)
 
     @app_commands.command(name="faq")
+    @app_commands.guild_only()
     @app_commands.describe(entry="The entry's id or title (start typing to search)", member="Post it for this member")
     async def faq(self, interaction: discord.Interaction, entry: str, member: discord.Member | None = None) -> None:
         """Post a knowledge entry by id or title, optionally for a member."""
@@ -46,7 +49,7 @@ class Mentors(commands.Cog):
                 await interaction.response.send_message(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
                 return
             embed = entry_embed(found)
-            if member is not None and not is_mentor(interaction.user, self.bot.config):
+            if member is not None and not is_mentor(interaction.user, interaction.guild_id, self.bot.config):
                 await interaction.response.send_message(
                     "Only mentors and editors can post answers for someone else; here it is for you.",
                     embed=embed,
@@ -80,8 +83,11 @@ class Mentors(commands.Cog):
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
+            limit = self.bot.config.max_question_chars
+            if len(question) > limit:
+                question = question[: limit - 1] + "…"  # judged and stored cut short, with the mark that says so
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
-            answer = await self.bot.answerer.judge_in_turn(question[: replies.MAX_QUESTION_CHARS], roles=scope)
+            answer = await self.bot.answerer.judge_in_turn(question, roles=scope)
             verdict = answer.verdict
             origin = origin_of(interaction.guild_id, message.channel.id, message.id)
             if verdict is None or verdict.answer is None:
@@ -98,7 +104,7 @@ class Mentors(commands.Cog):
                 await interaction.response.send_message(text, ephemeral=True)
                 return
             entry = verdict.answer.entry
-            if not is_mentor(interaction.user, self.bot.config):
+            if not is_mentor(interaction.user, interaction.guild_id, self.bot.config):
                 await interaction.response.send_message(
                     "Only mentors and editors can answer for someone else; here is the answer for you.",
                     embed=entry_embed(entry, question, verdict.alternatives),

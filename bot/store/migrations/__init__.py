@@ -7,6 +7,7 @@ sits in postgres/ and records itself in the faqbot_schema table.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -20,6 +21,27 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    def statements(self) -> list[str]:
+        """The script's statements one by one, without its own BEGIN and COMMIT (the store runs them in one)."""
+        statements, start = [], 0
+        for end, character in enumerate(self.sql):
+            if character == ";" and sqlite3.complete_statement(self.sql[start : end + 1]):
+                code = _without_comments(self.sql[start : end + 1])
+                if not _TRANSACTION.fullmatch(code):
+                    statements.append(code)
+                start = end + 1
+        if _without_comments(self.sql[start:]):
+            raise StoreError(f"migration {self.version:04d}_{self.name} ends with an incomplete statement")
+        return statements
+
+
+def _without_comments(sql: str) -> str:
+    """A statement without its whole-line `--` comments, trimmed."""
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
+
+
+_TRANSACTION = re.compile(r"(?:BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?|COMMIT|END)\s*;", re.I)
 
 
 DIALECTS = ("sqlite", "postgres")

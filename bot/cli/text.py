@@ -1,0 +1,47 @@
+"""Printing what others wrote, safely: control characters escaped for terminals, line separators escaped in JSON.
+
+Standard library only, so that even an error raised before a command's heavy imports is printed safely.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# What a terminal would act on instead of showing: C0 and C1 control characters (escape sequences start with ESC or
+# CSI), DEL, the bidirectional embeddings, overrides, isolates and marks (which reorder what follows them), and the
+# Unicode line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# JSON allows these raw, but str.splitlines() and JavaScript before ES2019 end a line at them.
+_LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """Text from a member or a file made safe for a terminal, on one line: every control character escaped."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def shown_block(text: str) -> str:
+    """Like `shown`, for text of several lines: newlines and tabs stay, every other control character is escaped."""
+    return _UNSAFE_IN_BLOCK.sub(_escape, text)
+
+
+def clipped(text: str, limit: int) -> str:
+    """A one-line display of text, cut to `limit` characters with a mark (the text itself is kept whole)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """Strict JSON, UTF-8 kept readable, with the characters that some readers take as line ends escaped."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    for raw, escaped in _LINE_BREAKING.items():
+        text = text.replace(raw, escaped)
+    return text

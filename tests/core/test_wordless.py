@@ -1,0 +1,48 @@
+"""Text without words is not a question, on every way of asking: a short reply, never counted or queued."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import replies
+from bot.core.answering import Answerer
+from bot.core.gate import ConfidenceGate, Status
+from bot.core.knowledge import KnowledgeBase
+from bot.store import Origin, Store
+
+
+@pytest.mark.parametrize("text", ["???", "🤔🔥", "\u200b\u200d", "\x1b\x07", "\x00", "   ", "…!?"])
+async def test_wordless_text_gets_a_short_reply_and_is_neither_counted_nor_queued(
+    text: str, tiny_knowledge: KnowledgeBase, store: Store
+) -> None:
+    answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), store)
+    answer = await answerer.answer(text, Origin(kind="discord", guild_id=1, channel_id=2))
+    assert answer.status is Status.SMALLTALK and answer.reply == replies.NO_WORDS
+    assert (await store.stats(7)).asked == 0
+    assert await store.questions(status=None) == []
+
+
+async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: KnowledgeBase, store: Store) -> None:
+    answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), store)
+    for text in ("quit", "Exit", "exit!"):
+        answer = await answerer.answer(text, Origin(kind="cli"))
+        assert answer.status is Status.SMALLTALK and answer.reply == replies.FAREWELL
+    assert await store.questions(status=None) == []
+
+
+def test_one_stats_wording_with_counts_and_shares() -> None:
+    assert (
+        replies.stats_summary(15, 4, 7, 4)
+        == "15 questions: 4 answered (27%), 0 partial (0%), 7 unsure (47%), 4 not known (27%)"
+    )
+    assert replies.stats_summary(20, 4, 7, 4, partial=5) == (
+        "20 questions: 4 answered (20%), 5 partial (25%), 7 unsure (35%), 4 not known (20%)"
+    )
+    assert (
+        replies.stats_summary(1, 1, 0, 0)
+        == "1 question: 1 answered (100%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)"
+    )
+    assert (
+        replies.stats_summary(0, 0, 0, 0)
+        == "0 questions: 0 answered (0%), 0 partial (0%), 0 unsure (0%), 0 not known (0%)"
+    )
