@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -28,8 +28,18 @@ from bot.core.gate import KIN, SearchResults
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.text import read_lines
 
-if TYPE_CHECKING:
-    from bot.core.retriever import TfidfRetriever
+
+class ProbeIndex(Protocol):
+    """What calibration needs of a retriever: fit a knowledge base, then search it (TfidfRetriever is one)."""
+
+    def fit(self, knowledge: KnowledgeBase) -> ProbeIndex:
+        """Index the knowledge."""
+        ...
+
+    def search(self, query: str, k: int = 5) -> SearchResults:
+        """The k best entries for a question."""
+        ...
+
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +142,7 @@ def held_out_knowledge(knowledge: KnowledgeBase, seed: int = SEED) -> tuple[Know
 
 def run_probes(
     knowledge: KnowledgeBase,
-    make_retriever: Callable[[], TfidfRetriever],
+    make_retriever: Callable[[], ProbeIndex],
     offtopic: Sequence[str] | None = None,
     seed: int = SEED,
 ) -> list[ProbeResult]:
@@ -275,7 +285,7 @@ def calibration_rounds(entries: int) -> int:
 
 
 def learn_confidence(
-    knowledge: KnowledgeBase, make_retriever: Callable[[], TfidfRetriever], seed: int = SEED
+    knowledge: KnowledgeBase, make_retriever: Callable[[], ProbeIndex], seed: int = SEED
 ) -> ConfidenceModel:
     """Fit this knowledge's confidence model from its own left-out phrasings and generic off-topic questions."""
     rounds = calibration_rounds(len(knowledge.entries))
