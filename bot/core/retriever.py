@@ -434,7 +434,33 @@ class TfidfRetriever:
             for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
         )
         votes = self._votes(phrasing, kept[0][1], roles is not None and upper)
-        return SearchResults(query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes)
+        channels = self._channel_agreement(kept[0][1], candidates, phrasing, body, coverage, agreement)
+        return SearchResults(
+            query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes, channels=channels
+        )
+
+    def _channel_agreement(
+        self,
+        best: int,
+        candidates: np.ndarray,
+        phrasing: np.ndarray,
+        body: np.ndarray,
+        coverage: np.ndarray,
+        agreement: np.ndarray,
+    ) -> float:
+        """The share of single-evidence rankings (best phrasing, body, coverage, concept) that also put `best` first.
+
+        Independent kinds of evidence that agree make a right answer likely; where they split, the ranking is a blend
+        of disagreeing signals and more often wrong.
+        """
+        best_phrasing = phrasing[self.phrasing_table_[candidates]].max(axis=1)
+        firsts = [
+            candidates[int(np.argmax(best_phrasing))],
+            candidates[int(np.argmax(body[candidates]))],
+            candidates[int(np.argmax(coverage))],
+            candidates[int(np.argmax(agreement))],
+        ]
+        return sum(first == best for first in firsts) / len(firsts)
 
     def _votes(self, phrasing: np.ndarray, best: int, allowed: np.ndarray | bool) -> float:
         """The best entry's share of the summed similarity of the question's `NEIGHBOUR_PHRASINGS` closest phrasings.

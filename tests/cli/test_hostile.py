@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
 # What must never reach a terminal raw: C0/C1 controls (but the newline), DEL, bidi controls, line separators.
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-ESCAPE_QUESTION = "\x1b]0;PWNED\x07\x1b[2J how do I bake \u202esourdough\u202c bread\x00 at home"
+ESCAPE_QUESTION = "\x1b]0;PWNED\x07\x1b[2J how do I bake \u202esourdough\u202c bread\x00 in my oven"
 
 
 def run(*args: str | bytes, stdin: bytes = b"", env: dict[str, str] | None = None, cwd: Path = ROOT):

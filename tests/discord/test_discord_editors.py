@@ -345,7 +345,11 @@ async def test_dismiss_needs_a_reason_and_an_existing_question(world: World) -> 
 
 # ---------------------------------------------------------------- /knowledge reload
 
+# A reload re-indexes and re-calibrates the knowledge (seconds on a busy machine): the simulated Discord waits for it.
+RELOAD_SETTLE_SECONDS = 60.0
 
+
+@pytest.mark.simcord(settle_timeout=RELOAD_SETTLE_SECONDS)
 async def test_reload_picks_up_a_new_entry_and_marks_the_questions_it_now_answers(
     world: World, knowledge_copy: Path
 ) -> None:
@@ -370,6 +374,7 @@ async def test_reload_picks_up_a_new_entry_and_marks_the_questions_it_now_answer
     assert asked.response.embeds[0].title == "Baking sourdough bread"
 
 
+@pytest.mark.simcord(settle_timeout=RELOAD_SETTLE_SECONDS)
 async def test_reload_with_nothing_new_to_answer_reports_zero(world: World, knowledge_copy: Path) -> None:
     await world.alice.slash(world.general, "ask", question=EVEREST)
 
@@ -401,6 +406,7 @@ async def test_a_bad_file_is_rejected_with_its_error_and_the_old_knowledge_stays
     assert [(row["status"], row["ask_count"]) for row in rows(world.db, "SELECT * FROM questions")] == [("open", 2)]
 
 
+@pytest.mark.simcord(settle_timeout=RELOAD_SETTLE_SECONDS)
 async def test_a_fixed_file_reloads_after_a_rejected_one(world: World, knowledge_copy: Path) -> None:
     await world.alice.slash(world.general, "ask", question=BREAD)
     (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(EMPTY_TEXT_ENTRY), encoding="utf-8")
