@@ -13,8 +13,8 @@ from bot.core.queue import resolve_question
 from bot.store import Ask, Origin, Store
 
 ROOT = Path(__file__).resolve().parents[2]
-QUESTION = "who pays for my certification exams"
-PARAPHRASES = ["does the company pay for certification exams", "who pays for certification exams?"]
+QUESTION = "can I expense my certification exam fees"  # a partial answer before teaching
+PARAPHRASES = ["can i expense certification exam fees?", "can I expense my certification exam fee"]
 ENTRY = "glance-certifications"
 HERE, THERE = 1001, 2002
 
@@ -75,8 +75,8 @@ async def test_the_command_line_teaches_everywhere(answerer: Answerer, store: St
 
 async def test_the_grouped_questions_are_learned_too(answerer: Answerer, store: Store) -> None:
     first = await queue(store, QUESTION)
-    second = await queue(store, "who pays for my certification exam?")
-    elsewhere = await queue(store, "who pays for my certification exams!", guild_id=THERE)
+    second = await queue(store, "can I expense my certification exam fee?")
+    elsewhere = await queue(store, "can I expense my certification exam fees!", guild_id=THERE)
 
     outcome = await resolve_question(
         store, answerer.knowledge, first, ENTRY, scope=None, retriever=answerer.retriever, guild_id=HERE, user_id=1
@@ -86,7 +86,7 @@ async def test_the_grouped_questions_are_learned_too(answerer: Answerer, store: 
     assert (await store.question(second, scope=None)).status == "answered"
     assert (await store.question(elsewhere, scope=None)).status == "open"
     assert sorted(item.text for item in await store.learned()) == sorted(
-        [QUESTION, "who pays for my certification exam?"]
+        [QUESTION, "can I expense my certification exam fee?"]
     )
 
 
