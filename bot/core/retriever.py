@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Self
@@ -113,8 +113,6 @@ class TfidfRetriever:
         self.entries_ = knowledge.entries
         corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
         self.owners_ = corpus.owners
-        self.role_numbers_ = {role: number for number, role in enumerate(knowledge.roles)}
-        self.entry_role_ = np.array([self.role_numbers_[entry.role] for entry in knowledge.entries], dtype=np.int32)
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
@@ -356,20 +354,20 @@ class TfidfRetriever:
             total = np.where(vote < votes, total + best_first[:, vote], total)
         return total / votes.astype(phrasing.dtype)
 
-    def search(self, query: str, k: int = 5, *, roles: Collection[str] | None = None) -> SearchResults:
+    def search(self, query: str, k: int = 5) -> SearchResults:
         """Return the k best entries for the question, best first (empty when nothing matches at all).
 
         Every entry gets an upper bound from its single best phrasing; only the leading ones are scored exactly
-        (the mean of their best phrasings, then weighted by how much of the question they cover). With `roles`,
-        only the entries of those roles are ranked. A calibrated retriever adds its confidence that the best hit
-        is right and, when the question has words the knowledge never uses, the search for its topic without them.
+        (the mean of their best phrasings, then weighted by how much of the question they cover). A calibrated
+        retriever adds its confidence that the best hit is right and, when the question has words the knowledge
+        never uses, the search for its topic without them.
         """
         words = self.normalizer_.content_words(query)  # normalised once for both uses below
         terms = self._corrected(self._specific(words))
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
-        results = self._search_terms(query, terms, names_role, k, roles)
+        results = self._search_terms(query, terms, names_role, k)
         model = self.confidence_model_
         if model is None or not results.hits:
             return results
@@ -377,7 +375,7 @@ class TfidfRetriever:
         details = self.detail_terms(terms)
         topic_terms = [term for term in terms if term not in details]
         if details and topic_terms:
-            topic = self._search_terms(query, topic_terms, names_role, k, roles)
+            topic = self._search_terms(query, topic_terms, names_role, k)
             if topic.hits:
                 topic = replace(topic, confidence=round(model.probability(topic), 4))
             results = replace(results, detail_terms=details, topic=topic)
@@ -392,16 +390,11 @@ class TfidfRetriever:
             )
         )
 
-    def _search_terms(
-        self, query: str, terms: list[str], names_role: bool, k: int, roles: Collection[str] | None
-    ) -> SearchResults:
+    def _search_terms(self, query: str, terms: list[str], names_role: bool, k: int) -> SearchResults:
         """Rank the entries for a list of (corrected) terms."""
         word_query = self.word_encoder_.weights(terms)
         phrasing, body = self._channel_scores(terms, word_query)
         upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
-        if roles is not None:
-            wanted = [self.role_numbers_[role] for role in roles if role in self.role_numbers_]
-            upper = np.where(np.isin(self.entry_role_, wanted), upper, 0)
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
@@ -433,7 +426,7 @@ class TfidfRetriever:
             )
             for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
         )
-        votes = self._votes(phrasing, kept[0][1], roles is not None and upper)
+        votes = self._votes(phrasing, kept[0][1])
         channels = self._channel_agreement(kept[0][1], candidates, phrasing, body, coverage, agreement)
         return SearchResults(
             query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes, channels=channels
@@ -462,13 +455,11 @@ class TfidfRetriever:
         ]
         return sum(first == best for first in firsts) / len(firsts)
 
-    def _votes(self, phrasing: np.ndarray, best: int, allowed: np.ndarray | bool) -> float:
+    def _votes(self, phrasing: np.ndarray, best: int) -> float:
         """The best entry's share of the summed similarity of the question's `NEIGHBOUR_PHRASINGS` closest phrasings.
 
         A nearest-neighbour vote: where the closest phrasings belong to several entries, the ranking is a close call.
         """
-        if isinstance(allowed, np.ndarray):
-            phrasing = np.where(allowed[self.owners_] > 0, phrasing, 0)
         depth = min(NEIGHBOUR_PHRASINGS, len(phrasing))
         nearest = np.argpartition(-phrasing, depth - 1)[:depth]
         weights = np.maximum(phrasing[nearest], 0)

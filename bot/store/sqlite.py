@@ -491,34 +491,28 @@ class Store:
 
     async def resolve(self, question_id: int, entry_id: str, *, scope: Scope | None) -> bool:
         """Mark a question answered by an entry; False when there is no such question in the scope."""
-        now = timestamp(self.clock())
-        condition, parameters = _in_scope(scope, "guild_id")
-        # Only a fixed fragment is formatted in; every value is a ? parameter.
-        sql = (
-            "UPDATE questions SET status = 'answered', answer_entry_id = ?, dismiss_reason = NULL, closed_at = ? "  # noqa: S608
-            f"WHERE id = ? AND {condition}"
-        )
-
-        async def work(db: Connection) -> bool:
-            cursor = await db.execute(sql, (entry_id, now, question_id, *parameters))
-            return cursor.rowcount == 1
-
-        return await self._write(work)
+        return await self._close(question_id, "answered", entry_id, None, scope)
 
     async def dismiss(self, question_id: int, reason: str, *, scope: Scope | None) -> bool:
         """Mark a question dismissed with a reason; False when there is no such question in the scope."""
         if not reason.strip():
             raise ValueError("a dismissal needs a reason")
+        return await self._close(question_id, "dismissed", None, reason.strip(), scope)
+
+    async def _close(
+        self, question_id: int, status: str, entry_id: str | None, reason: str | None, scope: Scope | None
+    ) -> bool:
+        """Set a question's status with its answering entry or dismissal reason (the other cleared), in the scope."""
         now = timestamp(self.clock())
         condition, parameters = _in_scope(scope, "guild_id")
         # Only a fixed fragment is formatted in; every value is a ? parameter.
         sql = (
-            "UPDATE questions SET status = 'dismissed', dismiss_reason = ?, answer_entry_id = NULL, closed_at = ? "  # noqa: S608
+            "UPDATE questions SET status = ?, answer_entry_id = ?, dismiss_reason = ?, closed_at = ? "  # noqa: S608
             f"WHERE id = ? AND {condition}"
         )
 
         async def work(db: Connection) -> bool:
-            cursor = await db.execute(sql, (reason.strip(), now, question_id, *parameters))
+            cursor = await db.execute(sql, (status, entry_id, reason, now, question_id, *parameters))
             return cursor.rowcount == 1
 
         return await self._write(work)

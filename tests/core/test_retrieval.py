@@ -300,10 +300,3 @@ def test_disagreeing_with_the_concept_space_lowers_a_score_at_most_by_the_concep
     assert lowered  # the space does change scores where it disagrees
     again = TfidfRetriever(concept_weight=0.5).fit(tiny_knowledge)
     assert again.search("lamp and logbook") == with_concepts.search("lamp and logbook")  # a fixed seed: reproducible
-
-
-def test_a_search_kept_to_some_roles_ranks_only_their_entries(tiny_knowledge: KnowledgeBase) -> None:
-    retriever = TfidfRetriever().fit(tiny_knowledge)
-
-    assert retriever.search("who keeps the lamp lit", roles=["Lighthouse Keeper"]).hits
-    assert retriever.search("who keeps the lamp lit", roles=["Baker"]).hits == ()
