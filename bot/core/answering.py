@@ -22,8 +22,10 @@ from bot.store import Ask, Learned, Origin, Scope, Store, VoteOutcome
 log = logging.getLogger(__name__)
 
 SEARCH_DEPTH = 8
-# What reaches the editors' queue: "I don't know", and the unsure replies (a "did you mean", a partial answer), marked.
+# What reaches the editors' queue from Discord: "I don't know" and the unsure replies (a "did you mean", a partial
+# answer), marked unsure. The command line (an editor trying questions out) queues only what was not known.
 QUEUED = frozenset({Status.UNKNOWN, Status.PARTIAL, Status.SUGGEST})
+QUEUED_NOT_KNOWN = frozenset({Status.UNKNOWN, Status.PARTIAL})
 UNSURE = frozenset({Status.PARTIAL, Status.SUGGEST})
 
 _GREETING = re.compile(
@@ -296,7 +298,7 @@ class Answerer:
         answer: Answer,
         origin: Origin,
         *,
-        queue: frozenset[Status] = QUEUED,
+        queue: frozenset[Status] = QUEUED_NOT_KNOWN,
         message_id: int | None = None,
     ) -> Answer:
         """Count a judged question, and queue it for the editors when its status is in `queue` (unsure ones marked).

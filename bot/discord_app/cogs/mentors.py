@@ -21,7 +21,7 @@ from bot.core.knowledge import Entry
 from bot.core.queue import resolve_question
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_mentor
-from bot.discord_app.flow import Reply, asked_by, deliver
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver
 from bot.discord_app.notify import tell_askers, with_telling
 from bot.discord_app.render import clip, echo, entry_choices, entry_embed, origin_of
 from bot.discord_app.views import vote_view
@@ -149,7 +149,7 @@ class Mentors(commands.Cog):
                     text = "That message is small talk, not a question; there is nothing to answer."
                     await interaction.response.send_message(text, ephemeral=True)
                     return
-                recorded = await self.bot.answerer.record(answer, origin)  # queued for the editors, unsure marked
+                recorded = await self.bot.answerer.record(answer, origin, queue=QUEUE_UNCERTAIN)  # unsure marked
                 candidates = self.candidates(question, interaction.guild_id, verdict.alternatives)
                 if mentor and recorded.logged_question_id is not None and candidates:
                     picker = EntryPicker(self, recorded.logged_question_id, message, candidates, interaction.user.id)
