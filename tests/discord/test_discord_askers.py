@@ -10,6 +10,7 @@ import pytest
 import simcord
 from discord_helpers import Notified, World, configure_discord, notified_by_bot, sent_payloads
 
+from bot.core.queue import resolve_question
 from bot.store import Scope
 
 # Resolving re-fits the index in a worker thread; on a loaded 2-core machine that can outlast simcord's 5 s default.
@@ -174,3 +175,19 @@ async def test_a_deleted_question_does_not_stop_the_others_being_told(
     [line] = [record for record in caplog.records if record.name == "bot.discord_app.notify"]
     assert f"#{question_id}" in line.getMessage() and line.exc_info is None
     assert str(world.alice.id) not in line.getMessage()  # the log says which question, not who
+
+
+async def test_a_question_resolved_from_the_cli_is_told_when_resolved_again_in_discord(world: World) -> None:
+    await mention(world, world.alice, world.general)
+    question_id = await queued_id(world)
+    knowledge = world.bot.answerer.knowledge
+    cli = await resolve_question(world.bot.store, knowledge, question_id, ENTRY, scope=None)  # what the CLI runs
+    assert cli.done
+    before = bot_messages(world)
+    assert new_bot_messages(world, before) == []  # nobody was told from the command line
+
+    reply = await resolve(world, question_id)
+
+    assert reply.endswith("Told 1 asker(s).")
+    [notice] = new_bot_messages(world, before)
+    assert notice.users == (world.alice.id,)
