@@ -43,8 +43,8 @@ class CurvePoint:
 
     share: float
     resolved: int  # teaching questions resolved to their entry so far
-    learned: int  # learned phrasings the indexes hold
-    refused: int  # teaching questions refused (their text belongs to another entry)
+    refused: int  # teaching questions refused (their text belongs to another entry), not resolved
+    learned: int  # learned phrasings the store holds (and the indexes were re-fitted with)
     outcomes: Outcomes
     index_seconds: float  # the re-fit at this point (the first point: the initial fit), calibration included
 
@@ -178,7 +178,7 @@ async def _curve(
                     index_seconds = time.perf_counter() - fitted
                 outcomes = count(corpus.name, reported_part, judge_as_members(answerer, reported))
                 learned = len(await store.learned())
-                points.append(CurvePoint(share, done, learned, refused, outcomes, index_seconds))
+                points.append(CurvePoint(share, done - refused, refused, learned, outcomes, index_seconds))
                 log.info(
                     "%s: %d of %d resolved (%d learned): right %.3f, wrong %.3f",
                     corpus.name,
@@ -209,21 +209,21 @@ async def _resolve(store: Store, corpus: Corpus, question: Question) -> bool:
 
 
 TABLE_HEADER = (
-    "| taught (share of the tuning half) | questions resolved | phrasings learned | refused | answered right "
-    "| answered wrong | did you mean, right first | partial | declined | index s |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| taught (share of the tuning half) | resolved | refused | phrasings learned | answered right | answered wrong "
+    "| did you mean, right first | partial | declined | P@1 | index s |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
 def curve_table(curve: LearningCurve) -> str:
-    """The curve as a Markdown table (right and "did you mean" of the in-scope questions, the rest of all)."""
+    """The curve as a Markdown table (right, "did you mean" and P@1 of the in-scope questions, the rest of all)."""
     lines = [TABLE_HEADER]
     for point in curve.points:
         o = point.outcomes
         cells = [o.right_share, o.wrong_share, o.share(o.suggest_right, o.in_scope), o.share(o.partial)]
-        numbers = " | ".join(f"{cell:.3f}" for cell in [*cells, o.share(o.declined)])
+        numbers = " | ".join(f"{cell:.3f}" for cell in [*cells, o.share(o.declined), o.precision_at_1])
         lines.append(
-            f"| {point.share:.0%} | {point.resolved} | {point.learned} | {point.refused} | {numbers} "
+            f"| {point.share:.0%} | {point.resolved} | {point.refused} | {point.learned} | {numbers} "
             f"| {point.index_seconds:.2f} |"
         )
     return "\n".join(lines)
