@@ -366,7 +366,8 @@ def command_eval(args: argparse.Namespace) -> int:
             sys.stdout.write(json_text(record) + "\n")
         sys.stdout.write(json_text({"learning_curve": curve.to_json()}) + "\n")
         return 0
-    sys.stdout.write(report(evaluation, config.retrieval) + "\n\n" + curve_report(curve) + "\n")
+    untaught = evaluation.get(CURVE_CORPUS, "test")
+    sys.stdout.write(report(evaluation, config.retrieval) + "\n\n" + curve_report(curve, untaught) + "\n")
     if args.plot is not None:
         sys.stdout.write(f"\nrisk-coverage curves written to {args.plot}\n")
     if args.curve_plot is not None:

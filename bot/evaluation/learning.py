@@ -229,14 +229,24 @@ def curve_table(curve: LearningCurve) -> str:
     return "\n".join(lines)
 
 
-def curve_report(curve: LearningCurve) -> str:
-    """The curve's Markdown section: what was taught and reported, the table, and its bars."""
+def curve_report(curve: LearningCurve, untaught: Outcomes | None = None) -> str:
+    """The curve's Markdown section: what was taught and reported, the table, and its bars.
+
+    `untaught` is the same corpus part judged by the cross-knowledge evaluation of the same run: the first point
+    must be the same figures, and the text says whether it is.
+    """
     first = curve.points[0].outcomes
     lines = [
         f"Learning curve on {curve.corpus!r}: its {curve.taught_part} half's in-scope questions resolved one by one "
         f"to their labelled entries (order seed {curve.seed}) through a SQLite store and the editors' resolve; "
         f"the {curve.reported_part} half ({first.in_scope}/{first.out_of_scope} in/out of scope) judged as members "
         f"ask it after each share. {curve.seconds:.1f} s.",
+    ]
+    if untaught is not None:
+        same = "the same figures" if untaught == first else "DIFFERENT figures (a bug: the two paths disagree)"
+        row = f"the {untaught.part} row of {untaught.corpus!r}"
+        lines.append(f"The {curve.points[0].share:.0%} row against {row} in the table above: {same}.")
+    lines += [
         "",
         curve_table(curve),
         "",
