@@ -142,7 +142,12 @@ def learning_curve(
     reported_part: str = "test",
     advance: Callable[[int], None] | None = None,
 ) -> LearningCurve:
-    """Resolve `taught_part`'s questions one by one and judge `reported_part` after each share of them."""
+    """Resolve `taught_part`'s questions one by one and judge `reported_part` after each share of them.
+
+    It runs an event loop of its own (the store is asynchronous): call it from synchronous code. The indexes are
+    re-fitted at each point rather than after every resolve: a fit depends only on the phrasings learned and their
+    order, so the points are what the bot would answer with after re-fitting at every resolve.
+    """
     if taught_part == reported_part:
         raise ValueError("the curve is taught from one part and reported on another")
     return asyncio.run(_curve(corpus, gate, tuple(shares), seed, taught_part, reported_part, advance))
@@ -157,6 +162,7 @@ async def _curve(
     reported_part: str,
     advance: Callable[[int], None] | None,
 ) -> LearningCurve:
+    """The curve, with a store in a temporary folder that is gone afterwards."""
     started = time.perf_counter()
     order = teaching_order(corpus.parts[taught_part], seed)
     reported = corpus.parts[reported_part]
