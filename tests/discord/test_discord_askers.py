@@ -13,9 +13,6 @@ from discord_helpers import Notified, World, configure_discord, notified_by_bot,
 from bot.core.queue import resolve_question
 from bot.store import Scope
 
-# Resolving re-fits the index in a worker thread; on a loaded 2-core machine that can outlast simcord's 5 s default.
-pytestmark = pytest.mark.simcord(settle_timeout=60)
-
 QUESTION = "who pays for my certification exams?"
 ENTRY = "glance-certifications"
 

@@ -25,9 +25,6 @@ from discord_helpers import (
 
 from bot.core.knowledge import Entry, KnowledgeBase
 
-# Teaching re-fits the index in a worker thread; on a loaded 2-core machine that can outlast simcord's 5 s default.
-pytestmark = pytest.mark.simcord(settle_timeout=60)
-
 ON_CALL = "duty-on-call"
 MANAGER_QUESTION = "is a cloud technical lead a manager or an engineer?"
 MANAGER_ENTRY = "faq-manager-or-engineer"
