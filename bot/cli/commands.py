@@ -20,8 +20,10 @@ from bot.cli.output import (
     json_text,
     print_summary,
     question_record,
+    queue_status,
     shown,
     shown_block,
+    untold_note,
 )
 from bot.cli.progress import progress
 from bot.config import Config, load_config
@@ -403,7 +405,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
         first = group.representative
         size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
         text = shown(clipped(first.text, LIST_CHARS))
-        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {first.status:9} {text}{size}\n")
+        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {queue_status(first):9} {text}{size}\n")
         if first.jump_url:
             out.write(f"       {shown(first.jump_url)}\n")
         for other in group.others:
@@ -435,6 +437,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
         outcome = await resolve_question(
             store, knowledge, args.id, args.entry, scope=scope_of(args), retriever=fit_retriever(knowledge)
         )
+        waiting = len({place.asker_id for place in await store.untold(outcome.resolved)})
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
     if not outcome.question_found:
@@ -442,7 +445,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     if not outcome.resolved:
         raise FaqbotError(outcome.summary(args.id, quote=quoted, mark=""))
     note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
-    sys.stdout.write(outcome.summary(args.id, quote=quoted, mark="") + note + "\n")
+    sys.stdout.write(outcome.summary(args.id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
     return 0
 
 
