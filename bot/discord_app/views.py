@@ -329,7 +329,11 @@ class DismissReason(discord.ui.Modal):
     """The reason for a dismissal, as /unanswered dismiss asks for it."""
 
     reason: discord.ui.TextInput[DismissReason] = discord.ui.TextInput(
-        label="Reason", placeholder="off-topic, spam, duplicate, …", max_length=200, required=True
+        label="Reason",
+        custom_id="faqbot:dismiss-reason",
+        placeholder="off-topic, spam, duplicate, …",
+        max_length=200,
+        required=True,
     )
 
     def __init__(self, question_id: int) -> None:
