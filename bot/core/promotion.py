@@ -90,7 +90,7 @@ def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase, closest: Hit 
 
 
 def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> None:
-    """Append an entry to a knowledge file, atomically, only if the knowledge still loads with it.
+    """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
 
     The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else the
     file alone. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
@@ -102,14 +102,31 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
     except (OSError, UnicodeDecodeError) as error:
         raise KnowledgeError(f"{target}: cannot read it: {getattr(error, 'strerror', None) or error}") from None
     indent = ITEM.search(old)
-    lines = entry_lines(entry, indent.group(1) if indent else "  ")
-    text = old + ("" if not old or old.endswith("\n") else "\n") + "\n".join(lines) + "\n"
+    text = _after_entries(old, "\n".join(entry_lines(entry, indent.group(1) if indent else "  ")) + "\n")
     problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
     if problem is not None:
         raise KnowledgeError(f"{problem}; {target} was left unchanged")
 
 
 ITEM = re.compile(r"^( *)- id:", re.MULTILINE)
+ENTRIES_KEY = re.compile(r"entries:\s*(#.*)?")
+TOP_LEVEL = re.compile(r"[^\s#]")
+
+
+def _after_entries(old: str, block: str) -> str:
+    """The file's text with `block` added at the end of its `entries:` list (before a `synonyms:` after it, say).
+
+    Without a block-style `entries:` key the block goes at the end, where the check then rejects it.
+    """
+    lines = old.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if ENTRIES_KEY.fullmatch(line.rstrip("\r\n"))), None)
+    if start is None:
+        return old + ("" if not old or old.endswith("\n") else "\n") + block
+    end = next((n for n in range(start + 1, len(lines)) if TOP_LEVEL.match(lines[n])), len(lines))
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # blank lines and comments before the next key belong to it
+    head = "".join(lines[:end])
+    return head + ("" if head.endswith("\n") else "\n") + block + "".join(lines[end:])
 
 
 def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:
