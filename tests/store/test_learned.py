@@ -23,7 +23,7 @@ async def test_0005_adds_the_learned_table_to_an_existing_database(db: Path | st
     async with await Store.open(db, migrations=bundled_migrations(dialect)[:4]) as old:
         question_id = await queue(old, "who pays for exams")
     async with await Store.open(db) as store:
-        assert await store.schema_version() == 5
+        assert await store.schema_version() == bundled_migrations(dialect)[-1].version >= 5
         teaching = await store.teach(question_id, "entry-a", scope=None, guild_id=HERE, user_id=1)
         assert teaching is not None and teaching.learned == ("who pays for exams",)
         assert [(item.entry_id, item.guild_id) for item in await store.learned()] == [("entry-a", HERE)]
