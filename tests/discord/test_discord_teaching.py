@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import simcord
-from discord_helpers import World
+from discord_helpers import REFIT_SETTLE_SECONDS, World
 
 from bot.store import Ask, Origin
 
@@ -35,6 +35,7 @@ def title(result: simcord.InteractionResult) -> str | None:
     return result.response.embeds[0].title if result.response.embeds else None
 
 
+@pytest.mark.simcord(settle_timeout=REFIT_SETTLE_SECONDS)
 async def test_resolving_in_discord_teaches_this_server_only(
     world: World, elsewhere: tuple[simcord.ChannelHandle, simcord.MemberActor]
 ) -> None:
