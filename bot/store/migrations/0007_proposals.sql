@@ -5,15 +5,15 @@
 BEGIN;
 
 CREATE TABLE proposals (
-    id           INTEGER PRIMARY KEY,
-    question_id  INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
-    entry_id     TEXT    NOT NULL,
-    picks        INTEGER NOT NULL DEFAULT 1,
-    proposed_by  TEXT,
-    proposed_at  TEXT    NOT NULL,
-    last_picked_at TEXT  NOT NULL,
-    status       TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'rejected')),
-    closed_at    TEXT,
+    id             INTEGER PRIMARY KEY,
+    question_id    INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+    entry_id       TEXT    NOT NULL,
+    picks          INTEGER NOT NULL DEFAULT 1,
+    proposed_by    TEXT,
+    proposed_at    TEXT    NOT NULL,
+    last_picked_at TEXT    NOT NULL,
+    status         TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'rejected')),
+    closed_at      TEXT,
     UNIQUE (question_id, entry_id)
 );
 
