@@ -31,11 +31,11 @@ from bot.core import replies
 from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.promotion import learned_yaml
-from bot.core.queue import grouped_queue, promotion_for, resolve_question
+from bot.core.promotion import append_entry, learned_yaml, promoted_entry
+from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
-from bot.store import DM_SCOPE, Origin, QueuedQuestion, Scope, Store
+from bot.store import DM_SCOPE, Origin, Proposal, QueuedQuestion, Scope, Store
 
 log = logging.getLogger(__name__)
 
@@ -379,25 +379,30 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_unanswered(args: argparse.Namespace) -> int:
-    """Faqbot unanswered list|export|resolve|dismiss|promote|purge."""
+    """Faqbot unanswered list|export|resolve|dismiss|promote|purge|recheck|confirm|reject."""
     config = resolve_config(args)
     return asyncio.run(UNANSWERED_ACTIONS[args.action](config, args))
 
 
 async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
-    """Print the queue: groups first (largest first), each item with id, count, last asked and jump link."""
+    """Print the queue: groups first (largest first, or newest first), each item with id, count, last asked, jump link.
+
+    A 👎 item names the entry that was rejected; a question whose "did you mean" a member picked shows the pick as
+    a proposal to confirm or reject.
+    """
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database, allow_read_only=True) as store:
         groups = await grouped_queue(
             store, fit_retriever(knowledge), scope=scope_of(args), status=status, sort=args.sort
         )
+        proposals = await store.proposals([q.id for g in groups for q in g.members]) if groups else {}
     out = sys.stdout
     if args.json:
         group_of = {q.id: g.representative.id for g in groups for q in g.members}
         for group in groups:
             for question in group.members:
-                out.write(json_text(question_record(question, group_of)) + "\n")
+                out.write(json_text(question_record(question, group_of, proposals.get(question.id, ()))) + "\n")
         return 0
     if not groups:
         out.write("No questions in the queue.\n" if status is None else f"No {status} questions.\n")
@@ -405,12 +410,26 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
         first = group.representative
         size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
         text = shown(clipped(first.text, LIST_CHARS))
-        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {queue_status(first):9} {text}{size}\n")
+        last = max(member.last_asked_at for member in group.members)  # when the group was last asked: --sort recent
+        out.write(f"#{first.id:<5} x{first.ask_count:<3} {last}  {queue_status(first):9} {text}{size}\n")
         if first.jump_url:
             out.write(f"       {shown(first.jump_url)}\n")
-        for other in group.others:
-            out.write(f"   ↳ #{other.id:<4} x{other.ask_count:<3} {shown(clipped(other.text, LIST_CHARS))}\n")
+        for member in group.members:
+            if member.id != first.id:
+                out.write(f"   ↳ #{member.id:<4} x{member.ask_count:<3} {shown(clipped(member.text, LIST_CHARS))}\n")
+            if member.kind == "downvoted" and member.rejected_entry_id:
+                out.write(f"       👎 rejected answer: {shown(member.rejected_entry_id)}\n")
+            for proposal in proposals.get(member.id, ()):
+                out.write(f"       {proposal_line(proposal, member.id)}\n")
     return 0
+
+
+def proposal_line(proposal: Proposal, question_id: int) -> str:
+    """A proposal as the list shows it, with the commands that confirm or reject it."""
+    return (
+        f"proposal P{proposal.id}: member(s) picked {shown(proposal.entry_id)} ×{proposal.picks} for #{question_id}"
+        f" (faqbot unanswered confirm {proposal.id} | reject {proposal.id})"
+    )
 
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
@@ -431,43 +450,106 @@ async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
 
 
 async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
-    """Mark a question answered by an entry (which must exist)."""
+    """Mark a question (and its group) answered by an entry (which must exist), and learn their phrasings."""
+    return await resolve_and_report(config, args, args.id, args.entry)
+
+
+async def resolve_and_report(config: Config, args: argparse.Namespace, question_id: int, entry_name: str) -> int:
+    """Resolve a queued question to an entry and teach, as `resolve` and `confirm` both do; print one line."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
         outcome = await resolve_question(
-            store, knowledge, args.id, args.entry, scope=scope_of(args), retriever=fit_retriever(knowledge)
+            store, knowledge, question_id, entry_name, scope=scope_of(args), retriever=fit_retriever(knowledge)
         )
         waiting = len({place.asker_id for place in await store.untold(outcome.resolved)})
     if outcome.entry is None:
-        raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
+        raise FaqbotError(replies.no_entry(entry_name, outcome.closest))
     if not outcome.question_found:
-        raise FaqbotError(f"no question #{args.id}")
+        raise FaqbotError(f"no question #{question_id}")
     if not outcome.resolved:
-        raise FaqbotError(outcome.summary(args.id, quote=quoted, mark=""))
+        raise FaqbotError(outcome.summary(question_id, quote=quoted, mark=""))
     note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
-    sys.stdout.write(outcome.summary(args.id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
+    sys.stdout.write(outcome.summary(question_id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
+    return 0
+
+
+async def unanswered_confirm(config: Config, args: argparse.Namespace) -> int:
+    """Confirm a member's pick: resolve its question to the picked entry, which teaches as `resolve` does."""
+    async with await Store.open(config.database) as store:
+        proposal = await open_proposal(store, args.id, scope=scope_of(args))
+    if proposal is None:
+        raise FaqbotError(f"no open proposal P{args.id}")
+    return await resolve_and_report(config, args, proposal.question_id, proposal.entry_id)
+
+
+async def unanswered_reject(config: Config, args: argparse.Namespace) -> int:
+    """Reject a member's pick: nothing is taught and its question stays open."""
+    async with await Store.open(config.database) as store:
+        proposal = await store.reject_proposal(args.id, scope=scope_of(args))
+    if proposal is None:
+        raise FaqbotError(f"no open proposal P{args.id}")
+    sys.stdout.write(
+        f"P{proposal.id} rejected: #{proposal.question_id} is not taught {proposal.entry_id} and stays open.\n"
+    )
     return 0
 
 
 async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
-    """Dismiss a question with a reason."""
+    """Dismiss a question and the open questions grouped with it, with a reason; an answered one keeps its answer."""
     if not args.reason.strip():
         raise FaqbotError("--reason must say why")
+    knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        if not await store.dismiss(args.id, args.reason, scope=scope_of(args)):
-            raise FaqbotError(f"no question #{args.id}")
-    sys.stdout.write(f"#{args.id} dismissed\n")
+        outcome = await dismiss_question(store, fit_retriever(knowledge), args.id, args.reason, scope=scope_of(args))
+    if not outcome.question_found:
+        raise FaqbotError(f"no question #{args.id}")
+    if not outcome.done:
+        sys.stderr.write(f"faqbot: warning: {outcome.summary(args.id, mark='')}\n")
+        return 1
+    sys.stdout.write(outcome.summary(args.id, mark="") + "\n")
+    return 0
+
+
+async def unanswered_recheck(config: Config, args: argparse.Namespace) -> int:
+    """Mark answered the open questions the knowledge (and what was taught) now answers, as /knowledge reload does."""
+    answerer, store = await open_answerer(config)
+    async with store:
+        if store.read_only:
+            raise FaqbotError(f"{shown(str(store.path))} is read-only: recheck marks questions answered in it")
+        resolved = await answerer.recheck_open_questions(scope_of(args))
+    out = sys.stdout
+    if args.json:
+        for question_id, entry_id in resolved:
+            out.write(json_text({"id": question_id, "entry": entry_id}) + "\n")
+        return 0
+    out.write(f"{len(resolved)} open question(s) can now be answered and were marked answered.\n")
+    for question_id, entry_id in resolved:
+        out.write(f"  #{question_id} -> {entry_id}\n")
     return 0
 
 
 async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
-    """Print a ready-to-paste knowledge entry for a question and its group's other phrasings."""
+    """Print a new knowledge entry (valid YAML) for a question and its group, or append it to a file with --write."""
+    if args.write is None and args.text is not None:
+        raise FaqbotError("--text goes with --write FILE: it is the answer written into the new entry")
+    if args.write is not None and not (args.text or "").strip():
+        raise FaqbotError("--write needs --text ANSWER: an entry without its answer does not load")
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database, allow_read_only=True) as store:
-        text = await promotion_for(store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args))
-    if text is None:
+        promotion = await promotion_for(
+            store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args), gate=config.retrieval
+        )
+    if promotion is None:
         raise FaqbotError(f"no question #{args.id}")
-    sys.stdout.write(shown_block(text))
+    if args.write is None:
+        sys.stdout.write(shown_block(promotion.yaml))
+        return 0
+    entry = promoted_entry(promotion.group, knowledge, " ".join(args.text.split()))
+    append_entry(args.write, entry, config.knowledge_path)
+    sys.stdout.write(
+        f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "
+        "A running bot answers with it after /knowledge reload.\n"
+    )
     return 0
 
 
@@ -491,6 +573,9 @@ UNANSWERED_ACTIONS = {
     "dismiss": unanswered_dismiss,
     "promote": unanswered_promote,
     "purge": unanswered_purge,
+    "recheck": unanswered_recheck,
+    "confirm": unanswered_confirm,
+    "reject": unanswered_reject,
 }
 LEARNED_ACTIONS = {"list": learned_list, "remove": learned_remove, "export": learned_export}
 LEARNED_SCHEMA = 5  # the migration that added learned phrasings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.core.answering import Answer
 from bot.core.gate import Status
 from bot.core.knowledge import KnowledgeBase
 from bot.evaluation.scoring import Scores
-from bot.store import QueuedQuestion
+from bot.store import Proposal, QueuedQuestion
 
 __all__ = [
     "answer_to_json",
@@ -128,9 +129,13 @@ def untold_note(waiting: int) -> str:
     )
 
 
-def question_record(question: QueuedQuestion, group_of: dict[int, int]) -> dict[str, Any]:
-    """A queued question as a flat JSON-ready record."""
+def question_record(
+    question: QueuedQuestion, group_of: dict[int, int], proposals: Sequence[Proposal] | None = None
+) -> dict[str, Any]:
+    """A queued question as a flat JSON-ready record; with `proposals`, the members' open picks for it."""
     record = asdict(question)
     record["group"] = group_of.get(question.id, question.id)
     record["places"] = [asdict(place) for place in question.places]
+    if proposals is not None:
+        record["proposals"] = [{"id": p.id, "entry": p.entry_id, "picks": p.picks} for p in proposals]
     return record

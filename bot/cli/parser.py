@@ -119,13 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
     resolve = queue.add_parser("resolve", parents=[common, scoped], help="mark a question answered by an entry")
     resolve.add_argument("id", type=int)
     resolve.add_argument("entry", help="entry id or title")
-    dismiss = queue.add_parser("dismiss", parents=[common, scoped], help="dismiss a question with a reason")
+    dismiss = queue.add_parser(
+        "dismiss", parents=[common, scoped], help="dismiss a question and its group with a reason"
+    )
     dismiss.add_argument("id", type=int)
     dismiss.add_argument("--reason", required=True)
-    promote = queue.add_parser("promote", parents=[common, scoped], help="print a ready-to-paste knowledge entry")
+    promote = queue.add_parser(
+        "promote", parents=[common, scoped], help="print a new knowledge entry as YAML, or append it to a file"
+    )
     promote.add_argument("id", type=int)
+    promote.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="append the entry to this knowledge file, if the knowledge loads with it",
+    )
+    promote.add_argument("--text", metavar="ANSWER", help="the entry's answer (needed with --write)")
     purge = queue.add_parser("purge", parents=[common, scoped], help="delete questions older than N days")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    recheck = queue.add_parser(
+        "recheck", parents=[common, scoped], help="mark answered the open questions the knowledge now answers"
+    )
+    recheck.add_argument("--json", action="store_true", help="one JSON object per question marked answered")
+    confirm = queue.add_parser(
+        "confirm", parents=[common, scoped], help="confirm a member's pick (proposal): resolve to it and teach"
+    )
+    confirm.add_argument("id", type=int, metavar="PROPOSAL")
+    reject = queue.add_parser("reject", parents=[common, scoped], help="reject a member's pick (proposal)")
+    reject.add_argument("id", type=int, metavar="PROPOSAL")
     unanswered.set_defaults(handler="command_unanswered")
 
     stats = commands.add_parser("stats", parents=[common, scoped], help="questions, answer rate, votes; 7 and 30 days")

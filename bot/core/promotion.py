@@ -3,57 +3,149 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 
+from bot.core.gate import SUGGEST_SHARE, ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup
-from bot.core.knowledge import KnowledgeBase
-from bot.folding import question_key
+from bot.core.importer import MAX_ID, _write_checked, fit_id, slug
+from bot.core.knowledge import KnowledgeBase, knowledge_files, load_knowledge
+from bot.core.retriever import TfidfRetriever
+from bot.errors import KnowledgeError
 from bot.store import Learned
+
+PROMOTED_SECTION = "Frequently asked questions"
 
 
 def entry_id_for(question: str, knowledge: KnowledgeBase) -> str:
-    """A readable id from the question's words, unique in the knowledge base (faq-how-do-i-negotiate-salary)."""
-    words = re.findall(r"[a-z0-9]+", question_key(question))[:7] or ["question"]
-    base = "faq-" + "-".join(words)
+    """A readable id from the question's words, unique in the knowledge base (faq-how-do-i-negotiate-salary).
+
+    The importer's slug rule (ASCII words, hyphens, at most MAX_ID characters, never cut inside a word) keeps the
+    ids of both paths alike; a number is added when the id is taken.
+    """
+    base = fit_id("faq", slug(question) or "question")
     candidate, number = base, 2
     while knowledge.get(candidate) is not None:
-        candidate, number = f"{base}-{number}", number + 1
+        suffix = f"-{number}"
+        candidate, number = fit_id(base, limit=MAX_ID - len(suffix)) + suffix, number + 1
     return candidate
 
 
-def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase) -> str:
-    """YAML for a new entry whose title is the question and whose `questions:` are the group's other phrasings.
+def plausible_entry(retriever: TfidfRetriever, question: str, gate: ConfidenceGate) -> Hit | None:
+    """The closest existing entry, only when the bot itself would offer it as a "did you mean" (the gate's bar)."""
+    results = retriever.search(question)
+    best = results.best
+    if best is None or (results.confidence or 0.0) < SUGGEST_SHARE * gate.min_confidence:
+        return None
+    return best
 
-    Its text is left empty on purpose: the loader rejects an empty text, so the entry cannot go live until an
-    editor writes the answer.
-    """
-    question = group.representative
-    title = " ".join(question.text.split())
-    entry = {
+
+def promoted_entry(group: QuestionGroup, knowledge: KnowledgeBase, text: str = "") -> dict[str, object]:
+    """The new entry for a group: its title is the question, its `questions:` the group's other phrasings."""
+    title = " ".join(group.representative.text.split())
+    return {
         "id": entry_id_for(title, knowledge),
         "title": title[:1].upper() + title[1:],
-        "section": "Frequently asked questions",
-        "text": "",
+        "section": PROMOTED_SECTION,
+        "text": text,
         "questions": [" ".join(q.text.split()) for q in group.others] or [title.casefold()],
     }
+
+
+def entry_lines(entry: dict[str, object], indent: str = "  ") -> list[str]:
+    """One entry as the lines of a YAML list item, indented as a knowledge file's `entries:` items are."""
     body = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
+    return [indent + line for line in body.splitlines()]
+
+
+def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase, closest: Hit | None = None) -> str:
+    """YAML for a new entry built from a queued question and its group; every other line is a comment.
+
+    The whole text parses as YAML (a list of one entry), so it can be pasted under `entries:` as it is. Its text
+    is left empty on purpose: the loader rejects an empty text, so the entry cannot go live until an editor writes
+    the answer. `closest`, an existing entry plausible enough to offer, is given as the alternative, in comments.
+    """
+    question = group.representative
     lines = [
         f"# From unanswered question #{question.id} (asked {group.total_count} time(s)).",
-        "# Write the answer in `text:`, paste under `entries:` in a knowledge file, then /knowledge reload.",
-        *("  " + line for line in body.splitlines()),
+        "# Write the answer in `text:`, paste under `entries:` in a knowledge file, then /knowledge reload",
+        "# (or: faqbot unanswered promote ID --write FILE --text ANSWER).",
+        *entry_lines(promoted_entry(group, knowledge)),
     ]
-    if question.best_entry_id and knowledge.get(question.best_entry_id) is not None:
+    if closest is not None:
         lines += [
             "",
-            f"# Or, if entry {question.best_entry_id} already answers it, add these under its questions:",
+            f"# Or, if entry {closest.entry.id} already answers it (score {closest.score:.2f}), add these under its",
+            "# questions (or resolve the question to it: faqbot unanswered resolve ID ENTRY):",
             *(
-                f"      - {yaml.safe_dump(q.text, allow_unicode=True, width=10**6).splitlines()[0]}"
+                f"#       - {yaml.safe_dump(q.text, allow_unicode=True, width=10**6).splitlines()[0]}"
                 for q in group.members
             ),
         ]
     return "\n".join(lines) + "\n"
+
+
+def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> None:
+    """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
+
+    The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else the
+    file alone. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
+    """
+    try:
+        old = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KnowledgeError(f"{target}: no such knowledge file (--write appends to an existing one)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise KnowledgeError(f"{target}: cannot read it: {getattr(error, 'strerror', None) or error}") from None
+    indent = ITEM.search(old)
+    text = _after_entries(old, "\n".join(entry_lines(entry, indent.group(1) if indent else "  ")) + "\n")
+    problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
+    if problem is not None:
+        raise KnowledgeError(f"{problem}; {target} was left unchanged")
+
+
+ITEM = re.compile(r"^( *)- id:", re.MULTILINE)
+ENTRIES_KEY = re.compile(r"entries:\s*(#.*)?")
+TOP_LEVEL = re.compile(r"[^\s#]")
+
+
+def _after_entries(old: str, block: str) -> str:
+    """The file's text with `block` added at the end of its `entries:` list (before a `synonyms:` after it, say).
+
+    Without a block-style `entries:` key the block goes at the end, where the check then rejects it.
+    """
+    lines = old.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if ENTRIES_KEY.fullmatch(line.rstrip("\r\n"))), None)
+    if start is None:
+        return old + ("" if not old or old.endswith("\n") else "\n") + block
+    end = next((n for n in range(start + 1, len(lines)) if TOP_LEVEL.match(lines[n])), len(lines))
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # blank lines and comments before the next key belong to it
+    head = "".join(lines[:end])
+    return head + ("" if head.endswith("\n") else "\n") + block + "".join(lines[end:])
+
+
+def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:
+    """Why the knowledge would not load with `written` in place of `target` (None: it loads), with real paths."""
+    folder = knowledge_path if knowledge_path.is_dir() else knowledge_path.parent
+    inside = knowledge_path.is_dir() and target.resolve().parent == folder.resolve()
+    with tempfile.TemporaryDirectory(prefix="faqbot-check-") as scratch:
+        copy = Path(scratch) / target.name
+        shutil.copyfile(written, copy)
+        if inside:
+            for other in knowledge_files(knowledge_path):
+                if other.resolve() != target.resolve():
+                    shutil.copyfile(other, Path(scratch) / other.name)
+        try:
+            load_knowledge(Path(scratch) if inside else copy)
+        except KnowledgeError as error:
+            message = str(error).replace(str(copy), str(target))
+            return message.replace(scratch, str(folder)).splitlines()[0]
+    return None
 
 
 def learned_yaml(learned: Sequence[Learned]) -> str:

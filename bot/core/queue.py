@@ -11,12 +11,15 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.core.promotion import promotion_yaml
+from bot.core.promotion import plausible_entry, promotion_yaml
 from bot.core.retriever import TfidfRetriever
 from bot.folding import question_key
-from bot.store import QueuedQuestion, Scope, Store
+from bot.store import Dismissal, Proposal, QueuedQuestion, Scope, Store
+
+CANDIDATES = 5  # the entries the editors' select menu offers for a queued question
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,44 @@ class Resolution:
         line += f" with {others} grouped question(s)" if others else ""
         line += f"; learned {len(self.learned)} phrasing(s)"
         return line + (f"; left open: {refusals}." if refusals else ".")
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A queued question's group and the YAML that promotes it to a new entry."""
+
+    group: QuestionGroup
+    yaml: str
+
+
+@dataclass(frozen=True)
+class DismissOutcome:
+    """What dismissing a queued question did: the questions dismissed (it and its group), or why none was."""
+
+    question_found: bool
+    dismissed: tuple[int, ...] = ()
+    answered_by: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the question is now dismissed."""
+        return bool(self.dismissed)
+
+    def summary(self, question_id: int, mark: str = "`") -> str:
+        """One line for the editor: which questions were dismissed (the whole group or this one alone), or why not."""
+        if not self.question_found:
+            return f"There is no question #{question_id}."
+        if self.answered_by is not None:
+            return (
+                f"#{question_id} is already answered by {mark}{self.answered_by}{mark}: it keeps its answer and was "
+                "not dismissed."
+            )
+        others = [f"#{other}" for other in self.dismissed if other != question_id]
+        if others:
+            return (
+                f"#{question_id} is dismissed with the {len(others)} question(s) grouped with it ({', '.join(others)})."
+            )
+        return f"#{question_id} is dismissed (only this question: no open question is grouped with it)."
 
 
 async def grouped_queue(
@@ -126,6 +167,7 @@ async def resolve_question(
     )
     if teaching is None:
         return Resolution(entry, question_found=False)
+    await store.settle_proposals(teaching.resolved, entry.id)
     return Resolution(entry, resolved=teaching.resolved, learned=teaching.learned, refused=teaching.refused)
 
 
@@ -138,11 +180,55 @@ async def _group_of(store: Store, retriever: TfidfRetriever, question: QueuedQue
 
 
 async def promotion_for(
-    store: Store, knowledge: KnowledgeBase, retriever: TfidfRetriever, question_id: int, *, scope: Scope | None
-) -> str | None:
-    """A ready-to-paste knowledge entry for a queued question and the open questions of its server grouped with it."""
+    store: Store,
+    knowledge: KnowledgeBase,
+    retriever: TfidfRetriever,
+    question_id: int,
+    *,
+    scope: Scope | None,
+    gate: ConfidenceGate,
+) -> Promotion | None:
+    """A new knowledge entry for a queued question and the open questions of its server grouped with it.
+
+    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean".
+    """
     question = await store.question(question_id, scope=scope)
     if question is None:
         return None
-    members = await _group_of(store, retriever, question)
-    return promotion_yaml(QuestionGroup(question, members), knowledge)
+    group = QuestionGroup(question, await _group_of(store, retriever, question))
+    closest = plausible_entry(retriever, question.text, gate)
+    return Promotion(group, promotion_yaml(group, knowledge, closest))
+
+
+async def dismiss_question(
+    store: Store, retriever: TfidfRetriever, question_id: int, reason: str, *, scope: Scope | None
+) -> DismissOutcome:
+    """Dismiss a queued question and the open questions of its server grouped with it, as resolving does.
+
+    A question already answered keeps its answer and nothing is dismissed; the outcome says so.
+    """
+    question = await store.question(question_id, scope=scope)
+    if question is None:
+        return DismissOutcome(question_found=False)
+    grouped: tuple[int, ...] = ()
+    if question.status == "open":
+        grouped = tuple(member.id for member in await _group_of(store, retriever, question))
+    dismissal: Dismissal | None = await store.dismiss_group(question_id, grouped, reason, scope=scope)
+    if dismissal is None:
+        return DismissOutcome(question_found=False)
+    return DismissOutcome(True, dismissal.dismissed, dismissal.answered_by)
+
+
+def entry_candidates(
+    retriever: TfidfRetriever, question: QueuedQuestion, knowledge: KnowledgeBase, limit: int = CANDIDATES
+) -> tuple[Entry, ...]:
+    """The likeliest entries for a queued question, best first: the retriever's best hits, not the 👎'd entry."""
+    hits = retriever.search(question.text, limit + 1).hits
+    entries = [hit.entry for hit in hits if hit.entry.id != question.rejected_entry_id]
+    return tuple(entry for entry in entries if knowledge.get(entry.id) is not None)[:limit]
+
+
+async def open_proposal(store: Store, proposal_id: int, *, scope: Scope | None) -> Proposal | None:
+    """An open proposal in the scope, to confirm (resolve its question to its entry) or reject."""
+    proposal = await store.proposal(proposal_id, scope=scope)
+    return proposal if proposal is not None and proposal.status == "open" else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
 import discord
 
@@ -11,7 +12,7 @@ from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.grouping import QuestionGroup
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.store import Origin, QueuedQuestion, Stats
+from bot.store import Origin, Proposal, QueuedQuestion, Stats
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,8 @@ def describe(question: QueuedQuestion) -> str:
     return line
 
 
-def group_block(group: QuestionGroup) -> str:
-    """A group: its representative, then its other phrasings."""
+def group_block(group: QuestionGroup, proposals: Mapping[int, tuple[Proposal, ...]] | None = None) -> str:
+    """A group: its representative, then its other phrasings, then what members picked for any of them."""
     lines = [describe(group.representative)]
     others = group.others
     if others:
@@ -155,26 +156,52 @@ def group_block(group: QuestionGroup) -> str:
         lines += [f"  ↳ #{q.id} “{echo(q.text, 90)}” ×{q.ask_count}" for q in others[:4]]
         if len(others) > 4:
             lines.append(f"  ↳ … {len(others) - 4} more")
+    for question in group.members:
+        lines += [
+            f"  💡 members picked `{p.entry_id}` ×{p.picks} for #{question.id}: confirm or reject it below"
+            for p in (proposals or {}).get(question.id, ())
+        ]
     return "\n".join(lines)
 
 
-def queue_pages(groups: list[QuestionGroup], title: str) -> list[discord.Embed]:
+def queue_chunks(
+    groups: list[QuestionGroup],
+    *,
+    proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
+    fits: Callable[[list[QuestionGroup]], bool] | None = None,
+) -> list[list[QuestionGroup]]:
+    """The groups of each page: a few whole groups, within an embed's size and what `fits` the page's controls."""
+    chunks: list[list[QuestionGroup]] = [[]]
+    size = 0
+    for group in groups:
+        block = len(group_block(group, proposals)) + 2
+        current = chunks[-1]
+        full = len(current) >= GROUPS_PER_PAGE or size + block > PAGE_CHARS
+        if current and (full or (fits is not None and not fits([*current, group]))):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(group)
+        size += block
+    return chunks
+
+
+def queue_pages(
+    groups: list[QuestionGroup],
+    title: str,
+    *,
+    proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
+    fits: Callable[[list[QuestionGroup]], bool] | None = None,
+) -> list[discord.Embed]:
     """Split the groups into embeds of a few whole groups each: a page never ends in the middle of a link."""
     if not groups:
         return [discord.Embed(title=title, description="Nothing here. 🎉", colour=discord.Colour.green())]
-    chunks: list[list[str]] = [[]]
-    for block in (group_block(group) for group in groups):
-        current = chunks[-1]
-        size = sum(len(text) + 2 for text in current) + len(block)
-        if current and (len(current) >= GROUPS_PER_PAGE or size > PAGE_CHARS):
-            chunks.append([])
-        chunks[-1].append(block)
+    chunks = queue_chunks(groups, proposals=proposals, fits=fits)
     pages = []
     for number, chunk in enumerate(chunks, start=1):
-        embed = discord.Embed(title=title, description="\n\n".join(chunk), colour=discord.Colour.orange())
-        embed.set_footer(
-            text=f"Page {number}/{len(chunks)} · /unanswered resolve id entry · /unanswered dismiss id reason"
-        )
+        description = "\n\n".join(group_block(group, proposals) for group in chunk)
+        embed = discord.Embed(title=title, description=description, colour=discord.Colour.orange())
+        how = "pick an entry below to resolve, or Dismiss" if fits is not None else "/unanswered resolve id entry"
+        embed.set_footer(text=f"Page {number}/{len(chunks)} · {how} · /unanswered dismiss id reason")
         pages.append(embed)
     return pages
 

@@ -1,20 +1,26 @@
-"""The bot's buttons: persistent 👍 / 👎 and "did you mean" choices, and the editors' pager."""
+"""The bot's buttons: persistent 👍 / 👎 and "did you mean" choices; the editors' pager and one-click controls."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
 from bot.core.gate import Hit
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.queue import open_proposal
+from bot.discord_app.checks import is_editor
 from bot.discord_app.render import clip, entry_embed, origin_of
+from bot.store import Proposal
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
+    from bot.discord_app.cogs.editors import Editors
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +112,7 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
 
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
-        """Show the chosen entry privately with vote buttons, remembering the original question."""
+        """Show the chosen entry privately with vote buttons; the pick is proposed to the editors as a phrasing."""
         async with interaction.client.busy():
             bot = interaction.client
             entry = bot.answerer.knowledge.get(self.entry_id)
@@ -122,6 +128,10 @@ class ShowEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqb
             if callback.message_id is not None:
                 origin = origin_of(interaction.guild_id, interaction.channel_id, callback.message_id)
                 await bot.answerer.record_post(callback.message_id, question, entry.id, origin)
+            if asked is not None and interaction.message is not None:
+                # A proposed phrasing for the editors to confirm or reject; it does not teach on its own.
+                where = origin_of(interaction.guild_id, interaction.channel_id, interaction.message.id)
+                await bot.store.propose(asked, entry.id, where, interaction.user.id)
             return None
 
 
@@ -165,19 +175,34 @@ async def tell_failure(interaction: discord.Interaction) -> None:
 
 
 class Pager(FaqView):
-    """◀ / ▶ through the pages; only the editor who asked can turn them; disabled once they time out."""
+    """◀ / ▶ through the pages; only the editor who asked can turn them; disabled once they time out.
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float = 600) -> None:
+    `controls` are each page's own menus and buttons (persistent: they keep working after the pager times out and
+    after a restart); the pager shows only its page's.
+    """
+
+    def __init__(
+        self,
+        pages: list[discord.Embed],
+        owner_id: int,
+        timeout: float = 600,
+        controls: list[list[ItemControls]] | None = None,
+    ) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
+        self.controls = controls or [[] for _ in pages]
         self.message: discord.WebhookMessage | None = None
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
+        self.clear_items()
+        pager = [self.previous, self.next] if len(self.pages) > 1 else []
+        for item in page_items(self.controls[self.index], pager):
+            self.add_item(item)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the editor who opened the list turns its pages."""
@@ -187,7 +212,7 @@ class Pager(FaqView):
         return False
 
     async def on_timeout(self) -> None:
-        """Grey the buttons out, so that a stale list does not look clickable."""
+        """Grey the page buttons out, so that a stale list does not look turnable; its own controls stay live."""
         self.previous.disabled = self.next.disabled = True
         if self.message is None:
             return
@@ -211,3 +236,259 @@ class Pager(FaqView):
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         """Next page."""
         await self.turn(interaction, 1)
+
+
+# ---------------------------------------------------------------- the editors' controls under /unanswered list
+
+BUTTONS_PER_ROW = 5
+MAX_ROWS = 5  # Discord's limit of action rows per message
+PAGER_BUTTONS = 2
+MAX_OPTIONS = 25  # Discord's limit of options in a select menu
+
+
+async def editors_only(interaction: discord.Interaction[FaqBot]) -> bool:
+    """The editor commands' own check (editors of the server it is used in), for the list's menus and buttons."""
+    if is_editor(interaction.user, interaction.guild_id, interaction.client.config):
+        return True
+    await interaction.response.send_message("Editors only.", ephemeral=True)
+    return False
+
+
+def editors_cog(interaction: discord.Interaction[FaqBot]) -> Editors:
+    """The editors' cog, whose shared resolve and dismiss paths the controls take."""
+    cog = interaction.client.get_cog("Editors")
+    if cog is None:
+        raise RuntimeError("the editors' cog is not loaded")
+    return cog  # type: ignore[return-value]
+
+
+class ResolveSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"faqbot:resolve:(?P<question>[0-9]+)"):
+    """A queued question's likeliest entries; picking one resolves it (and its group) as /unanswered resolve does."""
+
+    def __init__(self, question_id: int, options: list[discord.SelectOption]) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"faqbot:resolve:{question_id}",
+                placeholder=f"Resolve #{question_id} to…",
+                options=options[:MAX_OPTIONS],
+                min_values=1,
+                max_values=1,
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+    ) -> ResolveSelect:
+        """Rebuild the menu from its custom id and the options on the message."""
+        return cls(int(match["question"]), list(item.options))
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
+        """Resolve the question to the picked entry through the command's own path."""
+        [entry_id] = self.item.values
+        await editors_cog(interaction)._resolve(interaction, self.question_id, entry_id)
+
+
+class DismissButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:dismiss:(?P<question>[0-9]+)"):
+    """Dismiss a queued question (and its group): asks for the reason in a small form first."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Dismiss #{question_id}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"faqbot:dismiss:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DismissButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["question"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
+        """Ask for the reason; the form's answer dismisses."""
+        await interaction.response.send_modal(DismissReason(self.question_id))
+
+
+class DismissReason(discord.ui.Modal):
+    """The reason for a dismissal, as /unanswered dismiss asks for it."""
+
+    reason: discord.ui.TextInput[DismissReason] = discord.ui.TextInput(
+        label="Reason",
+        custom_id="faqbot:dismiss-reason",
+        placeholder="off-topic, spam, duplicate, …",
+        max_length=200,
+        required=True,
+    )
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(title=f"Dismiss #{question_id} and its group")
+        self.question_id = question_id
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+    async def on_submit(self, interaction: discord.Interaction[FaqBot]) -> None:  # type: ignore[override]
+        """Dismiss through the command's own path."""
+        await editors_cog(interaction)._dismiss(interaction, self.question_id, self.reason.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        """Log the failure; tell the editor in one line."""
+        log.error("dismissal form failed", exc_info=error)
+        await tell_failure(interaction)
+
+
+class ConfirmProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:confirm:(?P<proposal>[0-9]+)"):
+    """Confirm a member's pick: resolve its question to the picked entry, which teaches as a resolve does."""
+
+    def __init__(self, proposal: Proposal | int, label: str = "Confirm") -> None:
+        proposal_id = proposal if isinstance(proposal, int) else proposal.id
+        if not isinstance(proposal, int):
+            label = f"Confirm #{proposal.question_id} → {proposal.entry_id}"
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80), style=discord.ButtonStyle.success, custom_id=f"faqbot:confirm:{proposal_id}"
+            )
+        )
+        self.proposal_id = proposal_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ConfirmProposalButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["proposal"]), item.label or "Confirm")
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
+        """Resolve the proposal's question to its entry through the command's own path."""
+        cog = editors_cog(interaction)
+        proposal = await open_proposal(interaction.client.store, self.proposal_id, scope=cog.scope(interaction))
+        if proposal is None:
+            return await interaction.response.send_message("That proposal is no longer open.", ephemeral=True)
+        return await cog._resolve(interaction, proposal.question_id, proposal.entry_id)
+
+
+class RejectProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:reject:(?P<proposal>[0-9]+)"):
+    """Reject a member's pick: nothing is taught, the question stays open."""
+
+    def __init__(self, proposal: Proposal | int, label: str = "Reject") -> None:
+        proposal_id = proposal if isinstance(proposal, int) else proposal.id
+        if not isinstance(proposal, int):
+            label = f"Reject the pick for #{proposal.question_id}"
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80), style=discord.ButtonStyle.danger, custom_id=f"faqbot:reject:{proposal_id}"
+            )
+        )
+        self.proposal_id = proposal_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> RejectProposalButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["proposal"]), item.label or "Reject")
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
+        """Mark the proposal rejected."""
+        async with interaction.client.busy():
+            scope = editors_cog(interaction).scope(interaction)
+            proposal = await interaction.client.store.reject_proposal(self.proposal_id, scope=scope)
+            if proposal is None:
+                return await interaction.response.send_message("That proposal is no longer open.", ephemeral=True)
+            return await interaction.response.send_message(
+                f"The members' pick `{proposal.entry_id}` for #{proposal.question_id} is rejected: nothing was "
+                "taught and the question stays open.",
+                ephemeral=True,
+            )
+
+
+EDITOR_CONTROLS = (ResolveSelect, DismissButton, ConfirmProposalButton, RejectProposalButton)
+
+
+@dataclass(frozen=True)
+class ItemControls:
+    """The controls under one group of the list: a menu of its likeliest entries, Dismiss, and a member's pick."""
+
+    question_id: int
+    options: tuple[discord.SelectOption, ...]
+    proposal: Proposal | None = None
+
+    @classmethod
+    def of(
+        cls, question_id: int, candidates: tuple[Entry, ...], proposals: tuple[Proposal, ...], knowledge: KnowledgeBase
+    ) -> ItemControls:
+        """The menu: the entries members picked first (💡), then the retriever's best candidates."""
+        options: dict[str, discord.SelectOption] = {}
+        for proposal in proposals:
+            entry = knowledge.get(proposal.entry_id)
+            if entry is not None and entry.id not in options:
+                options[entry.id] = discord.SelectOption(
+                    label=clip(f"💡 {entry.title}", 100),
+                    value=entry.id,
+                    description=clip(f"{entry.id} · picked by members ×{proposal.picks}", 100),
+                )
+        for entry in candidates:
+            if entry.id not in options:
+                options[entry.id] = discord.SelectOption(
+                    label=clip(entry.title, 100), value=entry.id, description=clip(entry.id, 100)
+                )
+        top = next((p for p in proposals if knowledge.get(p.entry_id) is not None), None)
+        return cls(question_id, tuple(options.values())[:MAX_OPTIONS], top)
+
+    def menus(self) -> list[discord.ui.Item[Any]]:
+        """The select menu (none when there is no candidate at all)."""
+        return [ResolveSelect(self.question_id, list(self.options))] if self.options else []
+
+    def buttons(self) -> list[discord.ui.Item[Any]]:
+        """Dismiss, then Confirm and Reject for the most picked proposal."""
+        items: list[discord.ui.Item[Any]] = [DismissButton(self.question_id)]
+        if self.proposal is not None:
+            items += [ConfirmProposalButton(self.proposal), RejectProposalButton(self.proposal)]
+        return items
+
+
+def rows_needed(controls: Sequence[ItemControls], pager: bool = True) -> int:
+    """Action rows a page needs: a row per menu, and the buttons (the pager's too) five to a row."""
+    menus = sum(bool(item.options) for item in controls)
+    buttons = sum(1 + 2 * (item.proposal is not None) for item in controls) + (PAGER_BUTTONS if pager else 0)
+    return menus + -(-buttons // BUTTONS_PER_ROW)
+
+
+def page_items(
+    controls: Sequence[ItemControls], more_buttons: Sequence[discord.ui.Item[Any]] = ()
+) -> list[discord.ui.Item[Any]]:
+    """A page's controls with their rows set: a row per menu, then the buttons five to a row (the pager's last)."""
+    items: list[discord.ui.Item[Any]] = [menu for control in controls for menu in control.menus()]
+    for row, menu in enumerate(items):
+        menu.row = row
+    buttons = [*(button for control in controls for button in control.buttons()), *more_buttons]
+    for index, button in enumerate(buttons):
+        button.row = len(items) + index // BUTTONS_PER_ROW
+    return [*items, *buttons]

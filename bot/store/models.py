@@ -200,3 +200,23 @@ class Stats:
     def abstain_rate(self) -> float:
         """Share of questions the bot did not know."""
         return self.unknown / self.asked if self.asked else 0.0
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A member's pick of a "did you mean" entry for a queued question: a phrasing the editors confirm or reject."""
+
+    id: int
+    question_id: int
+    entry_id: str
+    picks: int
+    proposed_at: str
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """What dismissing did: the questions dismissed, or the entry that already answers the question (kept)."""
+
+    dismissed: tuple[int, ...]
+    answered_by: str | None = None

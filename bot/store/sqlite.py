@@ -14,6 +14,7 @@ import os
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
@@ -30,10 +31,12 @@ from bot.store.models import (
     Ask,
     AskerPlace,
     Clock,
+    Dismissal,
     EntryVotes,
     Learned,
     Origin,
     Place,
+    Proposal,
     PurgeCounts,
     QueuedQuestion,
     Scope,
@@ -597,6 +600,143 @@ class Store:
             raise ValueError("a dismissal needs a reason")
         return await self._close(question_id, "dismissed", None, reason.strip(), scope)
 
+    async def dismiss_group(
+        self, question_id: int, grouped: tuple[int, ...], reason: str, *, scope: Scope | None
+    ) -> Dismissal | None:
+        """Dismiss a question and the open questions grouped with it, in one transaction; None when it is not found.
+
+        A question already answered keeps its answer: nothing is dismissed and `answered_by` names its entry.
+        """
+        if not reason.strip():
+            raise ValueError("a dismissal needs a reason")
+        now = timestamp(self.clock())
+        condition, parameters = _in_scope(scope, "guild_id")
+        select = f"SELECT status, answer_entry_id FROM questions WHERE id = ? AND {condition}"  # noqa: S608
+        update = (
+            "UPDATE questions SET status = 'dismissed', answer_entry_id = NULL, dismiss_reason = ?, "  # noqa: S608
+            f"closed_at = ? WHERE id = ? AND status <> 'answered' AND {condition}"
+        )
+        update_grouped = update + " AND status = 'open'"
+
+        async def work(db: Connection) -> Dismissal | None:
+            async with db.execute(select, (question_id, *parameters)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            if row["status"] == "answered":
+                return Dismissal((), row["answer_entry_id"])
+            await db.execute(update, (reason.strip(), now, question_id, *parameters))
+            dismissed = [question_id]
+            for other in grouped:
+                if other == question_id:
+                    continue
+                cursor = await db.execute(update_grouped, (reason.strip(), now, other, *parameters))
+                if cursor.rowcount == 1:
+                    dismissed.append(other)
+            return Dismissal(tuple(dismissed))
+
+        return await self._write(work)
+
+    async def propose(self, question: str, entry_id: str, origin: Origin, user_id: int | None) -> Proposal | None:
+        """Record that a member picked an entry for their question (a "did you mean" choice), for the editors.
+
+        It attaches to the open queued question with that text in that server (queued here when there is none);
+        picking again counts. Nothing is recorded when the question was already answered or dismissed, or the
+        editors rejected that pick. It never teaches on its own.
+        """
+        text = question.strip()[:MAX_STORED_QUESTION_CHARS]
+        normalized = question_key(text)
+        if not normalized:
+            return None
+        user_hash = await self._user_hash(user_id) if user_id is not None else None
+        now = timestamp(self.clock())
+        guild_id = scope_key(origin.guild_id)
+
+        async def work(db: Connection) -> Proposal | None:
+            async with db.execute(
+                "SELECT id, status FROM questions WHERE guild_id = ? AND normalized = ? "
+                "ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, ask_count DESC, id",
+                (guild_id, normalized),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row["status"] != "open":
+                return None
+            if row is None:
+                question_id = await _queue_question(db, text, origin, now, None, entry_id, "unanswered", None)
+            else:
+                question_id = int(row["id"])
+            async with db.execute(
+                """
+                INSERT INTO proposals (question_id, entry_id, picks, proposed_by, proposed_at, last_picked_at)
+                VALUES (?, ?, 1, ?, ?, ?)
+                ON CONFLICT (question_id, entry_id) DO UPDATE SET
+                    picks = proposals.picks + 1, last_picked_at = excluded.last_picked_at
+                WHERE proposals.status = 'open'
+                RETURNING id, question_id, entry_id, picks, proposed_at, status
+                """,
+                (question_id, entry_id, user_hash, now, now),
+            ) as cursor:
+                proposal = await cursor.fetchone()
+            return None if proposal is None else _proposal(proposal)
+
+        return await self._write(work)
+
+    async def proposals(self, question_ids: list[int]) -> dict[int, tuple[Proposal, ...]]:
+        """The open proposals of these questions, most picked first, by question id."""
+        if not question_ids:
+            return {}
+        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
+        sql = (
+            "SELECT id, question_id, entry_id, picks, proposed_at, status FROM proposals "  # noqa: S608
+            f"WHERE status = 'open' AND question_id IN ({marks}) ORDER BY picks DESC, id"
+        )
+        async with self._db.execute(sql, question_ids) as cursor:
+            rows = await cursor.fetchall()
+        found: dict[int, list[Proposal]] = {}
+        for row in rows:
+            found.setdefault(row["question_id"], []).append(_proposal(row))
+        return {key: tuple(value) for key, value in found.items()}
+
+    async def proposal(self, proposal_id: int, *, scope: Scope | None) -> Proposal | None:
+        """One proposal by id, if its question is in the scope (None: any server)."""
+        condition, parameters = _in_scope(scope, "q.guild_id")
+        sql = (
+            "SELECT p.id, p.question_id, p.entry_id, p.picks, p.proposed_at, p.status "  # noqa: S608
+            f"FROM proposals p JOIN questions q ON q.id = p.question_id WHERE p.id = ? AND {condition}"
+        )
+        async with self._db.execute(sql, (proposal_id, *parameters)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _proposal(row)
+
+    async def reject_proposal(self, proposal_id: int, *, scope: Scope | None) -> Proposal | None:
+        """Mark an open proposal rejected (its question stays open); None when there is no open one in the scope."""
+        found = await self.proposal(proposal_id, scope=scope)
+        if found is None or found.status != "open":
+            return None
+        now = timestamp(self.clock())
+
+        async def work(db: Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE proposals SET status = 'rejected', closed_at = ? WHERE id = ? AND status = 'open'",
+                (now, proposal_id),
+            )
+            return cursor.rowcount == 1
+
+        return replace(found, status="rejected") if await self._write(work) else None
+
+    async def settle_proposals(self, question_ids: tuple[int, ...], entry_id: str) -> None:
+        """Close the open proposals of questions just resolved: the pick of that entry confirmed, others rejected."""
+        if not question_ids:
+            return
+        now = timestamp(self.clock())
+        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
+        sql = (
+            "UPDATE proposals SET closed_at = ?, "  # noqa: S608
+            "status = CASE WHEN entry_id = ? THEN 'confirmed' ELSE 'rejected' END "
+            f"WHERE status = 'open' AND question_id IN ({marks})"
+        )
+        await self._write(lambda db: db.execute(sql, (now, entry_id, *question_ids)))
+
     async def _close(
         self, question_id: int, status: str, entry_id: str | None, reason: str | None, scope: Scope | None
     ) -> bool:
@@ -862,6 +1002,11 @@ def _learned(row: sqlite3.Row) -> Learned:
     return Learned(
         row["id"], row["entry_id"], row["text"], _guild(row["guild_id"]), row["taught_at"], row["question_id"]
     )
+
+
+def _proposal(row: sqlite3.Row) -> Proposal:
+    """A proposal from its row."""
+    return Proposal(row["id"], row["question_id"], row["entry_id"], row["picks"], row["proposed_at"], row["status"])
 
 
 def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:

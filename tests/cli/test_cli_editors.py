@@ -252,7 +252,8 @@ def test_list_shows_groups_first_with_id_count_last_asked_and_jump_link(db: Path
     rest = "\n".join(lines[4:])
     assert f"#{ids['downvoted']}" in rest and "is a TL a manager?" in rest
     assert f"#{ids['dog']}" in rest and DOG in rest and link(40) in rest
-    assert len(lines) == 4 + 2 + 2  # the 👎 item and the dog, each with its jump link
+    assert f"👎 rejected answer: {MANAGER_ENTRY}" in rest  # the entry the 👎 rejected, beside it
+    assert len(lines) == 4 + 3 + 2  # the 👎 item (with its jump link and rejected entry) and the dog (with its link)
 
 
 def test_list_of_a_status_with_nothing_in_it_says_so(faqbot: Faqbot, db: Path, ids: dict[str, int]) -> None:
@@ -284,7 +285,7 @@ def test_resolve_and_dismiss_change_the_status(faqbot: Faqbot, db: Path, ids: di
     dismissed = faqbot("unanswered", "dismiss", str(ids["dog"]), "--reason", "not about the role", "--db", str(db))
 
     assert ok(resolved).startswith(f"#{ids['parking']} is marked answered by {MANAGER_ENTRY}; learned 1 phrasing(s).")
-    assert ok(dismissed) == f"#{ids['dog']} dismissed\n"
+    assert ok(dismissed) == f"#{ids['dog']} is dismissed (only this question: no open question is grouped with it).\n"
     answered = faqbot("unanswered", "list", "--db", str(db), "--status", "answered", "--json")
     assert [(r["id"], r["answer_entry_id"]) for r in map(json.loads, ok(answered).splitlines())] == [
         (ids["parking"], MANAGER_ENTRY)

@@ -78,11 +78,12 @@ async def test_the_pager_s_buttons_are_disabled_when_it_times_out(world: World) 
     for text in UNRELATED:  # seven groups: two pages
         await world.alice.slash(world.general, "ask", question=text)
     listing = await world.eddie.slash(world.general, "unanswered list")
-    assert [button.get("disabled", False) for button in buttons(listing.response)] == [True, False]
+    pager = ("◀ Previous", "Next ▶")
+    assert [b.get("disabled", False) for b in buttons(listing.response) if b.get("label") in pager] == [True, False]
 
     await world.env.advance_time(601)
 
-    assert [button.get("disabled", False) for button in buttons(listing.response)] == [True, True]
+    assert [b.get("disabled", False) for b in buttons(listing.response) if b.get("label") in pager] == [True, True]
 
 
 def test_queue_pages_never_cut_a_jump_link() -> None:

@@ -54,7 +54,7 @@ async def test_0006_upgrades_a_0005_database_and_keeps_its_places(db: Path | str
         )
 
     async with await Store.open(db) as store:
-        assert await store.schema_version() == 6
+        assert await store.schema_version() == bundled_migrations(dialect(db))[-1].version >= 6
         old_item = await store.question(7, scope=None)
         assert old_item is not None and not old_item.unsure and len(old_item.places) == 1
         await store.resolve(7, "entry-a", scope=None)

@@ -28,8 +28,8 @@ async def test_0005_adds_the_learned_table_to_an_existing_database(db: Path | st
             "'2026-01-01T00:00:00Z')"
         )
         question_id = 7
-    async with await Store.open(db, migrations=bundled_migrations(dialect)[:5]) as store:
-        assert await store.schema_version() == 5
+    async with await Store.open(db) as store:
+        assert await store.schema_version() == bundled_migrations(dialect)[-1].version >= 5
         teaching = await store.teach(question_id, "entry-a", scope=None, guild_id=HERE, user_id=1)
         assert teaching is not None and teaching.learned == ("who pays for exams",)
         assert [(item.entry_id, item.guild_id) for item in await store.learned()] == [("entry-a", HERE)]

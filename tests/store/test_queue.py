@@ -21,7 +21,7 @@ from pg_helpers import read
 
 import bot.store.sqlite
 from bot.core.answering import Answerer
-from bot.core.gate import ConfidenceGate
+from bot.core.gate import ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import promotion_yaml
@@ -403,7 +403,7 @@ def test_promotion_is_an_entry_with_the_question_and_its_group_s_other_phrasings
     (folder / "new.yaml").write_text(paste(snippet, "Ask a baker."), encoding="utf-8")
     [entry] = load_knowledge(folder).entries
     assert entry.title == "How do i bake sourdough bread at home?"
-    assert entry.id == "faq-how-do-i-bake-sourdough-bread-at"  # its first seven words
+    assert entry.id == "faq-how-do-i-bake-sourdough-bread-at-home"  # its words, whole (the importer's slug rule)
     assert entry.section == "Frequently asked questions"
     assert entry.text == "Ask a baker."
     assert list(entry.questions) == ["how do I bake sourdough bread", "best sourdough bread recipe"]
@@ -455,11 +455,12 @@ def test_promotion_also_offers_every_phrasing_for_the_closest_existing_entry(kno
     members = (queued(1, long_question, 2, best_entry_id="intro"), queued(2, "why have a cloud tech lead: at all?"))
     group = QuestionGroup(members[0], members)
 
-    snippet = promotion_yaml(group, knowledge)
+    snippet = promotion_yaml(group, knowledge, Hit(knowledge.get("intro"), 0.5))
 
-    _, alternative = snippet.split("\n\n# Or, if entry intro already answers it, add these under its questions:\n")
-    # Pasted under the existing entry's `questions:`, the lines give back every phrasing, whole.
-    pasted = yaml.safe_load("questions:\n" + alternative)
+    _, alternative = snippet.split("\n\n# Or, if entry intro already answers it (score 0.50), add these under its\n")
+    # Uncommented and pasted under the existing entry's `questions:`, the lines give back every phrasing, whole.
+    lines = [line.removeprefix("#") for line in alternative.splitlines()[1:]]
+    pasted = yaml.safe_load("questions:\n" + "\n".join(lines))
     assert pasted == {"questions": [long_question, "why have a cloud tech lead: at all?"]}
 
 

@@ -6,6 +6,7 @@ commands are guild-only and hidden from members without Manage Server by default
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -14,14 +15,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import replies
-from bot.core.queue import grouped_queue, resolve_question
+from bot.core.answering import Answerer
+from bot.core.grouping import QuestionGroup
+from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, resolve_question
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
 from bot.discord_app.notify import tell_askers, with_telling
-from bot.discord_app.render import clip, echo, entry_choices, queue_pages, stats_embed
-from bot.discord_app.views import Pager
+from bot.discord_app.render import clip, echo, entry_choices, queue_chunks, queue_pages, stats_embed
+from bot.discord_app.views import EDITOR_CONTROLS, MAX_ROWS, ItemControls, Pager, rows_needed
 from bot.errors import KnowledgeError
-from bot.store import STATUSES, Scope
+from bot.store import STATUSES, Proposal, Scope
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ class Editors(commands.Cog):
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
+        bot.add_dynamic_items(*EDITOR_CONTROLS)  # the list's menus and buttons keep working after a restart
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         """Editors of the server the command runs in: an editor role there, or Manage Server there."""
@@ -67,9 +71,9 @@ class Editors(commands.Cog):
         """List the questions I could not answer, similar ones grouped, largest group first."""
         async with self.bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
-            answerer = self.bot.answerer
+            answerer, store = self.bot.answerer, self.bot.store
             groups = await grouped_queue(
-                self.bot.store,
+                store,
                 answerer.retriever,
                 scope=self.scope(interaction),
                 status=status,
@@ -77,25 +81,41 @@ class Editors(commands.Cog):
                 terms=answerer.queue_terms,
             )
             count = sum(len(group.members) for group in groups)
-            pages = queue_pages(groups, f"Unanswered questions: {status} ({count})")
-            if len(pages) == 1:
+            title = f"Unanswered questions: {status} ({count})"
+            if status != "open" or not groups:
+                pages, controls = queue_pages(groups, title), None
+            else:
+                proposals = await store.proposals([question.id for group in groups for question in group.members])
+                by_group = await asyncio.to_thread(item_controls, groups, proposals, answerer)
+
+                def fits(chunk: list[QuestionGroup]) -> bool:
+                    return rows_needed([by_group[group.representative.id] for group in chunk]) <= MAX_ROWS
+
+                pages = queue_pages(groups, title, proposals=proposals, fits=fits)
+                chunks = queue_chunks(groups, proposals=proposals, fits=fits)
+                controls = [[by_group[group.representative.id] for group in chunk] for chunk in chunks]
+            pager = Pager(pages, interaction.user.id, controls=controls)
+            if not pager.children:
                 await interaction.followup.send(embed=pages[0], ephemeral=True)
                 return
-            pager = Pager(pages, interaction.user.id)
             pager.message = await interaction.followup.send(embed=pages[0], view=pager, ephemeral=True, wait=True)
 
     @unanswered.command(name="resolve")
     @app_commands.describe(id="The question's number (#id)", entry="The entry that answers it")
     async def resolve(self, interaction: discord.Interaction, id: int, entry: str) -> None:
-        """Mark a question answered by a knowledge entry."""
+        """Mark a question (and its group) answered by a knowledge entry, and learn their phrasings."""
+        await self._resolve(interaction, id, entry)
+
+    async def _resolve(self, interaction: discord.Interaction, question_id: int, entry_name: str) -> None:
+        """Resolve a question and its group to an entry, teach, tell the editor (shared: menu, Confirm, command)."""
         async with self.bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
             answerer = self.bot.answerer
             outcome = await resolve_question(
                 self.bot.store,
                 answerer.knowledge,
-                id,
-                entry,
+                question_id,
+                entry_name,
                 scope=self.scope(interaction),
                 retriever=answerer.retriever,
                 guild_id=interaction.guild_id,
@@ -103,11 +123,11 @@ class Editors(commands.Cog):
             )
             if outcome.entry is None:
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
-                await interaction.followup.send(replies.no_entry(echo(entry, 100), closest), ephemeral=True)
+                await interaction.followup.send(replies.no_entry(echo(entry_name, 100), closest), ephemeral=True)
                 return
             if outcome.learned:
                 await answerer.learn()  # this server's members get the new phrasings from their next question on
-            line = outcome.summary(id, quote=lambda text: f'"{echo(text, 100)}"')
+            line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
             telling = await tell_askers(self.bot, outcome.resolved)  # each member who asked hears back once
             await interaction.followup.send(with_telling(line, telling), ephemeral=True)
 
@@ -121,16 +141,20 @@ class Editors(commands.Cog):
     @unanswered.command(name="dismiss")
     @app_commands.describe(id="The question's number (#id)", reason="Why (off-topic, spam, duplicate, …)")
     async def dismiss(self, interaction: discord.Interaction, id: int, reason: str) -> None:
-        """Dismiss a question with a reason."""
+        """Dismiss a question (and its group) with a reason."""
+        await self._dismiss(interaction, id, reason)
+
+    async def _dismiss(self, interaction: discord.Interaction, question_id: int, reason: str) -> None:
+        """Dismiss a question and its group, or say it is already answered (shared: Dismiss button, command)."""
         async with self.bot.busy():
             if not reason.strip():
                 await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
-            if not await self.bot.store.dismiss(id, reason, scope=self.scope(interaction)):
-                await interaction.followup.send(f"There is no question #{id}.", ephemeral=True)
-                return
-            await interaction.followup.send(f"#{id} is dismissed.", ephemeral=True)
+            outcome = await dismiss_question(
+                self.bot.store, self.bot.answerer.retriever, question_id, reason, scope=self.scope(interaction)
+            )
+            await interaction.followup.send(outcome.summary(question_id), ephemeral=True)
 
     @knowledge.command(name="reload")
     async def reload(self, interaction: discord.Interaction) -> None:
@@ -148,11 +172,12 @@ class Editors(commands.Cog):
                 return
             self.bot.metrics.reload(ok=True)
             resolved = await self.bot.answerer.recheck_open_questions(self.scope(interaction))
-            await interaction.followup.send(
+            telling = await tell_askers(self.bot, [question_id for question_id, _ in resolved])
+            line = (
                 f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
-                f"{len(resolved)} open question(s) can now be answered and were marked answered.",
-                ephemeral=True,
+                f"{len(resolved)} open question(s) can now be answered and were marked answered."
             )
+            await interaction.followup.send(with_telling(line, telling), ephemeral=True)
 
     @app_commands.command(name="stats")
     @app_commands.guild_only()
@@ -168,6 +193,21 @@ class Editors(commands.Cog):
                 store, answerer.retriever, scope=scope, since=timedelta(days=30), terms=answerer.queue_terms
             )
             await interaction.followup.send(embed=stats_embed(windows, gaps), ephemeral=True)
+
+
+def item_controls(
+    groups: list[QuestionGroup], proposals: dict[int, tuple[Proposal, ...]], answerer: Answerer
+) -> dict[int, ItemControls]:
+    """Each group's controls, by its representative: its likeliest entries (members' picks first) and Dismiss."""
+    controls = {}
+    for group in groups:
+        question = group.representative
+        picks = tuple(
+            sorted((p for member in group.members for p in proposals.get(member.id, ())), key=lambda p: -p.picks)
+        )
+        candidates = entry_candidates(answerer.retriever, question, answerer.knowledge)
+        controls[question.id] = ItemControls.of(question.id, candidates, picks, answerer.knowledge)
+    return controls
 
 
 async def setup(bot: FaqBot) -> None:
