@@ -215,8 +215,9 @@ def reference_vectorizers(
     retriever: TfidfRetriever, knowledge: KnowledgeBase
 ) -> tuple[TfidfVectorizer, TfidfVectorizer, list[list[str]], int]:
     """The index built the plain way: TfidfVectorizers fitted on every phrasing's and every body's terms."""
-    phrasings = [retriever.terms(text) for entry in knowledge.entries for text in (entry.title, *entry.questions)]
-    bodies = [retriever.terms(entry.searchable_text) for entry in knowledge.entries]
+    texts = [text for entry in knowledge.entries for text in (entry.title, *entry.questions)]
+    phrasings = [retriever.index_terms(text) for text in texts]
+    bodies = [retriever.index_terms(entry.searchable_text) for entry in knowledge.entries]
     words = TfidfVectorizer(analyzer=lambda terms: word_features(terms, stem), sublinear_tf=True, dtype=np.float32)
     chars = TfidfVectorizer(
         analyzer="char_wb", preprocessor=" ".join, ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
