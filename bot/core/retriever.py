@@ -13,8 +13,9 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from bot.core.calibration import ConfidenceModel, learn_confidence
+from bot.core.calibration import ConfidenceModel, learn_confidence, offtopic_questions
 from bot.core.gate import Hit, SearchResults
+from bot.core.hubness import HUB_POWER, hub_factors, reference_questions
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.speller import Speller, english_words
 from bot.core.text import Normalizer, Stemmer, default_stop_words, function_words
@@ -63,6 +64,7 @@ class TfidfRetriever:
         concept_dimensions: int = 50,
         concept_weight: float = 0.5,
         function_word_weight: float = 0.4,
+        hub_power: float = HUB_POWER,
         stemmer: Stemmer | None = None,
         stop_words: frozenset[str] | None = None,
         calibrate: bool = True,
@@ -86,6 +88,8 @@ class TfidfRetriever:
           against a content word of the same IDF. It never counts as one of the question's terms (coverage, the
           term count, the detail a question asks), but "what is your name" and "what is my name" differ in it.
           0 drops function words altogether, as a plain stop list would.
+        - hub_power: how strongly an entry that is near most questions (a hub) is damped (`bot.core.hubness`);
+          0 turns it off.
         - stemmer: reduces words to stems; Snowball English when None.
         - stop_words: the stop list, `bot.core.text.default_stop_words()` when None: its function words count at
           `function_word_weight`, the rest (chat filler) never.
@@ -101,6 +105,7 @@ class TfidfRetriever:
         self.concept_dimensions = concept_dimensions
         self.concept_weight = concept_weight
         self.function_word_weight = function_word_weight
+        self.hub_power = hub_power
         self.stemmer = stemmer
         self.stop_words = stop_words
         self.calibrate = calibrate
@@ -137,10 +142,34 @@ class TfidfRetriever:
             self._fit_concepts()
             self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
+        self.hub_ = np.ones(len(self.entries_), dtype=np.float32)
+        if self.hub_power > 0:
+            self.hub_ = self._hub_factors()
         self.confidence_model_: ConfidenceModel | None = None
         if self.calibrate:
             self.confidence_model_ = learn_confidence(knowledge, self._uncalibrated)
         return self
+
+    def _hub_factors(self) -> np.ndarray:
+        """Each entry's hubness damping, from reference questions asked of the index (`bot.core.hubness`)."""
+        rows = []
+        for text, owner in reference_questions(self.entries_, offtopic_questions()):
+            words = self.normalizer_.content_words(text)
+            soft = self._soft_words(text)
+            scored = self._specific(words, soft)
+            if all(word in soft for word in scored):
+                continue
+            upper = self._upper_bounds(scored, soft)
+            if owner >= 0:
+                upper[owner] = 0.0
+            rows.append(upper)
+        return hub_factors(np.array(rows, dtype=np.float32).reshape(-1, len(self.entries_)), self.hub_power)
+
+    def _upper_bounds(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
+        """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
+        word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
+        phrasing, body = self._channel_scores(scored, soft, word_query)
+        return self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
 
     def _uncalibrated(self) -> TfidfRetriever:
         """A retriever with the same parameters that does not calibrate (for calibration's own held-out index)."""
@@ -157,6 +186,7 @@ class TfidfRetriever:
         "concept_dimensions",
         "concept_weight",
         "function_word_weight",
+        "hub_power",
         "stop_words",
     )
 
@@ -182,11 +212,7 @@ class TfidfRetriever:
         if self.concept_weight <= 0 or dimensions < 1:
             return
         frequency = np.diff(self.word_t_.indptr)
-        frequency = np.where(self._function_features(), -1, frequency)  # function words place nothing
         kept = np.sort(np.argsort(-frequency, kind="stable")[:CONCEPT_FEATURES])
-        kept = kept[frequency[kept] >= 0]
-        if len(kept) < 2:
-            return
         sample = np.unique(np.linspace(0, documents - 1, min(documents, CONCEPT_SAMPLE_DOCUMENTS)).astype(np.int64))
         rows = self.word_t_[kept]  # kept features x documents
         svd = TruncatedSVD(n_components=min(dimensions, len(kept) - 1, len(sample) - 1), random_state=0)
@@ -197,16 +223,6 @@ class TfidfRetriever:
         self.entry_concepts_ = normalize(svd.transform(bodies).astype(np.float32))
         self.concept_position_ = np.full(features, -1, dtype=np.int64)
         self.concept_position_[kept] = np.arange(len(kept))
-
-    def _function_features(self) -> np.ndarray:
-        """Which word features (unigrams and bigrams) involve a function word."""
-        ranks = {self.stem_rank_.get(self.stemmer_.stem(word)) for word in self.function_words_} - {None}
-        if not ranks:
-            return np.zeros(len(self.word_keys_), dtype=bool)
-        function_rank = np.zeros(self.stem_base_, dtype=bool)
-        function_rank[list(ranks)] = True
-        first, second = np.divmod(self.word_keys_, self.stem_base_)
-        return function_rank[first] | ((second > 0) & function_rank[np.maximum(second - 1, 0)])
 
     def concept_similarity(self, word_query: tuple[np.ndarray, np.ndarray], entries: np.ndarray) -> np.ndarray:
         """The cosine of the question and each entry's body in the concept space (0 when it cannot be placed)."""
@@ -463,7 +479,7 @@ class TfidfRetriever:
         terms = [word for word in scored if word not in soft]
         word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
         phrasing, body = self._channel_scores(scored, soft, word_query)
-        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
+        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body) * self.hub_
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
@@ -472,14 +488,14 @@ class TfidfRetriever:
         concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
         agreement = (1 - self.concept_weight) + self.concept_weight * concepts
         power = self.coverage_power
-        scored = [
-            (score * share**power * agree, i)
-            for score, share, agree, i in zip(
-                exact.tolist(), coverage.tolist(), agreement.tolist(), candidates.tolist(), strict=True
-            )
+        hubs = self.hub_[candidates].tolist()
+        evidence = zip(exact.tolist(), coverage.tolist(), agreement.tolist(), hubs, strict=True)
+        ranked = [
+            (score * share**power * agree * hub, i)
+            for (score, share, agree, hub), i in zip(evidence, candidates.tolist(), strict=True)
         ]
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        kept = [(score, i) for score, i in scored[:k] if score > 0]
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        kept = [(score, i) for score, i in ranked[:k] if score > 0]
         if not kept:
             return SearchResults(query=query, hits=(), term_count=len(terms), names_role=names_role)
         place = {entry: position for position, entry in enumerate(candidates.tolist())}
