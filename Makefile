@@ -33,7 +33,7 @@ run: $(VENV)/.installed
 
 ## test: the whole suite (unit, Discord via SimCord, end-to-end on a loopback fake Discord, answer quality)
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadscope  # a module's tests on one worker: its fitted fixtures built once
 
 ## eval: answer quality on eval/questions.yaml and CLINC150, next to BM25
 eval: $(VENV)/.test-installed

@@ -163,15 +163,26 @@ def run(plan: Plan, started: float) -> Results:
 
 
 def quality_across_knowledge_bases() -> str:
-    """`faqbot eval`'s table and bars (every knowledge base, default settings), and the risk-coverage PNG."""
+    """`faqbot eval`'s table, bars and learning curve (default settings), the risk-coverage and learning-curve PNGs."""
     from bot.evaluation.corpora import all_corpora
     from bot.evaluation.crosseval import evaluate, plot_risk_coverage, report, risk_coverage
+    from bot.evaluation.learning import CURVE_CORPUS, curve_report, learning_curve, plot_learning_curve
 
     progress("quality across knowledge bases (faqbot eval)")
     gate = Config().retrieval
-    evaluation = evaluate(all_corpora(KNOWLEDGE, ROOT / "eval" / "questions.yaml", DATA), gate)
+    corpora = all_corpora(KNOWLEDGE, ROOT / "eval" / "questions.yaml", DATA)
+    evaluation = evaluate(corpora, gate)
     plot_risk_coverage(risk_coverage(evaluation, gate, "test"), gate, ROOT / "docs" / "risk-coverage.png")
-    return "## Answer quality across knowledge bases (faqbot eval)\n\n" + report(evaluation, gate)
+    progress("learning curve (faqbot eval): resolving the tuning half's questions")
+    curve = learning_curve(next(corpus for corpus in corpora if corpus.name == CURVE_CORPUS), gate)
+    plot_learning_curve(curve, ROOT / "docs" / "learning-curve.png")
+    return (
+        "## Answer quality across knowledge bases (faqbot eval)\n\n"
+        + report(evaluation, gate)
+        + "\n\n### Learning curve (faqbot eval)\n\n"
+        + curve_report(curve, evaluation.get(CURVE_CORPUS, "test"))
+        + "\n\n![Learning curve](../docs/learning-curve.png)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,6 +59,7 @@ class DiscordConfig:
     shard_count: int | Literal["auto"] | None = None
     shard_ids: tuple[int, ...] | None = None
     guild_roles: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    notify_askers: bool = True  # tell members when their queued question is resolved (a reply that pings only them)
 
     def roles_for(self, guild_id: int | None) -> tuple[str, ...] | None:
         """The roles a server covers (`discord.guilds.<id>.roles`); None, meaning all roles, when not configured."""
@@ -244,6 +245,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
         "shard_count": (_shards, "discord.shard_count"),
         "shard_ids": (_shard_ids, "discord.shard_ids"),
         "guilds": (_guilds, "discord.guild_roles"),
+        "notify_askers": (_flag, "discord.notify_askers"),
     },
     "metrics": {"port": (_port, "metrics.port"), "host": (_text, "metrics.host")},
 }

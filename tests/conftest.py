@@ -79,12 +79,25 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 # intent on). `world` builds the guild and writes the real role ids into the bot's config.
 
 import simcord  # noqa: E402
-from discord_helpers import World, configure_discord, grant_editor_commands  # noqa: E402
+from discord_helpers import REFIT_SETTLE_SECONDS, World, configure_discord, grant_editor_commands  # noqa: E402
 
 from bot.config import Config, DiscordConfig  # noqa: E402
 from bot.core.answering import Answerer  # noqa: E402
 from bot.core.retriever import TfidfRetriever  # noqa: E402
 from bot.discord_app.bot import FaqBot  # noqa: E402
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every SimCord test REFIT_SETTLE_SECONDS to settle unless its own `simcord` mark says otherwise.
+
+    A resolve or a reload re-fits the indexes in a worker thread; on a busy two-core machine that outlasts
+    simcord's 5 s default. The merged mark goes first, so it is the one simcord's fixture reads.
+    """
+    for item in items:
+        mark = item.get_closest_marker("simcord")
+        if "simcord_env" in getattr(item, "fixturenames", ()) and "settle_timeout" not in (mark.kwargs if mark else {}):
+            options = {"settle_timeout": REFIT_SETTLE_SECONDS, **(mark.kwargs if mark else {})}
+            item.add_marker(pytest.mark.simcord(**options), append=False)
 
 
 @pytest.fixture(scope="session")

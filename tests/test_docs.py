@@ -79,6 +79,7 @@ def test_example_config_holds_every_key_with_the_default_values() -> None:
         "shard_count",
         "shard_ids",
         "guilds",
+        "notify_askers",
     }
     assert example["metrics"] == {"port": config.metrics.port, "host": config.metrics.host}
 

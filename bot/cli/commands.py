@@ -20,8 +20,10 @@ from bot.cli.output import (
     json_text,
     print_summary,
     question_record,
+    queue_status,
     shown,
     shown_block,
+    untold_note,
 )
 from bot.cli.progress import progress
 from bot.config import Config, load_config
@@ -333,16 +335,23 @@ async def learned_export(config: Config, args: argparse.Namespace) -> int:
 
 def command_eval(args: argparse.Namespace) -> int:
     """Faqbot eval: answered right/wrong, partial, "did you mean", declined and P@1 on every knowledge base."""
+    import time
+
     from bot.evaluation.corpora import DEFAULT_DATA, all_corpora
     from bot.evaluation.crosseval import Evaluation, evaluate, plot_risk_coverage, report, risk_coverage
+    from bot.evaluation.learning import CURVE_CORPUS, CURVE_SHARES, curve_report, learning_curve, plot_learning_curve
 
+    started = time.perf_counter()
     config = resolve_config(args)
     corpora = all_corpora(config.knowledge_path, args.questions, args.data or DEFAULT_DATA)
     each = []
-    with progress(len(corpora), "eval", unit="knowledge base") as advance:  # one step per corpus indexed and judged
+    steps = len(corpora) + len(CURVE_SHARES)  # one per corpus indexed and judged, one per learning-curve point
+    with progress(steps, "eval", unit="step") as advance:
         for corpus in corpora:
             each.append(evaluate([corpus], config.retrieval))
             advance(1)
+        bare = next(corpus for corpus in corpora if corpus.name == CURVE_CORPUS)
+        curve = learning_curve(bare, config.retrieval, advance=advance)
     evaluation = Evaluation(
         tuple(outcome for part in each for outcome in part.outcomes),
         {name: judged for part in each for name, judged in part.judged.items()},
@@ -350,15 +359,22 @@ def command_eval(args: argparse.Namespace) -> int:
     )
     if args.plot is not None:
         plot_risk_coverage(risk_coverage(evaluation, config.retrieval, "test"), config.retrieval, args.plot)
+    if args.curve_plot is not None:
+        plot_learning_curve(curve, args.curve_plot)
     if args.json:
         for o in evaluation.outcomes:
             record = {**asdict(o), "right_share": o.right_share, "wrong_share": o.wrong_share}
             record |= {"precision_at_1": o.precision_at_1, "overall": o.overall}
             sys.stdout.write(json_text(record) + "\n")
+        sys.stdout.write(json_text({"learning_curve": curve.to_json()}) + "\n")
         return 0
-    sys.stdout.write(report(evaluation, config.retrieval) + "\n")
+    untaught = evaluation.get(CURVE_CORPUS, "test")
+    sys.stdout.write(report(evaluation, config.retrieval) + "\n\n" + curve_report(curve, untaught) + "\n")
     if args.plot is not None:
         sys.stdout.write(f"\nrisk-coverage curves written to {args.plot}\n")
+    if args.curve_plot is not None:
+        sys.stdout.write(f"learning curve written to {args.curve_plot}\n")
+    sys.stdout.write(f"\nfaqbot eval took {time.perf_counter() - started:.1f} s\n")
     return 0
 
 
@@ -389,7 +405,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
         first = group.representative
         size = f"  [{group.total_count} asks, {len(group.members)} phrasings]" if group.others else ""
         text = shown(clipped(first.text, LIST_CHARS))
-        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {first.status:9} {text}{size}\n")
+        out.write(f"#{first.id:<5} x{first.ask_count:<3} {first.last_asked_at}  {queue_status(first):9} {text}{size}\n")
         if first.jump_url:
             out.write(f"       {shown(first.jump_url)}\n")
         for other in group.others:
@@ -421,6 +437,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
         outcome = await resolve_question(
             store, knowledge, args.id, args.entry, scope=scope_of(args), retriever=fit_retriever(knowledge)
         )
+        waiting = len({place.asker_id for place in await store.untold(outcome.resolved)})
     if outcome.entry is None:
         raise FaqbotError(replies.no_entry(args.entry, outcome.closest))
     if not outcome.question_found:
@@ -428,7 +445,7 @@ async def unanswered_resolve(config: Config, args: argparse.Namespace) -> int:
     if not outcome.resolved:
         raise FaqbotError(outcome.summary(args.id, quote=quoted, mark=""))
     note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
-    sys.stdout.write(outcome.summary(args.id, quote=quoted, mark="") + note + "\n")
+    sys.stdout.write(outcome.summary(args.id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
     return 0
 
 

@@ -113,6 +113,21 @@ def scores_table(results: list[Scores]) -> str:
     return "\n".join([header, *rows])
 
 
+def queue_status(question: QueuedQuestion) -> str:
+    """A queue item's status for `unanswered list`, with "unsure" when the bot gave a did-you-mean or partial answer."""
+    return f"{question.status} unsure" if question.unsure else question.status
+
+
+def untold_note(waiting: int) -> str:
+    """What `unanswered resolve` says about members who asked on Discord: the command line cannot tell them."""
+    if not waiting:
+        return ""
+    return (
+        f" {waiting} member(s) who asked on Discord were not told (the command line has no Discord connection);"
+        " resolve it again with /unanswered resolve to tell them."
+    )
+
+
 def question_record(question: QueuedQuestion, group_of: dict[int, int]) -> dict[str, Any]:
     """A queued question as a flat JSON-ready record."""
     record = asdict(question)

@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, default=None, help="folder with the public data sets (default: ../shared/benchmarks)"
     )
     evaluate.add_argument("--plot", type=Path, metavar="FILE", help="also draw the risk-coverage curves as a PNG")
+    evaluate.add_argument("--curve-plot", type=Path, metavar="FILE", help="also draw the learning curve as a PNG")
     evaluate.add_argument("--json", action="store_true", help="one JSON object per knowledge base and half")
     evaluate.set_defaults(handler="command_eval")
     return parser

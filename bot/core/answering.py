@@ -22,6 +22,11 @@ from bot.store import Ask, Learned, Origin, Scope, Store, VoteOutcome
 log = logging.getLogger(__name__)
 
 SEARCH_DEPTH = 8
+# What reaches the editors' queue from Discord: "I don't know" and the unsure replies (a "did you mean", a partial
+# answer), marked unsure. The command line (an editor trying questions out) queues only what was not known.
+QUEUED = frozenset({Status.UNKNOWN, Status.PARTIAL, Status.SUGGEST})
+QUEUED_NOT_KNOWN = frozenset({Status.UNKNOWN, Status.PARTIAL})
+UNSURE = frozenset({Status.PARTIAL, Status.SUGGEST})
 
 _GREETING = re.compile(
     r"^(?:hi+|hey+|hello+|hiya|howdy|yo|sup|what ?s up|good (?:morning|afternoon|evening)|gm|greetings)"
@@ -293,13 +298,13 @@ class Answerer:
         answer: Answer,
         origin: Origin,
         *,
-        queue: frozenset[Status] = frozenset({Status.UNKNOWN, Status.PARTIAL}),
+        queue: frozenset[Status] = QUEUED_NOT_KNOWN,
         message_id: int | None = None,
     ) -> Answer:
-        """Count a judged question, and queue it for the editors when its status is in `queue`.
+        """Count a judged question, and queue it for the editors when its status is in `queue` (unsure ones marked).
 
         With `message_id`, the message that carries an answer or suggestions is remembered too, so that votes and
-        buttons on it know the question.
+        buttons on it know the question. `origin.user_id` (Discord) is who asked, to tell them once it is resolved.
         """
         verdict = answer.verdict
         if verdict is None or self.store is None:
@@ -317,11 +322,12 @@ class Answerer:
                 queue=answer.status in queue,
                 best_score=verdict.score if best else None,
                 best_entry_id=best.entry.id if best else None,
+                unsure=answer.status in UNSURE,
             )
         )
         if question_id is None:
             return answer
-        log.info("queued unanswered question #%d (best score %.3f)", question_id, answer.score)
+        log.info("queued %s question #%d (best score %.3f)", answer.status.value, question_id, answer.score)
         return replace(answer, logged_question_id=question_id)
 
     async def record_post(self, message_id: int, question: str, entry_id: str, origin: Origin) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.core import replies
-from bot.core.answering import Answer
+from bot.core.answering import QUEUED, Answer
 from bot.core.gate import Status
 from bot.discord_app.render import answer_embed
 from bot.discord_app.views import suggestion_view, vote_view
@@ -19,8 +19,7 @@ from bot.store import Origin
 if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
 
-QUEUE_UNKNOWN = frozenset({Status.UNKNOWN, Status.PARTIAL})
-QUEUE_UNCERTAIN = frozenset({Status.UNKNOWN, Status.PARTIAL, Status.SUGGEST})
+QUEUE_UNCERTAIN = QUEUED  # "I don't know", "did you mean" and partial answers, the unsure ones marked
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,11 @@ def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask qu
     if wait:
         return Precheck(question, f"Slow down a little: you can ask again in {wait:.0f}s.", cooling_down=True)
     return Precheck(question)
+
+
+def asked_by(origin: Origin, user: discord.abc.User) -> Origin:
+    """The place a question was asked, with the member who asked it (so they can be told once it is answered)."""
+    return replace(origin, user_id=user.id)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,13 @@ async def deliver(
     send: Callable[[Reply], Awaitable[int | None]],
     origin: Callable[[int | None], Origin],
     *,
-    queue: frozenset[Status] = QUEUE_UNKNOWN,
+    queue: frozenset[Status] = QUEUE_UNCERTAIN,
     received: float | None = None,
 ) -> Answer:
     """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
 
-    `send` posts the reply and returns the sent message's id; `origin` says where the question was asked, given it.
+    `send` posts the reply and returns the sent message's id; `origin` says where the question was asked (and, for
+    Discord, who asked: `Origin.user_id`, see `asked_by`), given it.
     `received` (time.monotonic) is when the question arrived, for the latency metric; default: now.
     """
     started = time.monotonic() if received is None else received

@@ -137,6 +137,8 @@ def describe(question: QueuedQuestion) -> str:
         line += f" · [jump]({question.jump_url})"
     if question.kind == "downvoted":
         line += f" · 👎 on `{question.rejected_entry_id}`"
+    elif question.unsure:
+        line += " · unsure (did you mean / partial)"
     if question.status == "answered":
         line += f" · answered by `{question.answer_entry_id}`"
     elif question.status == "dismissed":

@@ -39,11 +39,17 @@ class Question:
 
     text: str
     ids: frozenset[str] = frozenset()
+    primary: str = ""  # the entry listed first for it, where its labels are ordered
 
     @property
     def in_scope(self) -> bool:
         """Whether some entry answers it."""
         return bool(self.ids)
+
+    @property
+    def editor_entry(self) -> str | None:
+        """The entry an editor resolves it to: the one listed first, else the first id in order (None: off-topic)."""
+        return self.primary or min(self.ids, default=None)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def role_corpora(knowledge_path: Path, questions_path: Path) -> list[Corpus]:
     """The role eval (answerable and off-topic, each split in halves) on the role knowledge, bare too."""
     knowledge = load_knowledge(knowledge_path)
     eval_set = load_eval_set(questions_path, knowledge)
-    answerable = [Question(q.text, q.ids) for q in eval_set.answerable]
+    answerable = [Question(q.text, q.ids, q.primary) for q in eval_set.answerable]
     offtopic = [Question(text) for text in eval_set.offtopic]
     parts = _join(split_halves(answerable), split_halves(offtopic))
     return [

@@ -19,10 +19,11 @@ MRR_DEPTH = 5
 
 @dataclass(frozen=True)
 class LabelledQuestion:
-    """An eval question and the ids of the entries that answer it."""
+    """An eval question and the ids of the entries that answer it (`primary`: the first listed, the labeller's pick)."""
 
     text: str
     ids: frozenset[str]
+    primary: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def load_eval_set(path: Path, knowledge: KnowledgeBase) -> EvalSet:
         unknown = [entry_id for entry_id in item["ids"] if knowledge.get(entry_id) is None]
         if unknown:
             raise FaqbotError(f"{path}: answerable #{index} names unknown entry id(s) {', '.join(unknown)}")
-        answerable.append(LabelledQuestion(item["q"], frozenset(item["ids"])))
+        answerable.append(LabelledQuestion(item["q"], frozenset(item["ids"]), str(item["ids"][0])))
     offtopic = tuple(str(q) for q in data.get("offtopic") or ())
     return EvalSet(tuple(answerable), offtopic)
 

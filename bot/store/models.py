@@ -30,6 +30,7 @@ class Origin:
     channel_id: int | None = None
     message_id: int | None = None
     jump_url: str | None = None
+    user_id: int | None = None  # the member who asked (Discord), to tell them when their question is answered
 
 
 def scope_key(guild_id: int | None) -> int:
@@ -64,6 +65,7 @@ class Ask:
     queue: bool = False
     best_score: float | None = None
     best_entry_id: str | None = None
+    unsure: bool = False  # the bot gave a "did you mean" or a partial answer, not "I don't know"
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,26 @@ class QueuedQuestion:
     dismiss_reason: str | None
     guild_id: int | None = None
     places: tuple[Place, ...] = ()
+    unsure: bool = False  # last asked, the bot gave a "did you mean" or a partial answer, not "I don't know"
 
     @property
     def jump_url(self) -> str | None:
         """The most recent place it was asked on Discord, if any."""
         return next((place.jump_url for place in self.places if place.jump_url), None)
+
+
+@dataclass(frozen=True)
+class AskerPlace:
+    """One place a member asked an answered question they were not told about yet: where to reply to them."""
+
+    question_id: int
+    asker_id: int
+    text: str
+    entry_id: str
+    asked_at: str
+    guild_id: int | None  # None: a DM
+    channel_id: int | None
+    message_id: int | None
 
 
 @dataclass(frozen=True)

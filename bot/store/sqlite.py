@@ -13,7 +13,7 @@ import logging
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
@@ -28,6 +28,7 @@ from bot.store.models import (
     STATUSES,
     AnswerPost,
     Ask,
+    AskerPlace,
     Clock,
     EntryVotes,
     Learned,
@@ -56,6 +57,7 @@ Connection: TypeAlias = "aiosqlite.Connection | PgConnection"
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
+TOLD_OUTCOMES = ("sending", "told", "failed")
 
 
 def _writable(path: Path) -> bool:
@@ -348,9 +350,105 @@ class Store:
                 await _insert_post(db, ask.reply_message_id, text, ask.entry_id, origin, now)
             if not queue:
                 return None
-            return await _queue_question(db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None)
+            return await _queue_question(
+                db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None, ask.unsure
+            )
 
         return await self._write(work)
+
+    async def untold(self, question_ids: Collection[int]) -> list[AskerPlace]:
+        """The places members asked these questions, for those answered whose askers were not told yet; newest first.
+
+        Only places with a known asker count (Discord, from migration 0006 on); a member already told, or whose
+        telling failed or is under way, is left out.
+        """
+        return await self._untold(self._db, question_ids, None)
+
+    async def claim_askers(
+        self, question_ids: Collection[int], *, asker_id: int | None = None, outcome: str = "sending"
+    ) -> list[AskerPlace]:
+        """Claim the untold askers of these answered questions (or just `asker_id`) and return their places.
+
+        The claim is the told marker itself, written in the same transaction as the read: two resolves at once never
+        tell a member twice. `outcome` "sending" is settled later with `settle_told`; "told" marks them told now (a
+        mentor's reply that was the telling).
+        """
+        if outcome not in TOLD_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(TOLD_OUTCOMES)}")
+        now = timestamp(self.clock())
+
+        async def work(db: Connection) -> list[AskerPlace]:
+            places = await self._untold(db, question_ids, asker_id)
+            claimed: set[tuple[int, int]] = set()
+            for pair in dict.fromkeys((place.question_id, place.asker_id) for place in places):
+                cursor = await db.execute(
+                    "INSERT INTO told (question_id, asker_id, outcome, told_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (question_id, asker_id) DO NOTHING",
+                    (*pair, outcome, now),
+                )
+                if cursor.rowcount == 1:
+                    claimed.add(pair)
+            return [place for place in places if (place.question_id, place.asker_id) in claimed]
+
+        return await self._write(work)
+
+    async def settle_told(self, pairs: Collection[tuple[int, int]], outcome: str) -> None:
+        """Record how telling these (question, asker) pairs went: "told" or "failed"."""
+        if outcome not in ("told", "failed"):
+            raise ValueError("outcome must be told or failed")
+        now = timestamp(self.clock())
+
+        async def work(db: Connection) -> None:
+            for question_id, asker_id in pairs:
+                await db.execute(
+                    "UPDATE told SET outcome = ?, told_at = ? WHERE question_id = ? AND asker_id = ?",
+                    (outcome, now, question_id, asker_id),
+                )
+
+        await self._write(work)
+
+    async def told(self, question_id: int) -> dict[int, str]:
+        """The members marked for one question: asker id -> outcome ("sending", "told" or "failed")."""
+        async with self._db.execute(
+            "SELECT asker_id, outcome FROM told WHERE question_id = ? ORDER BY asker_id", (question_id,)
+        ) as cursor:
+            return {int(row[0]): row[1] for row in await cursor.fetchall()}
+
+    async def latest_open_question(self, guild_id: int | None, asker_id: int, within: timedelta) -> int | None:
+        """The open "I don't know" / unsure question a member asked most recently in a server within `within`."""
+        since = timestamp(self.clock() - within)
+        async with self._db.execute(
+            """
+            SELECT q.id FROM questions q JOIN question_asks a ON a.question_id = q.id
+            WHERE a.asker_id = ? AND a.guild_id = ? AND a.asked_at >= ? AND q.status = 'open'
+                  AND q.kind = 'unanswered'
+            ORDER BY a.asked_at DESC, a.id DESC LIMIT 1
+            """,
+            (asker_id, scope_key(guild_id), since),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None else None
+
+    async def _untold(self, db: Connection, question_ids: Collection[int], asker_id: int | None) -> list[AskerPlace]:
+        ids = sorted(set(question_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))  # placeholders only; the ids are parameters
+        one = "AND a.asker_id = ?" if asker_id is not None else ""
+        sql = (
+            "SELECT a.question_id, a.asker_id, q.text, q.answer_entry_id, a.asked_at, a.guild_id, "  # noqa: S608
+            "a.channel_id, a.message_id FROM question_asks a JOIN questions q ON q.id = a.question_id "
+            f"WHERE a.question_id IN ({marks}) AND a.asker_id IS NOT NULL {one} "
+            "AND q.status = 'answered' AND q.answer_entry_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM told t WHERE t.question_id = a.question_id AND t.asker_id = a.asker_id) "
+            "ORDER BY a.asked_at DESC, a.id DESC"
+        )
+        values = (*ids, asker_id) if asker_id is not None else tuple(ids)
+        async with db.execute(sql, values) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            AskerPlace(int(row[0]), int(row[1]), row[2], row[3], row[4], _guild(row[5]), row[6], row[7]) for row in rows
+        ]
 
     async def log_unanswered(
         self,
@@ -637,7 +735,13 @@ class Store:
             posts = await delete(db, "answer_posts", "posted_at")
             votes = await delete(db, "feedback", "voted_at")
             asks = await delete(db, "asks", "asked_at")
-            return PurgeCounts(questions, places, posts + votes + asks)
+            # Told markers go with their question (ON DELETE CASCADE) and, for questions kept, by age.
+            sql = (
+                "DELETE FROM told WHERE told_at < ? AND question_id IN "  # noqa: S608 - a fixed fragment, ? values
+                f"(SELECT id FROM questions WHERE {condition})"
+            )
+            told = (await db.execute(sql, values)).rowcount
+            return PurgeCounts(questions, places, posts + votes + asks + told)
 
         return await self._write(work)
 
@@ -677,33 +781,47 @@ async def _queue_question(
     best_entry_id: str | None,
     kind: str,
     rejected_entry_id: str | None,
+    unsure: bool = False,
 ) -> int:
-    """Insert or count a queued question and the place it was asked, inside the caller's transaction."""
+    """Insert or count a queued question and the place it was asked (and by whom), inside the caller's transaction.
+
+    `unsure` follows the latest ask: whether the bot gave a "did you mean" or a partial answer, not "I don't know".
+    """
     guild_id = scope_key(origin.guild_id)
     async with db.execute(
         """
         INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at,
-                               best_score, best_entry_id, rejected_entry_id)
-        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+                               best_score, best_entry_id, rejected_entry_id, unsure)
+        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
             ask_count = questions.ask_count + 1,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
             best_entry_id = excluded.best_entry_id,
-            rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id)
+            rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id),
+            unsure = excluded.unsure
         RETURNING id
         """,
-        (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id),
+        (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id, int(unsure)),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None
     question_id = int(row[0])
     await db.execute(
         """
-        INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO question_asks (question_id, asked_at, origin, guild_id, channel_id, message_id, jump_url, asker_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (question_id, now, origin.kind, guild_id, origin.channel_id, origin.message_id, origin.jump_url),
+        (
+            question_id,
+            now,
+            origin.kind,
+            guild_id,
+            origin.channel_id,
+            origin.message_id,
+            origin.jump_url,
+            origin.user_id,
+        ),
     )
     return question_id
 
@@ -762,4 +880,5 @@ def _queued(row: sqlite3.Row, places: tuple[Place, ...]) -> QueuedQuestion:
         dismiss_reason=row["dismiss_reason"],
         guild_id=_guild(row["guild_id"]),
         places=places,
+        unsure=bool(row["unsure"]),
     )

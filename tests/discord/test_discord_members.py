@@ -177,11 +177,24 @@ class TestSuggestions:
             assert button["label"] == entry.title
             assert entry.title in embed.description  # the list in the embed matches the buttons
 
-    async def test_uncertain_question_is_counted_as_suggest_but_not_queued(self, world: World) -> None:
+    async def test_uncertain_question_is_counted_as_suggest_and_queued_as_unsure(self, world: World) -> None:
         await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
 
         assert asks(world.db) == [{"origin": "discord", "status": "suggest", "entry_id": None}]
-        assert queued_questions(world.db) == []
+        [queued] = queued_questions(world.db)
+        assert (queued["text"], queued["kind"]) == (MANAGER_QUESTION, "unanswered")
+        [item] = await world.bot.store.questions(scope=None)
+        assert item.unsure  # editors can tell it from an "I don't know"
+        stats = await world.bot.store.stats(7, scope=None)
+        assert (stats.asked, stats.suggested, stats.unknown) == (1, 1, 0)  # counted once, as the reply it got
+
+    async def test_an_unsure_question_is_marked_in_the_editors_queue(self, world: World) -> None:
+        await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+
+        listed = await world.eddie.slash(world.general, "unanswered list")
+
+        [page] = listed.followups or [listed.response]
+        assert "unsure" in page.embeds[0].description
 
     async def test_clicking_a_suggestion_shows_that_entry_privately_with_vote_buttons(
         self, world: World, knowledge: KnowledgeBase
@@ -208,9 +221,10 @@ class TestSuggestions:
 
         await world.alice.click(shown.response, custom_id=f"faqbot:vote:down:{MANAGER_ENTRY}")
 
-        [queued] = queued_questions(world.db)
-        assert queued["text"] == MANAGER_QUESTION
-        assert queued["kind"] == "downvoted"
+        assert [(queued["text"], queued["kind"]) for queued in queued_questions(world.db)] == [
+            (MANAGER_QUESTION, "unanswered"),  # the "did you mean" itself, marked unsure
+            (MANAGER_QUESTION, "downvoted"),
+        ]
 
 
 # ---------------------------------------------------------------- /help

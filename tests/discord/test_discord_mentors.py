@@ -258,3 +258,66 @@ async def test_answer_with_faq_on_small_talk_does_not_claim_it_was_passed_to_the
     assert bot_replies(world.general, world.env) == []
     assert queued_questions(world.db) == []  # small talk is not a question for the editors ...
     assert "passed it to the editors" not in result.response.content, result.response.content  # ... so don't say so
+
+
+# ---------------------------------------------------------------- mentors teach
+
+
+CERT_QUESTION = "who pays for my certification exams?"
+CERT_ENTRY = "glance-certifications"
+
+
+def title_of(result: simcord.InteractionResult) -> str | None:
+    return result.response.embeds[0].title if result.response.embeds else None
+
+
+async def test_answer_with_faq_lets_a_mentor_pick_the_entry_and_teaches_it(world: World) -> None:
+    entry = world.bot.answerer.knowledge.get(CERT_ENTRY)
+    assert title_of(await world.eddie.slash(world.general, "ask", question=CERT_QUESTION)) != entry.title
+    question = await world.alice.send(world.general, CERT_QUESTION)
+
+    offered = await world.mona.context_menu(world.general, "Answer with FAQ", question)
+
+    assert offered.ephemeral and "Pick the entry" in offered.response.content
+    [menu] = [c for row in offered.response.components for c in row["components"]]
+    assert CERT_ENTRY in [option["value"] for option in menu["options"]]
+    picked = await world.mona.select(offered.response, [CERT_ENTRY])
+
+    assert f"Answered with `{CERT_ENTRY}`." in picked.response.content
+    assert "is marked answered by" in picked.response.content
+    reply = next(
+        m for m in bot_replies(world.general, world.env) if m.reference and m.reference.message_id == question.id
+    )
+    assert reply.embeds[0].title == entry.title
+    assert pinged_user_ids(world.env, reply) == [world.alice.id]  # the mentor's reply is alice's telling
+    question_id = next(q.id for q in await world.bot.store.questions(scope=None, status="answered"))
+    assert await world.bot.store.told(question_id) == {world.alice.id: "told", world.eddie.id: "told"}
+    # eddie had asked it too, by /ask: he is told once, by a notice pinging only him
+    notices = [n for n in notified_by_bot(world.env) if n.users == (world.eddie.id,)]
+    assert len(notices) == 1 and not notices[0].roles and not notices[0].everyone
+    assert not any(world.mona.id in n.users for n in notified_by_bot(world.env))
+    # the next member asking the same is answered with that entry
+    assert title_of(await world.eddie.slash(world.general, "ask", question=CERT_QUESTION)) == entry.title
+
+
+async def test_faq_for_a_member_resolves_their_open_question_and_teaches_it(world: World) -> None:
+    entry = world.bot.answerer.knowledge.get(CERT_ENTRY)
+    assert world.bot.user is not None
+    await world.alice.send(world.general, f"{world.bot.user.mention} {CERT_QUESTION}")
+
+    posted = await world.mona.slash(world.general, "faq", entry=CERT_ENTRY, member=world.alice)
+
+    [note] = posted.followups
+    assert note.flags.ephemeral and "is marked answered by `glance-certifications`" in note.content
+    [question] = await world.bot.store.questions(scope=None, status="answered")
+    assert await world.bot.store.told(question.id) == {world.alice.id: "told"}
+    alice_pings = [n for n in notified_by_bot(world.env) if world.alice.id in n.users]
+    assert [n.message_id for n in alice_pings] == [posted.response.id]  # the /faq post is the telling: told once
+    assert title_of(await world.eddie.slash(world.general, "ask", question=CERT_QUESTION)) == entry.title
+
+
+async def test_faq_for_a_member_with_nothing_open_resolves_nothing(world: World) -> None:
+    await world.mona.slash(world.general, "faq", entry=CERT_ENTRY, member=world.alice)
+
+    assert await world.bot.store.questions(scope=None, status="answered") == []
+    assert await world.bot.store.learned() == []

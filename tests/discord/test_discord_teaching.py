@@ -24,7 +24,7 @@ async def elsewhere(world: World) -> tuple[simcord.ChannelHandle, simcord.Member
 
 
 async def queue(world: World, text: str) -> int:
-    """Queue a question as asked in the world's general channel (a "did you mean" is not queued by the bot yet)."""
+    """Queue a question as asked in the world's general channel (the bot also queues its own "did you mean"s)."""
     origin = Origin("discord", world.guild.id, world.general.id, 1)
     question_id = await world.bot.store.record_ask(Ask(text, "unknown", None, origin, queue=True))
     assert question_id is not None
@@ -46,7 +46,8 @@ async def test_resolving_in_discord_teaches_this_server_only(
 
     resolved = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=ENTRY)
 
-    assert resolved.response.content == f"#{question_id} is marked answered by `{ENTRY}`; learned 1 phrasing(s)."
+    taught = f"#{question_id} is marked answered by `{ENTRY}`; learned 1 phrasing(s)."
+    assert resolved.response.content == f"{taught} Told 1 asker(s)."  # alice's /ask got a "did you mean": queued
     assert title(await world.alice.slash(world.general, "ask", question=QUESTION)) == entry.title
     assert title(await world.alice.slash(world.general, "ask", question=PARAPHRASE)) == entry.title
     assert title(await carl.slash(lobby, "ask", question=PARAPHRASE)) == before_there != entry.title

@@ -17,6 +17,9 @@ NO_PINGS = {"parse": []}
 # An answer channel id for the bot's constructor (so it asks for the message-content intent); replace it once the
 # real channel exists.
 PLACEHOLDER_CHANNEL_ID = 1
+# A resolve or a reload re-indexes and re-calibrates the knowledge in a worker thread (seconds on a busy machine):
+# tests that wait for one give the simulated Discord this long to settle (@pytest.mark.simcord(settle_timeout=...)).
+REFIT_SETTLE_SECONDS = 60.0
 
 
 def allows_no_pings(payload: dict[str, Any]) -> bool:

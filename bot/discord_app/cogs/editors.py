@@ -17,6 +17,7 @@ from bot.core import replies
 from bot.core.queue import grouped_queue, resolve_question
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
+from bot.discord_app.notify import tell_askers, with_telling
 from bot.discord_app.render import clip, echo, entry_choices, queue_pages, stats_embed
 from bot.discord_app.views import Pager
 from bot.errors import KnowledgeError
@@ -107,7 +108,8 @@ class Editors(commands.Cog):
             if outcome.learned:
                 await answerer.learn()  # this server's members get the new phrasings from their next question on
             line = outcome.summary(id, quote=lambda text: f'"{echo(text, 100)}"')
-            await interaction.followup.send(line, ephemeral=True)
+            telling = await tell_askers(self.bot, outcome.resolved)  # each member who asked hears back once
+            await interaction.followup.send(with_telling(line, telling), ephemeral=True)
 
     @resolve.autocomplete("entry")
     async def resolve_entry_autocomplete(

@@ -15,7 +15,7 @@ from bot.core.answering import looks_like_question
 from bot.core.gate import Status
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_editor, is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, deliver, precheck
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, precheck
 from bot.discord_app.render import echo, help_embed, origin_of, role_choices
 from bot.discord_app.views import ShowEntryButton, VoteButton
 from bot.store import Origin
@@ -67,7 +67,10 @@ class Members(commands.Cog):
                 self.bot,
                 answer,
                 send,
-                lambda sent_id: origin_of(interaction.guild_id, interaction.channel_id, sent_id),
+                # An interaction has no member message: the place is the bot's public answer, the asker the user.
+                lambda sent_id: asked_by(
+                    origin_of(interaction.guild_id, interaction.channel_id, sent_id), interaction.user
+                ),
                 received=checked.received,
             )
 
@@ -187,8 +190,8 @@ class Members(commands.Cog):
 
     @staticmethod
     def origin(message: discord.Message) -> Origin:
-        """Where a message asked its question."""
-        return origin_of(message.guild.id if message.guild else None, message.channel.id, message.id)
+        """Where a message asked its question, and who asked it."""
+        return asked_by(origin_of(guild_of(message), message.channel.id, message.id), message.author)
 
     @staticmethod
     def replier(message: discord.Message) -> Callable[[Reply], Awaitable[int | None]]:
