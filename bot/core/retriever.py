@@ -391,9 +391,12 @@ class TfidfRetriever:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
         words = product(*word_query, self.word_t_)
-        content_grams = self._char_feature_indices([word for word in scored if word not in soft])
         char_q = self.char_encoder_.weights(scored)
-        char_q = self._lighten(char_q, np.setdiff1d(char_q[0], content_grams))
+        light_words = [word for word in scored if word in soft]
+        if light_words:
+            light = set(self._char_feature_indices(light_words))
+            light.difference_update(self._char_feature_indices([word for word in scored if word not in soft]))
+            char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
         w = self.word_weight
         phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
         body = w * words[split:] + (1 - w) * product(*char_q, self.body_char_t_)
@@ -401,7 +404,7 @@ class TfidfRetriever:
 
     def _soft_word_features(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
         """The word features (unigrams and bigrams) of `scored` that involve a function word."""
-        if not soft:
+        if not soft or not any(word in soft for word in scored):
             return np.zeros(0, dtype=np.int64)
         content = set(self._word_feature_indices([word for word in scored if word not in soft]))
         return np.array(sorted(set(self._word_feature_indices(scored)) - content), dtype=np.int64)
@@ -411,7 +414,8 @@ class TfidfRetriever:
         features, weights = row
         if not len(light) or not len(features):
             return row
-        weights = np.where(np.isin(features, light), weights * self.function_word_weight, weights)
+        _, is_light = find_sorted(light, features.astype(np.int64))  # `light` is sorted and distinct
+        weights = np.where(is_light, weights * self.function_word_weight, weights)
         norm = float(np.sqrt(np.dot(weights, weights)))
         return features, (weights / norm if norm else weights).astype(weights.dtype)
 
