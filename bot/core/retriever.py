@@ -13,11 +13,12 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from bot.core.calibration import ConfidenceModel, learn_confidence
+from bot.core.calibration import ConfidenceModel, learn_confidence, offtopic_questions
 from bot.core.gate import Hit, SearchResults
+from bot.core.hubness import HUB_POWER, hub_factors, reference_questions
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.speller import Speller, english_words
-from bot.core.text import Normalizer, Stemmer
+from bot.core.text import Normalizer, Stemmer, default_stop_words, function_words
 from bot.core.tfidf import (
     Numbering,
     QueryEncoder,
@@ -62,6 +63,8 @@ class TfidfRetriever:
         off_topic_word_weight: float = 2.0,
         concept_dimensions: int = 50,
         concept_weight: float = 0.5,
+        function_word_weight: float = 0.4,
+        hub_power: float = HUB_POWER,
         stemmer: Stemmer | None = None,
         stop_words: frozenset[str] | None = None,
         calibrate: bool = True,
@@ -81,8 +84,15 @@ class TfidfRetriever:
           against coverage ("pilot" in "how do I become a pilot").
         - concept_dimensions: dimensions of the latent semantic (LSA) space in which question and body must agree.
         - concept_weight: how much disagreement in that space can cut a score (0.5: at most halved; 0 turns it off).
+        - function_word_weight: how much a function word of the stop list ("what", "my", "you") weighs in matching,
+          against a content word of the same IDF. It never counts as one of the question's terms (coverage, the
+          term count, the detail a question asks), but "what is your name" and "what is my name" differ in it.
+          0 drops function words altogether, as a plain stop list would.
+        - hub_power: how strongly an entry that is near most questions (a hub) is damped (`bot.core.hubness`);
+          0 turns it off.
         - stemmer: reduces words to stems; Snowball English when None.
-        - stop_words: words that never count; `bot.core.text.default_stop_words()` when None.
+        - stop_words: the stop list, `bot.core.text.default_stop_words()` when None: its function words count at
+          `function_word_weight`, the rest (chat filler) never.
         - calibrate: learn, at fit time, the confidence model that turns a search into P(the best hit is right)
           (`bot.core.calibration`); without it `SearchResults.confidence` is None and the gate never answers.
         """
@@ -94,6 +104,8 @@ class TfidfRetriever:
         self.off_topic_word_weight = off_topic_word_weight
         self.concept_dimensions = concept_dimensions
         self.concept_weight = concept_weight
+        self.function_word_weight = function_word_weight
+        self.hub_power = hub_power
         self.stemmer = stemmer
         self.stop_words = stop_words
         self.calibrate = calibrate
@@ -107,11 +119,15 @@ class TfidfRetriever:
         if not knowledge.entries:
             raise ValueError("cannot fit a retriever on an empty knowledge base")
         self.stemmer_ = self.stemmer or Stemmer()
-        self.normalizer_ = Normalizer(knowledge.synonyms, self.stop_words)
+        stop_words = default_stop_words() if self.stop_words is None else self.stop_words
+        self.function_words_ = stop_words & function_words() if self.function_word_weight > 0 else frozenset()
+        self.normalizer_ = Normalizer(knowledge.synonyms, stop_words - self.function_words_, self.function_words_)
         self._check_synonym_terms(knowledge.synonyms)
-        self.role_words_ = frozenset(word for role in knowledge.roles for word in self.normalizer_.content_words(role))
+        self.role_words_ = frozenset(word for role in knowledge.roles for word in self._content_words(role))
         self.entries_ = knowledge.entries
-        corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_)
+        corpus = _Corpus.build(knowledge.entries, self.normalizer_, self.role_words_, self.function_words_)
+        if not corpus.has_content(self.function_words_):
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         self.owners_ = corpus.owners
         self.group_starts_ = np.flatnonzero(np.r_[True, self.owners_[1:] != self.owners_[:-1]])
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
@@ -126,10 +142,34 @@ class TfidfRetriever:
             self._fit_concepts()
             self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
+        self.hub_ = np.ones(len(self.entries_), dtype=np.float32)
+        if self.hub_power > 0:
+            self.hub_ = self._hub_factors()
         self.confidence_model_: ConfidenceModel | None = None
         if self.calibrate:
             self.confidence_model_ = learn_confidence(knowledge, self._uncalibrated)
         return self
+
+    def _hub_factors(self) -> np.ndarray:
+        """Each entry's hubness damping, from reference questions asked of the index (`bot.core.hubness`)."""
+        rows = []
+        for text, owner in reference_questions(self.entries_, offtopic_questions()):
+            words = self.normalizer_.content_words(text)
+            soft = self._soft_words(text)
+            scored = self._specific(words, soft)
+            if all(word in soft for word in scored):
+                continue
+            upper = self._upper_bounds(scored, soft)
+            if owner >= 0:
+                upper[owner] = 0.0
+            rows.append(upper)
+        return hub_factors(np.array(rows, dtype=np.float32).reshape(-1, len(self.entries_)), self.hub_power)
+
+    def _upper_bounds(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
+        """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
+        word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
+        phrasing, body = self._channel_scores(scored, soft, word_query)
+        return self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
 
     def _uncalibrated(self) -> TfidfRetriever:
         """A retriever with the same parameters that does not calibrate (for calibration's own held-out index)."""
@@ -145,13 +185,15 @@ class TfidfRetriever:
         "off_topic_word_weight",
         "concept_dimensions",
         "concept_weight",
+        "function_word_weight",
+        "hub_power",
         "stop_words",
     )
 
     def _check_synonym_terms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
         """Refuse a synonym whose term is only stop words: every variant would vanish from questions unread."""
         for term, variants in synonyms.items():
-            if variants and not self.normalizer_.content_words(term):
+            if variants and not self._content_words(term):
                 raise ValueError(
                     f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
                     "be read as nothing; choose a term with a content word (for instance the variant itself)"
@@ -285,22 +327,40 @@ class TfidfRetriever:
 
     def terms(self, text: str) -> list[str]:
         """Content words, leaving out the role's own name (it is in every entry) unless that is all there is."""
-        return self._specific(self.normalizer_.content_words(text))
+        return self._specific(self._content_words(text))
 
-    def _specific(self, words: list[str]) -> list[str]:
-        specific = [word for word in words if word not in self.role_words_]
-        return specific or words
+    def _content_words(self, text: str) -> list[str]:
+        """The text's words without stop words of either kind (function words written as a name kept)."""
+        soft = self._soft_words(text)
+        return [word for word in self.normalizer_.content_words(text) if word not in soft]
+
+    def index_terms(self, text: str) -> list[str]:
+        """The words the index reads in a text: its content words and its function words, as `terms` leaves them."""
+        words = self.normalizer_.content_words(text)
+        return self._specific(words, self._soft_words(text))
+
+    def _soft_words(self, text: str) -> frozenset[str]:
+        """The function words that count lightly (one written as a name, "IT", is read as a word of its own)."""
+        return self.function_words_
+
+    def _specific(self, words: list[str], soft: frozenset[str] = frozenset()) -> list[str]:
+        """The words without the role's own, unless the role's words are all the content (non-`soft`) there is."""
+        if all(word in self.role_words_ or word in soft for word in words):
+            return words
+        return [word for word in words if word not in self.role_words_]
 
     def query_terms(self, query: str) -> list[str]:
         """The question's terms with misspellings corrected to words the knowledge uses (unknown ones kept)."""
         return self._corrected(self.terms(query))
 
-    def _corrected(self, terms: list[str]) -> list[str]:
-        return [self.speller_.correct(word) or word for word in terms]
+    def _corrected(self, terms: list[str], soft: frozenset[str] = frozenset()) -> list[str]:
+        return [word if word in soft else self.speller_.correct(word) or word for word in terms]
 
-    def coverage(self, terms: Sequence[str], entries: np.ndarray) -> np.ndarray:
+    def coverage(self, terms: Sequence[str], entries: np.ndarray, soft: frozenset[str] = frozenset()) -> np.ndarray:
         """The share of the question's weight (IDF) that each entry's words account for.
 
+        A function word (in `soft`) weighs `function_word_weight` times its IDF, and nothing when the knowledge
+        never uses it.
         A word the knowledge never uses weighs as much as its rarest word; a correctly spelt English word the
         knowledge never uses ("pilot", "dentist") weighs `off_topic_word_weight` times that, because it says the
         question is about something else, where an unknown typo or code says little. The covered weights are added
@@ -310,7 +370,9 @@ class TfidfRetriever:
         off_topic = self.unknown_idf_ * self.off_topic_word_weight
         dictionary = self.speller_.dictionary
         weights = [
-            self.idf_.get(word, off_topic if term in dictionary else self.unknown_idf_)
+            self.idf_.get(word, 0.0) * self.function_word_weight
+            if term in soft
+            else self.idf_.get(word, off_topic if term in dictionary else self.unknown_idf_)
             for word, term in zip(stems, terms, strict=True)
         ]
         total = sum(weights)
@@ -324,16 +386,38 @@ class TfidfRetriever:
         return np.cumsum(covered, axis=1)[:, -1] / total
 
     def _channel_scores(
-        self, terms: list[str], word_query: tuple[np.ndarray, np.ndarray]
+        self, scored: list[str], soft: frozenset[str], word_query: tuple[np.ndarray, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
         words = product(*word_query, self.word_t_)
-        char_q = self.char_encoder_.weights(terms)
+        char_q = self.char_encoder_.weights(scored)
+        light_words = [word for word in scored if word in soft]
+        if light_words:
+            light = set(self._char_feature_indices(light_words))
+            light.difference_update(self._char_feature_indices([word for word in scored if word not in soft]))
+            char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
         w = self.word_weight
         phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
         body = w * words[split:] + (1 - w) * product(*char_q, self.body_char_t_)
         return phrasing, body
+
+    def _soft_word_features(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
+        """The word features (unigrams and bigrams) of `scored` that involve a function word."""
+        if not soft or not any(word in soft for word in scored):
+            return np.zeros(0, dtype=np.int64)
+        content = set(self._word_feature_indices([word for word in scored if word not in soft]))
+        return np.array(sorted(set(self._word_feature_indices(scored)) - content), dtype=np.int64)
+
+    def _lighten(self, row: tuple[np.ndarray, np.ndarray], light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A query row with the `light` features weighed at `function_word_weight`, l2-normalised again."""
+        features, weights = row
+        if not len(light) or not len(features):
+            return row
+        _, is_light = find_sorted(light, features.astype(np.int64))  # `light` is sorted and distinct
+        weights = np.where(is_light, weights * self.function_word_weight, weights)
+        norm = float(np.sqrt(np.dot(weights, weights)))
+        return features, (weights / norm if norm else weights).astype(weights.dtype)
 
     def _blend(self, phrasings: np.ndarray | float, body: np.ndarray | float) -> np.ndarray | float:
         """An entry's score from its phrasing matches and its body match."""
@@ -362,12 +446,14 @@ class TfidfRetriever:
         retriever adds its confidence that the best hit is right and, when the question has words the knowledge
         never uses, the search for its topic without them.
         """
-        words = self.normalizer_.content_words(query)  # normalised once for both uses below
-        terms = self._corrected(self._specific(words))
+        words = self.normalizer_.content_words(query)  # normalised once for every use below
+        soft = self._soft_words(query)
+        scored = self._corrected(self._specific(words, soft), soft)
+        terms = [word for word in scored if word not in soft]
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
-        results = self._search_terms(query, terms, names_role, k)
+        results = self._search_terms(query, scored, soft, names_role, k)
         model = self.confidence_model_
         if model is None or not results.hits:
             return results
@@ -375,7 +461,7 @@ class TfidfRetriever:
         details = self.detail_terms(terms)
         topic_terms = [term for term in terms if term not in details]
         if details and topic_terms:
-            topic = self._search_terms(query, topic_terms, names_role, k)
+            topic = self._search_terms(query, [word for word in scored if word not in details], soft, names_role, k)
             if topic.hits:
                 topic = replace(topic, confidence=round(model.probability(topic), 4))
             results = replace(results, detail_terms=details, topic=topic)
@@ -390,27 +476,30 @@ class TfidfRetriever:
             )
         )
 
-    def _search_terms(self, query: str, terms: list[str], names_role: bool, k: int) -> SearchResults:
-        """Rank the entries for a list of (corrected) terms."""
-        word_query = self.word_encoder_.weights(terms)
-        phrasing, body = self._channel_scores(terms, word_query)
-        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
+    def _search_terms(
+        self, query: str, scored: list[str], soft: frozenset[str], names_role: bool, k: int
+    ) -> SearchResults:
+        """Rank the entries for a list of (corrected) words, of which those in `soft` are function words."""
+        terms = [word for word in scored if word not in soft]
+        word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
+        phrasing, body = self._channel_scores(scored, soft, word_query)
+        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body) * self.hub_
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
         exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
-        coverage = self.coverage(terms, candidates)
+        coverage = self.coverage(scored, candidates, soft)
         concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
         agreement = (1 - self.concept_weight) + self.concept_weight * concepts
         power = self.coverage_power
-        scored = [
-            (score * share**power * agree, i)
-            for score, share, agree, i in zip(
-                exact.tolist(), coverage.tolist(), agreement.tolist(), candidates.tolist(), strict=True
-            )
+        hubs = self.hub_[candidates].tolist()
+        evidence = zip(exact.tolist(), coverage.tolist(), agreement.tolist(), hubs, strict=True)
+        ranked = [
+            (score * share**power * agree * hub, i)
+            for (score, share, agree, hub), i in zip(evidence, candidates.tolist(), strict=True)
         ]
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        kept = [(score, i) for score, i in scored[:k] if score > 0]
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        kept = [(score, i) for score, i in ranked[:k] if score > 0]
         if not kept:
             return SearchResults(query=query, hits=(), term_count=len(terms), names_role=names_role)
         place = {entry: position for position, entry in enumerate(candidates.tolist())}
@@ -503,13 +592,23 @@ class _Corpus:
         """
         return [self.words[i] for i in np.unique(self.entry_words).tolist()]
 
+    def has_content(self, function_words: frozenset[str]) -> bool:
+        """Whether any document has a word that is not a function word."""
+        return any(word not in function_words for word in (self.words[i] for i in np.unique(self.doc_words).tolist()))
+
     @classmethod
-    def build(cls, entries: Sequence[Entry], normalizer: Normalizer, role_words: frozenset[str]) -> _Corpus:
+    def build(
+        cls,
+        entries: Sequence[Entry],
+        normalizer: Normalizer,
+        role_words: frozenset[str],
+        function_words: frozenset[str] = frozenset(),
+    ) -> _Corpus:
         """Normalise every phrasing (title, questions) and every entry's whole text (`Entry.searchable_text`).
 
         Where normalising piece by piece is exact, each part of an entry is normalised once and its body is the
-        parts' words in `Entry.searchable_text` order. Each document keeps its words without the role's own unless that
-        is all it has (`TfidfRetriever._specific`).
+        parts' words in `Entry.searchable_text` order. Each document keeps its words without the role's own unless they
+        are all the content (non-function) words it has (`TfidfRetriever._specific`).
         """
         texts: list[str] = []
         phrasing_of: list[int] = []  # the phrasing row each text is, or -1
@@ -533,8 +632,9 @@ class _Corpus:
         del word_text
         in_phrasing, in_body = word_phrasing >= 0, word_entry >= 0
         specific = ~np.array([word in role_words for word in words], dtype=bool)[ids]
-        phrasing_specific = np.bincount(word_phrasing[in_phrasing & specific], minlength=row) > 0
-        body_specific = np.bincount(word_entry[in_body & specific], minlength=len(entries)) > 0
+        content = specific & ~np.array([word in function_words for word in words], dtype=bool)[ids]
+        phrasing_specific = np.bincount(word_phrasing[in_phrasing & content], minlength=row) > 0
+        body_specific = np.bincount(word_entry[in_body & content], minlength=len(entries)) > 0
         kept_phrasing = in_phrasing & (specific | ~phrasing_specific[np.maximum(word_phrasing, 0)])
         kept_body = in_body & (specific | ~body_specific[np.maximum(word_entry, 0)])
         return cls(

@@ -18,6 +18,10 @@ TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)?")
 # A word written in capitals ("IT", "US") in text that is not all capitals is a name, even when its lowercase form
 # is a function word.
 _NAME = re.compile(r"\b[A-Z]{2,}\b")
+# A chat mention ("@everyone", "@here", "@name") addresses people; it is no part of the question.
+_MENTION = re.compile(r"(?<![\w@])@\w+")
+# Appended to a kept function word that a text writes as a name: "IT" is then not the pronoun "it".
+NAME_MARK = "_"
 
 
 def read_lines(name: str) -> tuple[str, ...]:
@@ -70,8 +74,20 @@ class Stemmer:
 class Normalizer:
     """Folds text to lowercase ASCII-ish words and rewrites members' variants into the page's terms."""
 
-    def __init__(self, synonyms: Mapping[str, Sequence[str]], stop_words: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]],
+        stop_words: frozenset[str] | None = None,
+        light_words: frozenset[str] = frozenset(),
+    ) -> None:
+        """Compile the synonym pattern; `light_words` are function words kept as words.
+
+        A light word the text writes as a name ("IT") becomes a word of its own, `NAME_MARK` appended, so the name
+        never shares its weight with the pronoun.
+        """
         self.stop_words = default_stop_words() if stop_words is None else stop_words
+        self.light_words = light_words
+        self._nameable = self.stop_words | light_words
         self.synonyms = {term: tuple(variants) for term, variants in synonyms.items()}
         pairs = sorted(
             ((variant, term) for term, variants in self.synonyms.items() for variant in variants),
@@ -95,10 +111,14 @@ class Normalizer:
         `names` overrides which stop words count as names (for a piece of a longer text).
         """
         stop = self.stop_words
-        names = names_in(text, stop) if names is None else names
+        names = names_in(text, self._nameable) if names is None else names
         if names:
             stop = stop - names
-        return [word for word in TOKEN.findall(self(text)) if word not in stop]
+        words = [word for word in TOKEN.findall(self(_MENTION.sub(" ", text))) if word not in stop]
+        if names and self.light_words:
+            marked = names & self.light_words
+            words = [word + NAME_MARK if word in marked else word for word in words]
+        return words
 
     @property
     def splits_at_whitespace(self) -> bool:
@@ -126,7 +146,7 @@ class Normalizer:
         chunk_ids = array("i")
         chunk_ends = []
         for text in texts:
-            names = names_in(text, self.stop_words)
+            names = names_in(text, self._nameable)
             chunk_ids.extend(chunks[chunk, names] for chunk in text.split())
             chunk_ends.append(len(chunk_ids))
         flat_words = array("i")  # flat arrays, not a list per chunk: fewer objects for the garbage collector

@@ -81,28 +81,31 @@ def test_the_halves_are_a_fixed_seed_split_of_the_whole_set(eval_set: EvalSet, k
 
 
 def test_default_settings_keep_wrong_answers_within_the_bars_on_every_test_half(evaluation: Evaluation) -> None:
-    """Measured (README, "Answer quality", test halves): role 0.8%, CLINC150 1.9% wrong, CLINC150 out of scope 2%
-    answered, CLINC150 off-domain 0.7% answered: the issue's bars that hold."""
+    """Measured (README, "Answer quality", test halves): role 0.8%, role without questions 0.8%, CLINC150 3.4%
+    wrong, CLINC150 out of scope 2% answered, CLINC150 off-domain 0.5% answered: the issue's bars that hold."""
     assert evaluation.get("role eval", "test").wrong_share <= 0.02
+    assert evaluation.get("role, no questions", "test").wrong_share <= 0.03
     clinc = evaluation.get("CLINC150 as FAQ", "test")
     assert clinc.wrong_share <= 0.05 and clinc.out_of_scope_answered <= 0.10
     assert evaluation.get("CLINC150 off-domain vs role", "test").wrong_share <= 0.01
 
 
-def test_the_missed_wrong_answer_bars_stay_close(evaluation: Evaluation) -> None:
-    """Missed by one question each (README): role without questions 3.2% (bar 3%), StackFAQ 2.6% (goal 2%)."""
-    assert evaluation.get("role, no questions", "test").wrong_share <= 0.035
-    assert evaluation.get("StackFAQ", "test").wrong_share <= 0.03
+def test_stackfaq_answers_stay_right_and_close_to_the_wrong_answer_goal(evaluation: Evaluation) -> None:
+    """StackFAQ test half: 96.2% of answers right (bar 95%), 1.9% wrong (the 2% goal of issue 11, point 2)."""
+    stack = evaluation.get("StackFAQ", "test")
+    assert stack.answers_right >= 0.95 and stack.wrong_share <= 0.025
 
 
 def test_answers_stay_mostly_right_and_the_ranking_strong(evaluation: Evaluation) -> None:
     """Not the issue's bars (missed, see the README): floors a little under what the test halves measure
-    (role 0.737 answered right, 98.6% of answers right; StackFAQ 0.477 and 94.9%; CLINC150 0.301)."""
+    (role 0.779 answered right, P@1 0.937, 98.7% of answers right; StackFAQ 0.488, P@1 0.784; CLINC150 0.421,
+    P@1 0.723)."""
     role = evaluation.get("role eval", "test")
-    assert role.precision_at_1 >= 0.9 and role.answers_right >= 0.97 and role.right_share >= 0.7
+    assert role.precision_at_1 >= 0.92 and role.answers_right >= 0.97 and role.right_share >= 0.75
     stack = evaluation.get("StackFAQ", "test")
-    assert stack.answers_right >= 0.93 and stack.right_share >= 0.45
-    assert evaluation.get("CLINC150 as FAQ", "test").right_share >= 0.28
+    assert stack.precision_at_1 >= 0.77 and stack.right_share >= 0.46
+    clinc = evaluation.get("CLINC150 as FAQ", "test")
+    assert clinc.precision_at_1 >= 0.70 and clinc.right_share >= 0.40
 
 
 def test_the_bars_table_names_every_bar(evaluation: Evaluation) -> None:

@@ -163,10 +163,11 @@ def test_edge_index_equals_scikit_learn_tfidf_bit_for_bit(
     edge_knowledge: KnowledgeBase, edge_retriever: TfidfRetriever
 ) -> None:
     retriever = edge_retriever
-    phrasings = [retriever.terms(text) for entry in edge_knowledge.entries for text in (entry.title, *entry.questions)]
-    bodies = [retriever.terms(entry.searchable_text) for entry in edge_knowledge.entries]
+    titles = [(entry.title, *entry.questions) for entry in edge_knowledge.entries]
+    phrasings = [retriever.index_terms(text) for texts in titles for text in texts]
+    bodies = [retriever.index_terms(entry.searchable_text) for entry in edge_knowledge.entries]
     documents, split = phrasings + bodies, len(phrasings)
-    assert [] in phrasings  # the stop-word entry's title has no terms at all
+    assert [] in [retriever.terms(text) for texts in titles for text in texts]  # a title of stop words only
     words = TfidfVectorizer(analyzer=lambda terms: word_features(terms, stem), sublinear_tf=True, dtype=np.float32)
     chars = TfidfVectorizer(
         analyzer="char_wb", preprocessor=" ".join, ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
