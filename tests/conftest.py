@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fit_once import fitting_each_knowledge_once
 
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.store import Store
@@ -36,6 +37,13 @@ synonyms:
   compensation: [salary, pay, wage]
   lens: [lenses, glass]
 """
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fit_each_knowledge_once() -> Iterator[None]:
+    """Index each distinct knowledge once per test process (tests/helpers/fit_once.py says why that is safe)."""
+    with fitting_each_knowledge_once():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.knowledge import Entry, file_entries, knowledge_files, load_knowledge
+from bot.core.knowledge import Entry, file_entries, knowledge_files, load_knowledge, parse_yaml
 from bot.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -521,9 +521,7 @@ def _read_existing(path: Path) -> _Existing:
     """Validate an existing knowledge file with the loader, then keep its raw fields and text for a faithful rewrite."""
     knowledge = load_knowledge(path)
     text = path.read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same nodes, 20x faster
-    root = yaml.compose(text, Loader=loader)
-    data = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
+    root, data = parse_yaml(text)
     lines = text.splitlines(keepends=True)
     if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):  # load_knowledge has checked this
         raise KnowledgeError(f"{path}: the file must be a mapping with 'role' and 'entries'")

@@ -43,10 +43,15 @@ def link(message_id: int) -> str:
 
 
 # One long-lived faqbot process per module runs the commands through the real entry point, `bot.cli.main(argv)`
-# (what both `faqbot` and `python -m bot` call), so that the interpreter and scikit-learn start once, not per command.
+# (what both `faqbot` and `python -m bot` call), so that the interpreter and scikit-learn start once, not per command,
+# and each knowledge is indexed once (tests/helpers/fit_once.py).
 DRIVER = r"""
 import contextlib, io, json, logging, sys, traceback
+sys.path.insert(0, "tests/helpers")
+from fit_once import fitting_each_knowledge_once
 from bot.cli import main
+
+fitting_each_knowledge_once().__enter__()
 
 for line in sys.stdin:
     argv = json.loads(line)
