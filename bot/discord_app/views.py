@@ -262,7 +262,17 @@ def editors_cog(interaction: discord.Interaction[FaqBot]) -> Editors:
     return cog  # type: ignore[return-value]
 
 
-class ResolveSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"faqbot:resolve:(?P<question>[0-9]+)"):
+class EditorControl:
+    """The editors' queue controls: only the editors of the server the list is used in may use them."""
+
+    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:
+        """Editors only, in the server the list is used in."""
+        return await editors_only(interaction)
+
+
+class ResolveSelect(
+    EditorControl, discord.ui.DynamicItem[discord.ui.Select], template=r"faqbot:resolve:(?P<question>[0-9]+)"
+):
     """A queued question's likeliest entries; picking one resolves it (and its group) as /unanswered resolve does."""
 
     def __init__(self, question_id: int, options: list[discord.SelectOption]) -> None:
@@ -284,10 +294,6 @@ class ResolveSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"faqbot
         """Rebuild the menu from its custom id and the options on the message."""
         return cls(int(match["question"]), list(item.options))
 
-    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
-        """Editors only, in the server the list is used in."""
-        return await editors_only(interaction)
-
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Resolve the question to the picked entry through the command's own path."""
@@ -295,7 +301,9 @@ class ResolveSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"faqbot
         await editors_cog(interaction)._resolve(interaction, self.question_id, entry_id)
 
 
-class DismissButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:dismiss:(?P<question>[0-9]+)"):
+class DismissButton(
+    EditorControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:dismiss:(?P<question>[0-9]+)"
+):
     """Dismiss a queued question (and its group): asks for the reason in a small form first."""
 
     def __init__(self, question_id: int) -> None:
@@ -315,17 +323,13 @@ class DismissButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot
         """Rebuild the button from its custom id."""
         return cls(int(match["question"]))
 
-    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
-        """Editors only, in the server the list is used in."""
-        return await editors_only(interaction)
-
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Ask for the reason; the form's answer dismisses."""
         await interaction.response.send_modal(DismissReason(self.question_id))
 
 
-class DismissReason(discord.ui.Modal):
+class DismissReason(EditorControl, discord.ui.Modal):
     """The reason for a dismissal, as /unanswered dismiss asks for it."""
 
     reason: discord.ui.TextInput[DismissReason] = discord.ui.TextInput(
@@ -340,10 +344,6 @@ class DismissReason(discord.ui.Modal):
         super().__init__(title=f"Dismiss #{question_id} and its group")
         self.question_id = question_id
 
-    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
-        """Editors only, in the server the list is used in."""
-        return await editors_only(interaction)
-
     async def on_submit(self, interaction: discord.Interaction[FaqBot]) -> None:  # type: ignore[override]
         """Dismiss through the command's own path."""
         await editors_cog(interaction)._dismiss(interaction, self.question_id, self.reason.value)
@@ -354,7 +354,9 @@ class DismissReason(discord.ui.Modal):
         await tell_failure(interaction)
 
 
-class ConfirmProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:confirm:(?P<proposal>[0-9]+)"):
+class ConfirmProposalButton(
+    EditorControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:confirm:(?P<proposal>[0-9]+)"
+):
     """Confirm a member's pick: resolve its question to the picked entry, which teaches as a resolve does."""
 
     def __init__(self, proposal: Proposal | int, label: str = "Confirm") -> None:
@@ -375,10 +377,6 @@ class ConfirmProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=
         """Rebuild the button from its custom id."""
         return cls(int(match["proposal"]), item.label or "Confirm")
 
-    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
-        """Editors only, in the server the list is used in."""
-        return await editors_only(interaction)
-
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
         """Resolve the proposal's question to its entry through the command's own path."""
@@ -389,7 +387,9 @@ class ConfirmProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=
         return await cog._resolve(interaction, proposal.question_id, proposal.entry_id)
 
 
-class RejectProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:reject:(?P<proposal>[0-9]+)"):
+class RejectProposalButton(
+    EditorControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:reject:(?P<proposal>[0-9]+)"
+):
     """Reject a member's pick: nothing is taught, the question stays open."""
 
     def __init__(self, proposal: Proposal | int, label: str = "Reject") -> None:
@@ -409,10 +409,6 @@ class RejectProposalButton(discord.ui.DynamicItem[discord.ui.Button], template=r
     ) -> RejectProposalButton:
         """Rebuild the button from its custom id."""
         return cls(int(match["proposal"]), item.label or "Reject")
-
-    async def interaction_check(self, interaction: discord.Interaction[FaqBot]) -> bool:  # type: ignore[override]
-        """Editors only, in the server the list is used in."""
-        return await editors_only(interaction)
 
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
