@@ -440,8 +440,8 @@ NOTES = """## How it is measured
   growing with size (Heaps' law), Zipf-Mandelbrot word frequencies; each entry a title of 5-10 words, a text of
   40-120 words and 3-6 questions of 5-12 words drawn partly from a dozen topic words of its own. faqbot loads it
   from a YAML file through `load_knowledge` up to 1,000 entries (the `loaded by` column gives the time); larger
-  sizes are built directly as `Entry` objects, because `load_knowledge` (PyYAML's pure-Python SafeLoader, run
-  twice per file: compose for line numbers, then safe_load) would take minutes (see the estimate under the table).
+  sizes are built directly as `Entry` objects, because `load_knowledge` (libyaml, run twice per file: compose for
+  line numbers, then load) would add tens of seconds (see the estimate under the table).
   The baselines read the same entries directly.
 - Peak RSS: VmHWM of the worker process, reset after loading the entries (so the YAML parser's garbage does not
   count), so it is interpreter + libraries + entries + index + querying.
@@ -450,9 +450,10 @@ NOTES = """## How it is measured
   the first two are the search's first steps run alone: what `retriever.search` spends beyond them is scoring
   (the phrasing and body channels, coverage, the concept space) and ranking. bm25s indexes the same entries.
 - Event loop: a fresh asyncio loop; one task per question calls `Answerer.judge` on the loop, as
-  `bot/cogs/members.py` does, while a monitor sleeps 1 ms at a time and records how late it wakes. "One message per
-  loop turn": questions dispatched back to back, one per loop iteration; "all messages in one gateway read": all
-  tasks created at once, so they run back to back with no chance for the loop in between (the worst case).
+  `bot/discord_app/cogs/members.py` does, while a monitor sleeps 1 ms at a time and records how late it wakes.
+  "One message per loop turn": questions dispatched back to back, one per loop iteration; "all messages in one
+  gateway read": all tasks created at once, so they run back to back with no chance for the loop in between (the
+  worst case).
 """
 
 

@@ -80,7 +80,7 @@ async def _monitor(stop: asyncio.Event, lags: list[float]) -> None:
 
 
 async def _handle(answerer: Answerer, question: str) -> None:
-    """A message handler as bot/cogs/members.py has it: judge in turn on the loop, then await the reply being sent."""
+    """A message handler as bot/discord_app/cogs/members.py has it: judge in turn, then await the reply being sent."""
     await answerer.judge_in_turn(question)
     await asyncio.sleep(0)
 
