@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_cli_editors import Faqbot
+from cli_driver import Faqbot
 
 from bot.store import Ask, Origin, Store
 
 ENTRY = "glance-certifications"
 UNSURE = "do tls get stock options?"
 ALICE = 4242
-
-
-@pytest.fixture(scope="module")
-def faqbot() -> Iterator[Faqbot]:
-    runner = Faqbot()
-    try:
-        yield runner
-    finally:
-        runner.close()
 
 
 @pytest.fixture

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from test_cli_editors import Faqbot
+from cli_driver import Faqbot
 
 QUESTION = "what is the dress code on fridays?"
 ENTRY = "faq-manager-or-engineer"
-
-
-@pytest.fixture(scope="module")
-def faqbot() -> Iterator[Faqbot]:
-    runner = Faqbot()
-    try:
-        yield runner
-    finally:
-        runner.close()
 
 
 def asked(faqbot: Faqbot, db: Path, question: str) -> dict:
