@@ -83,13 +83,18 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("app command /%s failed", command, exc_info=error)
             text = "Sorry, something went wrong on my side. It has been logged."
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error", exc_info=True)
+        await reply_privately(interaction, text)
+
+
+async def reply_privately(interaction: discord.Interaction, text: str) -> None:
+    """Tell the user privately, whether or not the interaction was answered already; a failure to do so is logged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user: %s", text, exc_info=True)
 
 
 def intents_for(config: Config) -> discord.Intents:

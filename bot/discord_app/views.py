@@ -14,12 +14,12 @@ import discord
 from bot.core.gate import Hit
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.queue import open_proposal
+from bot.discord_app.bot import FaqBot, reply_privately
 from bot.discord_app.checks import is_editor
 from bot.discord_app.render import clip, entry_embed, origin_of
 from bot.store import Proposal
 
 if TYPE_CHECKING:
-    from bot.discord_app.bot import FaqBot
     from bot.discord_app.cogs.editors import Editors
 
 log = logging.getLogger(__name__)
@@ -164,14 +164,7 @@ class FaqView(discord.ui.View):
 
 async def tell_failure(interaction: discord.Interaction) -> None:
     """The short private notice a user gets when a button or menu of theirs failed on the bot's side."""
-    text = "Sorry, that didn't work on my side. It has been logged."
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell the user about a failed button", exc_info=True)
+    await reply_privately(interaction, "Sorry, that didn't work on my side. It has been logged.")
 
 
 class Pager(FaqView):
