@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse import _sparsetools  # scipy's compiled sparse kernels (see `product`)
 
 DTYPE = np.float32
 
@@ -171,18 +172,25 @@ def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matr
     """The sparse row (features, weights) times a feature x document matrix, as a dense float32 row.
 
     The same numbers as scipy's sparse product: each document's sum is built in float32, feature by feature in
-    ascending order, without the symbolic pass and the sparse result scipy makes.
+    ascending order. Two of scipy's compiled kernels do the work without its symbolic pass and sparse result: the
+    query's rows are gathered (`csr_row_index`), then multiplied as the columns of a document x feature matrix
+    (`csc_matvec`, which adds column by column). Numpy's equivalent (np.add.at over the gathered postings) costs
+    three times as long, and the sparse-matrix API around the same kernels costs more than the arithmetic for a
+    small knowledge.
     """
     scores = np.zeros(matrix_t.shape[1], dtype=DTYPE)
-    indptr, indices, data = matrix_t.indptr, matrix_t.indices, matrix_t.data
-    starts = indptr[features]
-    lengths = indptr[features + 1] - starts
-    if lengths.sum() <= 1 << 16:  # all the postings in one call, still in feature order
-        positions = ragged_positions(starts, lengths)
-        np.add.at(scores, indices[positions], data[positions] * np.repeat(weights, lengths))
-    else:  # feature by feature, sparing the large temporary arrays
-        for start, end, weight in zip(starts.tolist(), (starts + lengths).tolist(), weights, strict=True):
-            np.add.at(scores, indices[start:end], weight * data[start:end])
+    if not len(features):
+        return scores
+    indptr = matrix_t.indptr
+    rows = np.asarray(features, dtype=indptr.dtype)
+    starts = np.empty(len(rows) + 1, dtype=indptr.dtype)
+    starts[0] = 0
+    np.cumsum(indptr[rows + 1] - indptr[rows], out=starts[1:])
+    postings = int(starts[-1])
+    indices = np.empty(postings, dtype=indptr.dtype)
+    data = np.empty(postings, dtype=DTYPE)
+    _sparsetools.csr_row_index(len(rows), rows, indptr, matrix_t.indices, matrix_t.data, indices, data)
+    _sparsetools.csc_matvec(len(scores), len(rows), starts, indices, data, np.asarray(weights, dtype=DTYPE), scores)
     return scores
 
 

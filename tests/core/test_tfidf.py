@@ -96,10 +96,12 @@ def test_keyed_counts_count_each_key_and_document() -> None:
     assert counts.toarray().tolist() == [[2, 0, 0], [0, 2, 1], [1, 0, 0]]
 
 
-@pytest.mark.parametrize("columns", [50, 6000])  # few postings: one np.add.at call; many: feature by feature
-def test_product_is_scipys_sparse_product_bit_for_bit(columns: int) -> None:
+@pytest.mark.parametrize("columns", [50, 6000])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])  # scipy picks int64 indices for a large index
+def test_product_is_scipys_sparse_product_bit_for_bit(columns: int, index_dtype: type) -> None:
     rng = np.random.default_rng(7)
     matrix_t = sparse.random(40, columns, density=0.5, format="csr", dtype=np.float32, random_state=rng)
+    matrix_t.indptr, matrix_t.indices = matrix_t.indptr.astype(index_dtype), matrix_t.indices.astype(index_dtype)
     features = np.array([1, 4, 5, 9, 17, 30, 31, 39], dtype=np.int32)
     weights = rng.random(len(features)).astype(np.float32)
     row = sparse.csr_matrix((weights, features, [0, len(features)]), shape=(1, 40))
