@@ -134,6 +134,7 @@ class TfidfRetriever:
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
         slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
         self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
+        self.phrasing_slots_ = np.arange(slots.shape[1]) < self.phrasing_counts_[:, None]  # the slots that are real
         # The character index is the largest piece and mostly numpy/scipy work, which runs outside the GIL:
         # build it on a second thread while this one builds the word index and the speller.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -169,7 +170,7 @@ class TfidfRetriever:
         """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
         word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
         phrasing, body = self._channel_scores(scored, soft, word_query)
-        return self._blend(phrasing[self.phrasing_table_].max(axis=1), body)
+        return self._blend(self._best_phrasings(phrasing), body)
 
     def _uncalibrated(self) -> TfidfRetriever:
         """A retriever with the same parameters that does not calibrate (for calibration's own held-out index)."""
@@ -397,10 +398,20 @@ class TfidfRetriever:
             light = set(self._char_feature_indices(light_words))
             light.difference_update(self._char_feature_indices([word for word in scored if word not in soft]))
             char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
+        # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
-        phrasing = w * words[:split] + (1 - w) * product(*char_q, self.phrasing_char_t_)
-        body = w * words[split:] + (1 - w) * product(*char_q, self.body_char_t_)
+        words *= w
+        phrasing = product(*char_q, self.phrasing_char_t_)
+        phrasing *= 1 - w
+        phrasing += words[:split]
+        body = product(*char_q, self.body_char_t_)
+        body *= 1 - w
+        body += words[split:]
         return phrasing, body
+
+    def _best_phrasings(self, phrasing: np.ndarray) -> np.ndarray:
+        """Each entry's best phrasing score (an entry's phrasing rows are consecutive)."""
+        return np.maximum.reduceat(phrasing, self.group_starts_)
 
     def _soft_word_features(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
         """The word features (unigrams and bigrams) of `scored` that involve a function word."""
@@ -423,12 +434,21 @@ class TfidfRetriever:
         """An entry's score from its phrasing matches and its body match."""
         return (1 - self.body_weight) * np.maximum(phrasings, body) + self.body_weight * body
 
-    def _mean_of_best(self, phrasing: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    def _mean_of_best(self, phrasing: np.ndarray, entries: np.ndarray, best: np.ndarray) -> np.ndarray:
         """The mean of each entry's best `phrasing_votes` phrasing matches (fewer if it has fewer phrasings).
 
-        Added best first in float32: for up to two votes the same bits as the sum of np.partition's picks.
+        Added best first in float32: for up to two votes the same bits as the sum of np.partition's picks. `best` is
+        every entry's best phrasing score (`_best_phrasings`).
         """
         counts = self.phrasing_counts_[entries]
+        if 1 <= self.phrasing_votes <= 2:  # the best plus, where there are two votes, the runner-up
+            first = best[entries]
+            if self.phrasing_votes == 1 or self.phrasing_table_.shape[1] == 1:
+                return first  # divided by one vote
+            scores = np.where(self.phrasing_slots_[entries], phrasing[self.phrasing_table_[entries]], -np.inf)
+            scores[np.arange(len(entries)), np.argmax(scores, axis=1)] = -np.inf
+            votes = np.minimum(counts, self.phrasing_votes)
+            return np.where(votes > 1, first + scores.max(axis=1), first) / votes.astype(phrasing.dtype)
         slots = np.arange(self.phrasing_table_.shape[1])
         scores = np.where(slots < counts[:, None], phrasing[self.phrasing_table_[entries]], -np.inf)
         best_first = -np.sort(-scores, axis=1)
@@ -483,11 +503,14 @@ class TfidfRetriever:
         terms = [word for word in scored if word not in soft]
         word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
         phrasing, body = self._channel_scores(scored, soft, word_query)
-        upper = self._blend(phrasing[self.phrasing_table_].max(axis=1), body) * self.hub_
+        best = self._best_phrasings(phrasing)
+        upper = self._blend(best, body)
+        if self.hub_power > 0:
+            upper *= self.hub_
         depth = min(max(k, 10) * 4, len(upper))
         candidates = np.argpartition(-upper, depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
-        exact = self._blend(self._mean_of_best(phrasing, candidates), body[candidates])
+        exact = self._blend(self._mean_of_best(phrasing, candidates, best), body[candidates])
         coverage = self.coverage(scored, candidates, soft)
         concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
         agreement = (1 - self.concept_weight) + self.concept_weight * concepts
@@ -516,7 +539,7 @@ class TfidfRetriever:
             for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
         )
         votes = self._votes(phrasing, kept[0][1])
-        channels = self._channel_agreement(kept[0][1], candidates, phrasing, body, coverage, agreement)
+        channels = self._channel_agreement(kept[0][1], candidates, best, body, coverage, agreement)
         return SearchResults(
             query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes, channels=channels
         )
@@ -525,7 +548,7 @@ class TfidfRetriever:
         self,
         best: int,
         candidates: np.ndarray,
-        phrasing: np.ndarray,
+        best_phrasing: np.ndarray,
         body: np.ndarray,
         coverage: np.ndarray,
         agreement: np.ndarray,
@@ -535,9 +558,8 @@ class TfidfRetriever:
         Independent kinds of evidence that agree make a right answer likely; where they split, the ranking is a blend
         of disagreeing signals and more often wrong.
         """
-        best_phrasing = phrasing[self.phrasing_table_[candidates]].max(axis=1)
         firsts = [
-            candidates[int(np.argmax(best_phrasing))],
+            candidates[int(np.argmax(best_phrasing[candidates]))],
             candidates[int(np.argmax(body[candidates]))],
             candidates[int(np.argmax(coverage))],
             candidates[int(np.argmax(agreement))],
