@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Self
 
 import numpy as np
+from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
@@ -21,6 +22,7 @@ from bot.core.speller import Speller, english_words
 from bot.core.text import Normalizer, Stemmer, default_stop_words, function_words
 from bot.core.tfidf import (
     Numbering,
+    Postings,
     QueryEncoder,
     char_wb_ngrams,
     counts_t,
@@ -29,7 +31,6 @@ from bot.core.tfidf import (
     find_sorted,
     keyed_counts,
     ngram_counts_t,
-    product,
     row_document_frequency,
     smooth_idf,
     weigh_columns,
@@ -139,8 +140,9 @@ class TfidfRetriever:
         # build it on a second thread while this one builds the word index and the speller.
         with ThreadPoolExecutor(max_workers=1) as pool:
             chars = pool.submit(self._fit_chars, corpus)
-            self._fit_words(corpus)
-            self._fit_concepts()
+            word_t = self._fit_words(corpus)
+            self._fit_concepts(word_t)
+            self.word_t_ = Postings(word_t)  # laid out for search, once the concept space has been learnt
             self.speller_ = Speller(corpus.body_words(), dictionary=english_words())
             chars.result()
         self.hub_ = np.ones(len(self.entries_), dtype=np.float32)
@@ -200,7 +202,7 @@ class TfidfRetriever:
                     "be read as nothing; choose a term with a content word (for instance the variant itself)"
                 )
 
-    def _fit_concepts(self) -> None:
+    def _fit_concepts(self, word_t: sparse.csr_matrix) -> None:
         """A latent semantic (LSA) space of the word features, and every entry's body in it.
 
         Words that occur in the same phrasings and bodies lie close together there, so a question and an entry that
@@ -208,14 +210,14 @@ class TfidfRetriever:
         documents and the most common features; a feature left out simply adds nothing to a question.
         """
         self.concept_position_: np.ndarray | None = None
-        features, documents = self.word_t_.shape
+        features, documents = word_t.shape
         dimensions = min(self.concept_dimensions, documents - 1, features - 1)
         if self.concept_weight <= 0 or dimensions < 1:
             return
-        frequency = np.diff(self.word_t_.indptr)
+        frequency = np.diff(word_t.indptr)
         kept = np.sort(np.argsort(-frequency, kind="stable")[:CONCEPT_FEATURES])
         sample = np.unique(np.linspace(0, documents - 1, min(documents, CONCEPT_SAMPLE_DOCUMENTS)).astype(np.int64))
-        rows = self.word_t_[kept]  # kept features x documents
+        rows = word_t[kept]  # kept features x documents
         svd = TruncatedSVD(n_components=min(dimensions, len(kept) - 1, len(sample) - 1), random_state=0)
         with threadpool_limits(limits=1):  # one core: the character index is being built on the other
             svd.fit(rows[:, sample].T.tocsr())
@@ -238,8 +240,8 @@ class TfidfRetriever:
             return np.zeros(len(entries), dtype=np.float32)
         return self.entry_concepts_[entries] @ (query / norm)
 
-    def _fit_words(self, corpus: _Corpus) -> None:
-        """The stemmed unigram + bigram TF-IDF of the phrasings and bodies, and the words' IDF for coverage."""
+    def _fit_words(self, corpus: _Corpus) -> sparse.csr_matrix:
+        """The stemmed unigram + bigram TF-IDF of the phrasings and bodies (returned); the words' IDF for coverage."""
         stems = self.stemmer_.stem_words(corpus.words)
         stem_numbers = Numbering()
         word_stem = np.fromiter(map(stem_numbers.__getitem__, stems), dtype=np.int64, count=len(stems))
@@ -256,7 +258,7 @@ class TfidfRetriever:
         if not len(self.word_keys_):
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         idf = smooth_idf(row_document_frequency(counts_t), corpus.documents)
-        self.word_t_ = weigh_columns(counts_t, idf)
+        word_t = weigh_columns(counts_t, idf)
         self.word_encoder_ = QueryEncoder(self._word_feature_indices, idf)
         unigrams = np.flatnonzero(self.word_keys_ % self.stem_base_ == 0)
         self.idf_ = {
@@ -268,6 +270,7 @@ class TfidfRetriever:
         self.unknown_idf_ = float(idf.max())
         entry_stems = corpus.word_entries.astype(np.int64) * self.stem_base_ + word_rank[corpus.entry_words]
         self.entry_stem_keys_ = distinct(entry_stems)
+        return word_t
 
     def _word_occurrences(self, word_rank: np.ndarray, corpus: _Corpus) -> np.ndarray:
         """Every unigram and in-document bigram as key * documents + document (keys sort as the features do)."""
@@ -320,8 +323,8 @@ class TfidfRetriever:
         phrasing_t = grams_t @ counts_t(rows[:split], docs[:split], len(used), corpus.phrasings)
         body_t = grams_t @ counts_t(rows[split:], docs[split:] - corpus.phrasings, len(used), corpus.entries)
         idf = smooth_idf(row_document_frequency(phrasing_t) + row_document_frequency(body_t), corpus.documents)
-        self.phrasing_char_t_ = weigh_columns(phrasing_t, idf)
-        self.body_char_t_ = weigh_columns(body_t, idf)
+        self.phrasing_char_t_ = Postings(weigh_columns(phrasing_t, idf))
+        self.body_char_t_ = Postings(weigh_columns(body_t, idf))
         self.char_columns_ = feature_index(vocabulary)
         self._word_grams: dict[str, tuple[int, ...]] = {}
         self.char_encoder_ = QueryEncoder(self._char_feature_indices, idf)
@@ -391,7 +394,7 @@ class TfidfRetriever:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
-        words = product(*word_query, self.word_t_)
+        words = self.word_t_.product(*word_query)
         char_q = self.char_encoder_.weights(scored)
         light_words = [word for word in scored if word in soft]
         if light_words:
@@ -401,10 +404,10 @@ class TfidfRetriever:
         # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
         words *= w
-        phrasing = product(*char_q, self.phrasing_char_t_)
+        phrasing = self.phrasing_char_t_.product(*char_q)
         phrasing *= 1 - w
         phrasing += words[:split]
-        body = product(*char_q, self.body_char_t_)
+        body = self.body_char_t_.product(*char_q)
         body *= 1 - w
         body += words[split:]
         return phrasing, body

@@ -194,6 +194,65 @@ def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matr
     return scores
 
 
+def reverse_in_place(values: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
+    """Reverse a 1-d array in place, `chunk` values at a time (no temporary copy of the whole array)."""
+    size = len(values)
+    half = size // 2
+    for start in range(0, half, chunk):
+        stop = min(start + chunk, half)
+        front = values[start:stop].copy()
+        values[start:stop] = values[size - stop : size - start][::-1]
+        values[size - stop : size - start] = front[::-1]
+    return values
+
+
+class Postings:
+    """A feature x document matrix laid out for search: `product` reads the query's postings where they lie.
+
+    The postings (indices and data of the CSR matrix) are stored in reverse, so feature f's run is
+    [nnz - indptr[f + 1], nnz - indptr[f]) and a later feature's run lies before an earlier one's. scipy's
+    csc_matvec adds column j's postings Ap[j]..Ap[j + 1] for each j in turn and does nothing for a column that
+    ends before it starts: given the columns f1, gap, f2, gap, ..., each gap running backward from the end of one
+    feature's run to the start of the next, it walks the query's features in ascending order straight from the
+    index. The same float32 sums as `product`, without gathering the postings first (a third less time on a large
+    knowledge).
+    """
+
+    def __init__(self, matrix_t: sparse.csr_matrix) -> None:
+        """Take the matrix over: its index and data arrays are reversed in place, not copied."""
+        self.shape: tuple[int, int] = matrix_t.shape
+        self.indptr = matrix_t.indptr
+        self.indices = reverse_in_place(np.asarray(matrix_t.indices, dtype=self.indptr.dtype))
+        self.data = reverse_in_place(np.asarray(matrix_t.data, dtype=DTYPE))
+
+    @property
+    def nnz(self) -> int:
+        """How many postings there are."""
+        return len(self.data)
+
+    def product(self, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The sparse row (ascending `features`, `weights`) times the matrix, as a dense float32 row (see the class)."""
+        scores = np.zeros(self.shape[1], dtype=DTYPE)
+        if not len(features):
+            return scores
+        rows = np.asarray(features, dtype=self.indptr.dtype)
+        spans = np.empty(2 * len(rows), dtype=self.indptr.dtype)
+        np.subtract(self.nnz, self.indptr[rows + 1], out=spans[0::2])
+        np.subtract(self.nnz, self.indptr[rows], out=spans[1::2])
+        columns = np.zeros(len(spans) - 1, dtype=DTYPE)  # each feature's weight, 0 for the (empty) gaps
+        columns[0::2] = weights
+        _sparsetools.csc_matvec(len(scores), len(columns), spans, self.indices, self.data, columns, scores)
+        return scores
+
+    def tocsr(self) -> sparse.csr_matrix:
+        """The matrix as scipy CSR again (a copy)."""
+        return sparse.csr_matrix((self.data[::-1].copy(), self.indices[::-1].copy(), self.indptr.copy()), self.shape)
+
+    def toarray(self) -> np.ndarray:
+        """The matrix as a dense array."""
+        return self.tocsr().toarray()
+
+
 class QueryEncoder:
     """Turns one query into its l2-normalised TF-IDF row, equal to the fitted vectorizer's `transform([doc])`.
 

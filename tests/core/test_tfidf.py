@@ -10,12 +10,14 @@ from tfidf_helpers import dense_row
 
 from bot.core.text import Normalizer
 from bot.core.tfidf import (
+    Postings,
     QueryEncoder,
     char_wb_ngrams,
     keyed_counts,
     ngram_counts,
     ngram_counts_t,
     product,
+    reverse_in_place,
     row_document_frequency,
     smooth_idf,
     weigh_columns,
@@ -109,6 +111,31 @@ def test_product_is_scipys_sparse_product_bit_for_bit(columns: int, index_dtype:
     assert ours.dtype == np.float32
     assert np.array_equal(ours, (row @ matrix_t).toarray().ravel())
     assert not product(features[:0], weights[:0], matrix_t).any()
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_postings_product_is_scipys_sparse_product_bit_for_bit(index_dtype: type) -> None:
+    rng = np.random.default_rng(11)
+    dense = sparse.random(60, 3000, density=0.3, dtype=np.float32, random_state=rng).toarray()
+    dense[[3, 4, 40]] = 0.0  # features no document has, among the query's
+    matrix_t = sparse.csr_matrix(dense)
+    matrix_t.indptr, matrix_t.indices = matrix_t.indptr.astype(index_dtype), matrix_t.indices.astype(index_dtype)
+    postings = Postings(matrix_t.copy())
+    assert np.array_equal(postings.toarray(), dense)
+    for features in ([0], [59], [0, 1, 2, 3, 4, 5], [2, 3, 4, 17, 40, 41, 58, 59], list(range(60))):
+        chosen = np.array(features, dtype=np.int32)
+        weights = rng.random(len(chosen)).astype(np.float32)
+        row = sparse.csr_matrix((weights, chosen, [0, len(chosen)]), shape=(1, 60))
+        ours = postings.product(chosen, weights)
+        assert ours.dtype == np.float32
+        assert np.array_equal(ours, (row @ matrix_t).toarray().ravel())
+    assert not postings.product(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)).any()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 10])
+def test_reverse_in_place_reverses_every_length(size: int) -> None:
+    values = np.arange(size)
+    assert reverse_in_place(values, chunk=3).tolist() == list(range(size))[::-1]
 
 
 @pytest.mark.parametrize("ngram_range", [(2, 3), (3, 5), (1, 1), (4, 5)])
