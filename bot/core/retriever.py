@@ -170,7 +170,7 @@ class TfidfRetriever:
 
     def _upper_bounds(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
         """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
-        word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
+        word_query = self._word_query(scored, soft)
         phrasing, body = self._channel_scores(scored, soft, word_query)
         return self._blend(self._best_phrasings(phrasing), body)
 
@@ -289,27 +289,61 @@ class TfidfRetriever:
 
     def _word_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The word features of a term list (stemmed unigrams and bigrams) that the index knows, by column."""
-        ranks = [self.stem_rank_.get(self.stemmer_.stem(term)) for term in terms]
-        base = self.stem_base_
-        keys = [rank * base for rank in ranks if rank is not None]
-        keys += [a * base + b + 1 for a, b in itertools.pairwise(ranks) if a is not None and b is not None]
+        keys = self._word_keys([self.stem_rank_.get(self.stemmer_.stem(term)) for term in terms])
         if not keys:
             return []
         found, present = find_sorted(self.word_keys_, np.asarray(keys, dtype=np.int64))
         return found[present].tolist()
 
+    def _word_keys(self, ranks: Sequence[int | None]) -> list[int]:
+        """The feature keys of a list of stem ranks (None: a stem the index lacks): its unigrams, then its bigrams."""
+        base = self.stem_base_
+        keys = [rank * base for rank in ranks if rank is not None]
+        keys += [a * base + b + 1 for a, b in itertools.pairwise(ranks) if a is not None and b is not None]
+        return keys
+
+    def _word_query(self, scored: list[str], soft: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The question's word row, `word_encoder_.weights(scored)` with its function-word features lightened.
+
+        Those are the features its content words alone do not make; stems and index look-ups serve both lists.
+        """
+        ranks = [self.stem_rank_.get(self.stemmer_.stem(term)) for term in scored]
+        keys = self._word_keys(ranks)
+        light = soft and any(word in soft for word in scored)
+        content_keys = (
+            self._word_keys([rank for rank, word in zip(ranks, scored, strict=True) if word not in soft])
+            if light
+            else []
+        )
+        if not keys:
+            return self.word_encoder_.weigh([])
+        found, present = find_sorted(self.word_keys_, np.asarray(keys + content_keys, dtype=np.int64))
+        known = found[: len(keys)][present[: len(keys)]]
+        row = self.word_encoder_.weigh(known.tolist())
+        if not light:
+            return row
+        content = found[len(keys) :][present[len(keys) :]]
+        return self._lighten(row, np.array(sorted(set(known.tolist()).difference(content.tolist())), dtype=np.int64))
+
     def _char_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The char_wb n-grams of a term list that the index knows, by column (each word's looked up once)."""
         indices: list[int] = []
-        for word in " ".join(terms).split():
+        for term in terms:
+            indices += self._term_columns(term)
+        return indices
+
+    def _term_columns(self, term: str) -> tuple[int, ...]:
+        """The known char_wb n-gram columns of one term, word by word (each word's cached)."""
+        columns: tuple[int, ...] = ()
+        for word in term.split():
             grams = self._word_grams.get(word)
             if grams is None:
                 if len(self._word_grams) > 100_000:
                     self._word_grams.clear()
-                columns = (self.char_columns_.get(gram) for gram in char_wb_ngrams(word, self.char_ngram_range))
-                grams = self._word_grams[word] = tuple(column for column in columns if column is not None)
-            indices += grams
-        return indices
+                known = (self.char_columns_.get(gram) for gram in char_wb_ngrams(word, self.char_ngram_range))
+                grams = self._word_grams[word] = tuple(column for column in known if column is not None)
+            columns += grams
+        return columns
 
     def _fit_chars(self, corpus: _Corpus) -> None:
         """The char_wb n-gram TF-IDF of the phrasings and bodies: document x word counts times word x n-gram counts."""
@@ -395,11 +429,11 @@ class TfidfRetriever:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
         words = self.word_t_.product(*word_query)
-        char_q = self.char_encoder_.weights(scored)
-        light_words = [word for word in scored if word in soft]
-        if light_words:
-            light = set(self._char_feature_indices(light_words))
-            light.difference_update(self._char_feature_indices([word for word in scored if word not in soft]))
+        columns = [(word in soft, self._term_columns(word)) for word in scored]
+        char_q = self.char_encoder_.weigh(column for _, found in columns for column in found)
+        if any(is_light for is_light, _ in columns):
+            light = {column for is_light, found in columns if is_light for column in found}
+            light.difference_update(column for is_light, found in columns if not is_light for column in found)
             char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
         # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
@@ -415,13 +449,6 @@ class TfidfRetriever:
     def _best_phrasings(self, phrasing: np.ndarray) -> np.ndarray:
         """Each entry's best phrasing score (an entry's phrasing rows are consecutive)."""
         return np.maximum.reduceat(phrasing, self.group_starts_)
-
-    def _soft_word_features(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
-        """The word features (unigrams and bigrams) of `scored` that involve a function word."""
-        if not soft or not any(word in soft for word in scored):
-            return np.zeros(0, dtype=np.int64)
-        content = set(self._word_feature_indices([word for word in scored if word not in soft]))
-        return np.array(sorted(set(self._word_feature_indices(scored)) - content), dtype=np.int64)
 
     def _lighten(self, row: tuple[np.ndarray, np.ndarray], light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A query row with the `light` features weighed at `function_word_weight`, l2-normalised again."""
@@ -504,7 +531,7 @@ class TfidfRetriever:
     ) -> SearchResults:
         """Rank the entries for a list of (corrected) words, of which those in `soft` are function words."""
         terms = [word for word in scored if word not in soft]
-        word_query = self._lighten(self.word_encoder_.weights(scored), self._soft_word_features(scored, soft))
+        word_query = self._word_query(scored, soft)
         phrasing, body = self._channel_scores(scored, soft, word_query)
         best = self._best_phrasings(phrasing)
         upper = self._blend(best, body)

@@ -279,7 +279,11 @@ class QueryEncoder:
 
     def weights(self, doc: object) -> tuple[np.ndarray, np.ndarray]:
         """The row's feature indices (ascending) and float32 values."""
-        counts = Counter(self.features(doc))
+        return self.weigh(self.features(doc))
+
+    def weigh(self, features: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The row of a document whose features (one per occurrence) are already known: see `weights`."""
+        counts = Counter(features)
         ordered = sorted(counts)
         indices = np.array(ordered, dtype=np.int32)
         values = (1.0 + np.log([counts[i] for i in ordered])) * self.idf[indices] if counts else np.zeros(0)
@@ -314,7 +318,8 @@ def counts_t(features: np.ndarray, docs: np.ndarray, height: int, width: int) ->
 
 def find_sorted(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each wanted value's place in the sorted, distinct `keys` (clamped to the last), and whether it is there."""
-    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    found = keys.searchsorted(wanted)
+    np.minimum(found, len(keys) - 1, out=found)
     return found, keys[found] == wanted
 
 
