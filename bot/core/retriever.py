@@ -136,6 +136,11 @@ class TfidfRetriever:
         slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
         self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
         self.phrasing_slots_ = np.arange(slots.shape[1]) < self.phrasing_counts_[:, None]  # the slots that are real
+        # The best phrasing of every entry: np.maximum.reduceat costs about 27 ns an entry, slot by slot over the
+        # table about 1 ns an entry plus 3 us a slot: the second wins for many entries with few phrasings each.
+        entries, width = self.phrasing_table_.shape
+        by_slot = width * (1.1 * entries + 3_000) < 27 * entries
+        self.slot_rows_ = np.ascontiguousarray(self.phrasing_table_.T, dtype=np.intp) if by_slot else None
         # The character index is the largest piece and mostly numpy/scipy work, which runs outside the GIL:
         # build it on a second thread while this one builds the word index and the speller.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -447,8 +452,13 @@ class TfidfRetriever:
         return phrasing, body
 
     def _best_phrasings(self, phrasing: np.ndarray) -> np.ndarray:
-        """Each entry's best phrasing score (an entry's phrasing rows are consecutive)."""
-        return np.maximum.reduceat(phrasing, self.group_starts_)
+        """Each entry's best phrasing score (an entry's phrasing rows are consecutive; see `slot_rows_`)."""
+        if self.slot_rows_ is None:
+            return np.maximum.reduceat(phrasing, self.group_starts_)
+        best = phrasing.take(self.slot_rows_[0])
+        for rows in self.slot_rows_[1:]:
+            np.maximum(best, phrasing.take(rows), out=best)
+        return best
 
     def _lighten(self, row: tuple[np.ndarray, np.ndarray], light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A query row with the `light` features weighed at `function_word_weight`, l2-normalised again."""

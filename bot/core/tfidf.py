@@ -8,6 +8,7 @@ repeated operation for operation, so the values are the same bit for bit, not me
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -286,10 +287,13 @@ class QueryEncoder:
         counts = Counter(features)
         ordered = sorted(counts)
         indices = np.array(ordered, dtype=np.int32)
-        values = (1.0 + np.log([counts[i] for i in ordered])) * self.idf[indices] if counts else np.zeros(0)
-        norm = float(np.sqrt(np.dot(values, values)))
+        values = np.array([counts[i] for i in ordered], dtype=np.float64)  # in place: (1 + log(count)) * idf
+        np.log(values, out=values)
+        values += 1.0
+        values *= self.idf[indices]
+        norm = math.sqrt(float(np.dot(values, values)))
         if norm:
-            values = values / norm
+            values /= norm
         return indices, values.astype(DTYPE)
 
 
