@@ -74,7 +74,16 @@ def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
         return "\n".join(lines)
     if answer.status is Status.PARTIAL and verdict.best is not None:
         entry = verdict.best.entry
-        return "\n".join([shown(replies.partial(verdict.missing)), f"  - {shown(entry.title)}  [{entry.id}]"])
+        where = f"{entry.role} · {entry.section}" if cite_role else entry.section
+        return "\n".join(
+            [
+                shown(replies.partial(verdict.missing)),
+                "",
+                f"{shown(entry.title)}  [{shown(where)} · {entry.id}]",
+                "",
+                shown_block(entry.text),
+            ]
+        )
     if answer.status is Status.SUGGEST:
         lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
         lines += [
