@@ -24,6 +24,14 @@ def guild_scope(text: str) -> int:
     return int(text)
 
 
+def proposal_id(text: str) -> int:
+    """A proposal as `unanswered list` shows it (P3) or its number alone (3)."""
+    digits = text.strip().removeprefix("P").removeprefix("p")
+    if not digits.isdigit() or int(digits) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a proposal such as P3 (or 3), got {text!r}")
+    return int(digits)
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -97,12 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
     learned = actions.add_parser("learned", help="the phrasings editors taught by resolving queued questions")
     learned_actions = learned.add_subparsers(dest="learned_action", required=True, metavar="ACTION")
-    learned_list = learned_actions.add_parser("list", parents=[common, scoped], help="list learned phrasings")
+    taught_where = argparse.ArgumentParser(add_help=False)
+    taught_where.add_argument(
+        "--guild",
+        type=guild_scope,
+        metavar="ID",
+        help="only the phrasings that apply in this server (a guild id), or 'dm': only those that apply everywhere; "
+        "default: all",
+    )
+    learned_list = learned_actions.add_parser("list", parents=[common, taught_where], help="list learned phrasings")
     learned_list.add_argument("--json", action="store_true", help="one JSON object per phrasing")
     learned_remove = learned_actions.add_parser("remove", parents=[common], help="forget one learned phrasing")
     learned_remove.add_argument("id", type=int)
     learned_actions.add_parser(
-        "export", parents=[common, scoped], help="print learned phrasings as YAML questions: per entry"
+        "export", parents=[common, taught_where], help="print learned phrasings as YAML questions: per entry"
     )
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
@@ -144,9 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     confirm = queue.add_parser(
         "confirm", parents=[common, scoped], help="confirm a member's pick (proposal): resolve to it and teach"
     )
-    confirm.add_argument("id", type=int, metavar="PROPOSAL")
+    confirm.add_argument("id", type=proposal_id, metavar="PROPOSAL", help="P<n> as the list shows it, or n")
     reject = queue.add_parser("reject", parents=[common, scoped], help="reject a member's pick (proposal)")
-    reject.add_argument("id", type=int, metavar="PROPOSAL")
+    reject.add_argument("id", type=proposal_id, metavar="PROPOSAL", help="P<n> as the list shows it, or n")
     unanswered.set_defaults(handler="command_unanswered")
 
     stats = commands.add_parser("stats", parents=[common, scoped], help="questions, answer rate, votes; 7 and 30 days")
