@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # Terminal escape sequences (ECMA-48: CSI "ESC [ ... m", OSC "ESC ] ... BEL", string commands, two-character escapes,
 # the one-byte C1 CSI) and the other control characters: what a terminal acts on, never words of a question.
 _TERMINAL_CODES = re.compile(
