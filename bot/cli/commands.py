@@ -545,11 +545,17 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
         sys.stdout.write(shown_block(promotion.yaml))
         return 0
     entry = promoted_entry(promotion.group, knowledge, " ".join(args.text.split()))
-    append_entry(args.write, entry, config.knowledge_path)
-    sys.stdout.write(
-        f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "
-        "A running bot answers with it after /knowledge reload.\n"
-    )
+    if append_entry(args.write, entry, config.knowledge_path):
+        sys.stdout.write(
+            f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "
+            "A running bot answers with it after /knowledge reload.\n"
+        )
+    else:
+        sys.stdout.write(
+            f"appended entry {entry['id']} to {shown(str(args.write))}, which loads on its own, but the bot does not "
+            f"read it: its knowledge is {shown(str(config.knowledge_path))}. Move the entry there (or add the file "
+            "to that folder) for the bot to answer with it.\n"
+        )
     return 0
 
 

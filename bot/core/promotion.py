@@ -89,11 +89,19 @@ def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase, closest: Hit 
     return "\n".join(lines) + "\n"
 
 
-def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> None:
+def loaded_by_bot(target: Path, knowledge_path: Path) -> bool:
+    """Whether the bot loads `target` with its knowledge: the knowledge file itself, or a YAML file in its folder."""
+    if not knowledge_path.is_dir():
+        return target.resolve() == knowledge_path.resolve()
+    return target.suffix in {".yaml", ".yml"} and target.resolve().parent == knowledge_path.resolve()
+
+
+def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> bool:
     """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
 
     The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else the
     file alone. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
+    Returns whether the bot loads that file (`loaded_by_bot`): a file elsewhere only holds the entry for later.
     """
     try:
         old = target.read_text(encoding="utf-8")
@@ -106,6 +114,7 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
     problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
     if problem is not None:
         raise KnowledgeError(f"{problem}; {target} was left unchanged")
+    return loaded_by_bot(target, knowledge_path)
 
 
 ITEM = re.compile(r"^( *)- id:", re.MULTILINE)
@@ -132,7 +141,7 @@ def _after_entries(old: str, block: str) -> str:
 def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:
     """Why the knowledge would not load with `written` in place of `target` (None: it loads), with real paths."""
     folder = knowledge_path if knowledge_path.is_dir() else knowledge_path.parent
-    inside = knowledge_path.is_dir() and target.resolve().parent == folder.resolve()
+    inside = knowledge_path.is_dir() and loaded_by_bot(target, knowledge_path)
     with tempfile.TemporaryDirectory(prefix="faqbot-check-") as scratch:
         copy = Path(scratch) / target.name
         shutil.copyfile(written, copy)

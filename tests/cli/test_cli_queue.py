@@ -339,6 +339,31 @@ def test_write_appends_the_entry_and_the_knowledge_loads_with_it(
     assert asked["answer"]["id"] == "faq-how-do-i-bake-sourdough-bread"
 
 
+def test_write_to_a_file_the_bot_does_not_load_says_so(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    """A file outside the knowledge folder gets the entry, and the editor is told the bot will not answer with it."""
+    elsewhere = tmp_path / "drafts.yaml"
+    elsewhere.write_text((knowledge_copy / "cloud-technical-lead.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    result = ok(
+        faqbot(
+            "unanswered",
+            "promote",
+            str(ids["bread"]),
+            "--write",
+            str(elsewhere),
+            "--text",
+            "Bake it hot.",
+            knowledge=knowledge_copy,
+        )
+    )
+
+    assert "the bot does not read it" in result and "reload" not in result
+    assert load_knowledge(elsewhere).get("faq-how-do-i-bake-sourdough-bread") is not None
+    assert load_knowledge(knowledge_copy).get("faq-how-do-i-bake-sourdough-bread") is None
+
+
 def test_an_invalid_result_leaves_the_file_byte_identical_with_one_line(
     faqbot,
     ids: dict[str, int],
