@@ -159,6 +159,7 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
         assert option in help_text
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  database: {tmp_path / 'from-config.db'}\n")
+    assert main(["ask", "thanks", "--config", str(config)]) == 0  # creates the configured database
     for argv in (
         ["--config", str(config), "--log-level", "info", "stats", "--json"],
         ["stats", "--json", "--config", str(config), "--log-level", "INFO"],
@@ -166,8 +167,9 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
     ):
         assert main(argv) == 0, capsys.readouterr().err
     assert (tmp_path / "from-config.db").exists()
-    assert main(["--db", str(tmp_path / "global.db"), "stats"]) == 0
+    assert main(["--db", str(tmp_path / "global.db"), "ask", "thanks"]) == 0
     assert (tmp_path / "global.db").exists()
+    assert main(["--db", str(tmp_path / "global.db"), "stats"]) == 0
 
 
 def test_relative_paths_in_a_config_file_are_read_relative_to_that_file(tmp_path: Path) -> None:
