@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
     importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
-    learned = actions.add_parser("learned", help="the phrasings editors taught by resolving queued questions")
+    learned = actions.add_parser("learned", parents=[common], help="the phrasings editors taught by resolving queued questions")
     learned_actions = learned.add_subparsers(dest="learned_action", required=True, metavar="ACTION")
     taught_where = argparse.ArgumentParser(add_help=False)
     taught_where.add_argument(
@@ -169,14 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
 
-    db = commands.add_parser("db", help="back up or check the database")
+    db = commands.add_parser("db", parents=[common], help="back up or check the database")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     backup = db_actions.add_parser("backup", parents=[common], help="a consistent copy, safe while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
     db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
     db.set_defaults(handler="command_db", light=True)
 
-    health = commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh, else 1")
+    health = commands.add_parser("health", parents=[common], help="exit 0 if the running bot's heartbeat is fresh, else 1")
     health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
     health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS", help="default: 60")
     health.set_defaults(handler="command_health", light=True)

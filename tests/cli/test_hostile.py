@@ -170,6 +170,13 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
     assert main(["--db", str(tmp_path / "global.db"), "ask", "thanks"]) == 0
     assert (tmp_path / "global.db").exists()
     assert main(["--db", str(tmp_path / "global.db"), "stats"]) == 0
+    for argv in (  # between a command group and its action too, and on the commands that need no database
+        ["db", "--db", str(tmp_path / "global.db"), "check"],
+        ["knowledge", "learned", "--db", str(tmp_path / "global.db"), "list"],
+        ["knowledge", "learned", "list", "--db", str(tmp_path / "global.db"), "--log-level", "DEBUG"],
+    ):
+        assert main(argv) == 0, capsys.readouterr().err
+    assert main(["health", "--log-level", "DEBUG", "--file", str(tmp_path / "no-heartbeat")]) == 1  # parsed, not refused
 
 
 def test_relative_paths_in_a_config_file_are_read_relative_to_that_file(tmp_path: Path) -> None:
