@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
     importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
-    learned = actions.add_parser("learned", parents=[common], help="the phrasings editors taught by resolving queued questions")
+    learned = actions.add_parser(
+        "learned", parents=[common], help="the phrasings editors taught by resolving queued questions"
+    )
     learned_actions = learned.add_subparsers(dest="learned_action", required=True, metavar="ACTION")
     taught_where = argparse.ArgumentParser(add_help=False)
     taught_where.add_argument(
@@ -176,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
     db.set_defaults(handler="command_db", light=True)
 
-    health = commands.add_parser("health", parents=[common], help="exit 0 if the running bot's heartbeat is fresh, else 1")
+    health = commands.add_parser(
+        "health", parents=[common], help="exit 0 if the running bot's heartbeat is fresh, else 1"
+    )
     health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
     health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS", help="default: 60")
     health.set_defaults(handler="command_health", light=True)

@@ -176,7 +176,9 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
         ["knowledge", "learned", "list", "--db", str(tmp_path / "global.db"), "--log-level", "DEBUG"],
     ):
         assert main(argv) == 0, capsys.readouterr().err
-    assert main(["health", "--log-level", "DEBUG", "--file", str(tmp_path / "no-heartbeat")]) == 1  # parsed, not refused
+    assert (
+        main(["health", "--log-level", "DEBUG", "--file", str(tmp_path / "no-heartbeat")]) == 1
+    )  # parsed, not refused
 
 
 def test_relative_paths_in_a_config_file_are_read_relative_to_that_file(tmp_path: Path) -> None:
