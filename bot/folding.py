@@ -22,6 +22,22 @@ def without_terminal_codes(text: str) -> str:
     return _TERMINAL_CODES.sub("", text)
 
 
+def visible_words(text: str) -> str:
+    """The text's visible words on one line (for titles written into files): no terminal codes or invisible marks.
+
+    Invisible marks are format characters (bidirectional overrides, zero-width joiners); line and paragraph
+    separators become spaces, and whitespace is collapsed.
+    """
+    text = without_terminal_codes(text)
+    if not text.isascii():
+        text = "".join(
+            " " if unicodedata.category(char) in {"Zl", "Zp"} else char
+            for char in text
+            if unicodedata.category(char) != "Cf"
+        )
+    return " ".join(text.split())
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents, terminal codes and control characters, and unify quotes and dashes."""
     text = without_terminal_codes(text)

@@ -16,6 +16,7 @@ from bot.core.importer import MAX_ID, _write_checked, fit_id, slug
 from bot.core.knowledge import KnowledgeBase, knowledge_files, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.errors import KnowledgeError
+from bot.folding import visible_words
 from bot.store import Learned
 
 PROMOTED_SECTION = "Frequently asked questions"
@@ -45,14 +46,18 @@ def plausible_entry(retriever: TfidfRetriever, question: str, gate: ConfidenceGa
 
 
 def promoted_entry(group: QuestionGroup, knowledge: KnowledgeBase, text: str = "") -> dict[str, object]:
-    """The new entry for a group: its title is the question, its `questions:` the group's other phrasings."""
-    title = " ".join(group.representative.text.split())
+    """The new entry for a group: its title is the question, its `questions:` the group's other phrasings.
+
+    Only their visible words go into the file: a bidirectional override or a line separator pasted into a question
+    would otherwise be written into the knowledge (and shown escaped, as literal text, in the printed YAML).
+    """
+    title = visible_words(group.representative.text)
     return {
         "id": entry_id_for(title, knowledge),
         "title": title[:1].upper() + title[1:],
         "section": PROMOTED_SECTION,
         "text": text,
-        "questions": [" ".join(q.text.split()) for q in group.others] or [title.casefold()],
+        "questions": [visible_words(q.text) for q in group.others] or [title.casefold()],
     }
 
 

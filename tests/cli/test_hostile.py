@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hostile_questions import COUNT, hostile_questions
 
 from bot.cli import main
@@ -97,6 +98,8 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert promoted.returncode == 0, promoted.stderr
     assert not RAW_CONTROL.search(promoted.stdout.decode("utf-8"))
     assert "sourdough" in promoted.stdout.decode("utf-8")
+    [entry] = yaml.safe_load(promoted.stdout.decode("utf-8"))  # pasted as it is printed
+    assert entry["title"] == "How do I bake sourdough bread in my oven"  # its visible words, no escapes as text
 
 
 def test_text_answers_escape_what_the_member_typed_and_bad_argument_bytes(db: Path) -> None:
