@@ -257,14 +257,17 @@ def command_knowledge(args: argparse.Namespace) -> int:
             record = {
                 "id": entry.id,
                 "title": entry.title,
+                "role": entry.role,
                 "section": entry.section,
                 "text": entry.text,
                 "questions": list(entry.questions),
             }
             sys.stdout.write(json_text(record) + "\n")
     else:
+        several = len(knowledge.roles) > 1
         for entry in knowledge.entries:
-            sys.stdout.write(f"{entry.id:34} {shown(entry.title)}  [{shown(entry.section)}]\n")
+            where = f"{entry.role} · {entry.section}" if several else entry.section
+            sys.stdout.write(f"{entry.id:34} {shown(entry.title)}  [{shown(where)}]\n")
     return 0
 
 

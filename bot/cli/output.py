@@ -102,6 +102,10 @@ def print_summary(knowledge: KnowledgeBase) -> None:
     out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
     for path in knowledge.files:
         out.write(f"  file {shown(str(path))}\n")
+    if len(knowledge.roles) > 1:
+        for role in knowledge.roles:
+            count = sum(entry.role == role for entry in knowledge.entries)
+            out.write(f"  role {shown(role)}: {count} entries\n")
     for section in knowledge.sections:
         count = sum(entry.section == section for entry in knowledge.entries)
         out.write(f"  {count:3d}  {shown(section)}\n")

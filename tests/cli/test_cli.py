@@ -108,7 +108,7 @@ def test_knowledge_check_and_list(tmp_path: Path) -> None:
     listing = faqbot("knowledge", "list", "--json")
     records = [json.loads(line) for line in listing.stdout.splitlines()]
     assert len(records) == 52
-    assert set(records[0]) == {"id", "title", "section", "text", "questions"}
+    assert set(records[0]) == {"id", "title", "role", "section", "text", "questions"}
     assert "faq-career-path" in {record["id"] for record in records}
 
 
