@@ -190,13 +190,16 @@ async def promotion_for(
 ) -> Promotion | None:
     """A new knowledge entry for a queued question and the open questions of its server grouped with it.
 
-    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean".
+    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean",
+    and never when it is the very answer the member turned down with 👎.
     """
     question = await store.question(question_id, scope=scope)
     if question is None:
         return None
     group = QuestionGroup(question, await _group_of(store, retriever, question))
     closest = plausible_entry(retriever, question.text, gate)
+    if closest is not None and closest.entry.id == question.rejected_entry_id:
+        closest = None
     return Promotion(group, promotion_yaml(group, knowledge, closest))
 
 

@@ -148,6 +148,13 @@ def test_a_downvoted_item_shows_the_entry_it_rejected(faqbot, ids: dict[str, int
     assert as_json[ids["downvoted"]]["kind"] == "downvoted"
 
 
+def test_promoting_a_downvoted_item_never_offers_the_entry_the_member_turned_down(faqbot, ids: dict[str, int]) -> None:
+    promoted = ok(faqbot("unanswered", "promote", str(ids["downvoted"])))
+
+    assert MANAGER_ENTRY not in promoted  # the bot's own answer, rejected with 👎, is no alternative
+    assert yaml.safe_load(promoted)[0]["title"] == DOWNVOTED[:1].upper() + DOWNVOTED[1:]
+
+
 def test_resolving_a_downvoted_item_teaches_the_right_entry(faqbot, ids: dict[str, int]) -> None:
     before = records(ok(faqbot("ask", DOWNVOTED, "--json")))[0]
 
