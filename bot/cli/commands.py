@@ -31,7 +31,7 @@ from bot.core import replies
 from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.promotion import append_entry, learned_yaml, promoted_entry
+from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
 from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
@@ -558,6 +558,11 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
         sys.stdout.write(shown_block(promotion.yaml))
         return 0
     entry = promoted_entry(promotion.group, knowledge, " ".join(args.text.split()))
+    if (existing := already_there(entry, knowledge)) is not None:
+        raise FaqbotError(
+            f"entry {existing.id} already has this question as its title or a phrasing; nothing was written "
+            f"(edit {existing.id}, or resolve #{args.id} to it: faqbot unanswered resolve {args.id} {existing.id})"
+        )
     if append_entry(args.write, entry, config.knowledge_path):
         sys.stdout.write(
             f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "

@@ -13,10 +13,10 @@ import yaml
 from bot.core.gate import SUGGEST_SHARE, ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup
 from bot.core.importer import MAX_ID, _write_checked, fit_id, slug
-from bot.core.knowledge import KnowledgeBase, knowledge_files, load_knowledge
+from bot.core.knowledge import Entry, KnowledgeBase, knowledge_files, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.errors import KnowledgeError
-from bot.folding import visible_words
+from bot.folding import question_key, visible_words
 from bot.store import Learned
 
 PROMOTED_SECTION = "Frequently asked questions"
@@ -59,6 +59,19 @@ def promoted_entry(group: QuestionGroup, knowledge: KnowledgeBase, text: str = "
         "text": text,
         "questions": [visible_words(q.text) for q in group.others] or [title.casefold()],
     }
+
+
+def already_there(entry: dict[str, object], knowledge: KnowledgeBase) -> Entry | None:
+    """The existing entry whose title or a `questions:` phrasing is the new entry's question (promoted twice, say)."""
+    wanted = question_key(str(entry["title"]))
+    return next(
+        (
+            existing
+            for existing in knowledge.entries
+            if wanted in {question_key(existing.title), *(question_key(q) for q in existing.questions)}
+        ),
+        None,
+    )
 
 
 def entry_lines(entry: dict[str, object], indent: str = "  ") -> list[str]:

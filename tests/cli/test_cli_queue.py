@@ -345,6 +345,14 @@ def test_write_appends_the_entry_and_the_knowledge_loads_with_it(
     asked = records(ok(faqbot("ask", BREAD, "--json", knowledge=knowledge_copy)))[0]
     assert asked["answer"]["id"] == "faq-how-do-i-bake-sourdough-bread"
 
+    again = faqbot(
+        "unanswered", "promote", str(ids["bread"]), "--write", str(target), "--text", answer, knowledge=knowledge_copy
+    )
+    assert one_line_error(again).startswith(
+        "faqbot: error: entry faq-how-do-i-bake-sourdough-bread already has this question as its title or a phrasing"
+    )
+    assert target.read_text(encoding="utf-8") == after  # promoted twice: written once
+
 
 def test_write_to_a_file_the_bot_does_not_load_says_so(
     faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
