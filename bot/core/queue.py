@@ -162,8 +162,9 @@ async def resolve_question(
     taken = {
         question_key(text): other.id for other in knowledge.entries if other.id != entry.id for text in other.questions
     }
+    known = {question_key(text) for text in (entry.title, *entry.questions)}
     teaching = await store.teach(
-        question_id, entry.id, grouped, scope=scope, guild_id=guild_id, user_id=user_id, taken=taken
+        question_id, entry.id, grouped, scope=scope, guild_id=guild_id, user_id=user_id, taken=taken, known=known
     )
     if teaching is None:
         return Resolution(entry, question_found=False)
