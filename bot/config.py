@@ -11,6 +11,7 @@ from typing import Any, Literal
 import yaml
 
 from bot.core.gate import ConfidenceGate
+from bot.core.knowledge import duplicate_key
 from bot.core.replies import MAX_QUESTION_CHARS
 from bot.errors import ConfigError
 
@@ -334,7 +335,8 @@ def _read_yaml(path: Path) -> Any:
             f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the config as UTF-8"
         ) from None
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
+        repeated = _repeated_key(yaml.compose(text, Loader=yaml.SafeLoader))
     except RecursionError:
         raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as error:
@@ -346,6 +348,20 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}:{line}: not valid YAML: character #x{error.character:04x} is not allowed") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    if repeated is not None:
+        raise ConfigError(f"{path}:{repeated[1]}: key {repeated[0]!r} appears twice (YAML would keep only the last)")
+    return data
+
+
+def _repeated_key(node: yaml.Node | None) -> tuple[str, int] | None:
+    """The first key that any mapping of the config repeats, with its line (None: every key is there once)."""
+    if isinstance(node, yaml.MappingNode):
+        return duplicate_key(node) or next(
+            (found for _, value in node.value if (found := _repeated_key(value)) is not None), None
+        )
+    if isinstance(node, yaml.SequenceNode):
+        return next((found for item in node.value if (found := _repeated_key(item)) is not None), None)
+    return None
 
 
 def _relative_to(config: Config, raw: Any, folder: Path) -> Config:

@@ -5,9 +5,42 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Terminal escape sequences (ECMA-48: CSI "ESC [ ... m", OSC "ESC ] ... BEL", string commands, two-character escapes,
+# the one-byte C1 CSI) and the other control characters: what a terminal acts on, never words of a question.
+_TERMINAL_CODES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[ -/]*[0-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|[\x00-\x08\x0e-\x1f\x7f-\x9f]"
+)
+
+
+def without_terminal_codes(text: str) -> str:
+    """The text with terminal escape sequences and control characters removed (tabs and newlines kept)."""
+    return _TERMINAL_CODES.sub("", text)
+
+
+def visible_words(text: str) -> str:
+    """The text's visible words on one line (for titles written into files): no terminal codes or invisible marks.
+
+    Invisible marks are format characters (bidirectional overrides, zero-width joiners); line and paragraph
+    separators become spaces, and whitespace is collapsed.
+    """
+    text = without_terminal_codes(text)
+    if not text.isascii():
+        text = "".join(
+            " " if unicodedata.category(char) in {"Zl", "Zp"} else char
+            for char in text
+            if unicodedata.category(char) != "Cf"
+        )
+    return " ".join(text.split())
+
 
 def fold(text: str) -> str:
-    """Lowercase, strip accents and unify quotes and dashes."""
+    """Lowercase, strip accents, terminal codes and control characters, and unify quotes and dashes."""
+    text = without_terminal_codes(text)
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text.casefold())

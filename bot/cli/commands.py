@@ -31,7 +31,7 @@ from bot.core import replies
 from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
-from bot.core.promotion import append_entry, learned_yaml, promoted_entry
+from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
 from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
 from bot.errors import FaqbotError
 from bot.folding import name_key
@@ -257,15 +257,28 @@ def command_knowledge(args: argparse.Namespace) -> int:
             record = {
                 "id": entry.id,
                 "title": entry.title,
+                "role": entry.role,
                 "section": entry.section,
                 "text": entry.text,
                 "questions": list(entry.questions),
             }
             sys.stdout.write(json_text(record) + "\n")
     else:
+        several = len(knowledge.roles) > 1
         for entry in knowledge.entries:
-            sys.stdout.write(f"{entry.id:34} {shown(entry.title)}  [{shown(entry.section)}]\n")
+            where = f"{entry.role} · {entry.section}" if several else entry.section
+            sys.stdout.write(f"{entry.id:34} {shown(entry.title)}  [{shown(where)}]\n")
     return 0
+
+
+async def open_for_reading(config: Config) -> Store:
+    """The database a report reads (list, export, stats, promote); a missing SQLite file is an error, never created."""
+    if config.database_url is None and not config.database_path.exists():
+        raise FaqbotError(
+            f"no database at {shown(str(config.database_path))}: the bot creates it when it first answers a question "
+            "(check --db or storage.database)"
+        )
+    return await Store.open(config.database, allow_read_only=True)
 
 
 async def count_learned(config: Config, knowledge: KnowledgeBase) -> tuple[int, int] | None:
@@ -297,7 +310,7 @@ def quoted(text: str) -> str:
 
 async def learned_list(config: Config, args: argparse.Namespace) -> int:
     """Print every learned phrasing: id, entry, where it applies, when it was taught, and the text."""
-    async with await Store.open(config.database) as store:
+    async with await open_for_reading(config) as store:
         learned = await store.learned(**learned_filter(args))
     out = sys.stdout
     for item in learned:
@@ -327,7 +340,7 @@ async def learned_remove(config: Config, args: argparse.Namespace) -> int:
 
 async def learned_export(config: Config, args: argparse.Namespace) -> int:
     """Print learned phrasings as YAML, each entry's under `questions:`, to copy into the knowledge files."""
-    async with await Store.open(config.database) as store:
+    async with await open_for_reading(config) as store:
         learned = await store.learned(**learned_filter(args))
     sys.stdout.write(learned_yaml(learned))
     return 0
@@ -392,7 +405,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
     """
     status = None if args.status == "all" else args.status
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database, allow_read_only=True) as store:
+    async with await open_for_reading(config) as store:
         groups = await grouped_queue(
             store, fit_retriever(knowledge), scope=scope_of(args), status=status, sort=args.sort
         )
@@ -434,7 +447,7 @@ def proposal_line(proposal: Proposal, question_id: int) -> str:
 
 async def unanswered_export(config: Config, args: argparse.Namespace) -> int:
     """Export every queued question (all statuses) as CSV or JSON, for spreadsheets and scripts."""
-    async with await Store.open(config.database, allow_read_only=True) as store:
+    async with await open_for_reading(config) as store:
         questions = await store.questions(scope=scope_of(args), status=None, sort="recent")
     records = [question_record(question, {}) for question in questions]
     if args.format == "json":
@@ -535,7 +548,7 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     if args.write is not None and not (args.text or "").strip():
         raise FaqbotError("--write needs --text ANSWER: an entry without its answer does not load")
     knowledge = load_knowledge(config.knowledge_path)
-    async with await Store.open(config.database, allow_read_only=True) as store:
+    async with await open_for_reading(config) as store:
         promotion = await promotion_for(
             store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args), gate=config.retrieval
         )
@@ -545,11 +558,22 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
         sys.stdout.write(shown_block(promotion.yaml))
         return 0
     entry = promoted_entry(promotion.group, knowledge, " ".join(args.text.split()))
-    append_entry(args.write, entry, config.knowledge_path)
-    sys.stdout.write(
-        f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "
-        "A running bot answers with it after /knowledge reload.\n"
-    )
+    if (existing := already_there(entry, knowledge)) is not None:
+        raise FaqbotError(
+            f"entry {existing.id} already has this question as its title or a phrasing; nothing was written "
+            f"(edit {existing.id}, or resolve #{args.id} to it: faqbot unanswered resolve {args.id} {existing.id})"
+        )
+    if append_entry(args.write, entry, config.knowledge_path):
+        sys.stdout.write(
+            f"appended entry {entry['id']} to {shown(str(args.write))}; the knowledge loads with it. "
+            "A running bot answers with it after /knowledge reload.\n"
+        )
+    else:
+        sys.stdout.write(
+            f"appended entry {entry['id']} to {shown(str(args.write))}, which loads on its own, but the bot does not "
+            f"read it: its knowledge is {shown(str(config.knowledge_path))}. Move the entry there (or add the file "
+            "to that folder) for the bot to answer with it.\n"
+        )
     return 0
 
 
@@ -590,7 +614,7 @@ def command_stats(args: argparse.Namespace) -> int:
 
 async def print_stats(config: Config, as_json: bool, scope: Scope | None = None) -> int:
     """Read the two windows (of one server, or of every server) and print them."""
-    async with await Store.open(config.database, allow_read_only=True) as store:
+    async with await open_for_reading(config) as store:
         windows = [await store.stats(7, scope=scope), await store.stats(30, scope=scope)]
     out = sys.stdout
     if as_json:

@@ -74,7 +74,16 @@ def answer_to_text(answer: Answer, *, cite_role: bool = False) -> str:
         return "\n".join(lines)
     if answer.status is Status.PARTIAL and verdict.best is not None:
         entry = verdict.best.entry
-        return "\n".join([shown(replies.partial(verdict.missing)), f"  - {shown(entry.title)}  [{entry.id}]"])
+        where = f"{entry.role} · {entry.section}" if cite_role else entry.section
+        return "\n".join(
+            [
+                shown(replies.partial(verdict.missing)),
+                "",
+                f"{shown(entry.title)}  [{shown(where)} · {entry.id}]",
+                "",
+                shown_block(entry.text),
+            ]
+        )
     if answer.status is Status.SUGGEST:
         lines = [replies.WHICH_ROLE if answer.across_roles else replies.SUGGEST_INTRO]
         lines += [
@@ -93,6 +102,10 @@ def print_summary(knowledge: KnowledgeBase) -> None:
     out.write(f"{phrasings} extra phrasings, {len(knowledge.synonyms)} synonym groups\n")
     for path in knowledge.files:
         out.write(f"  file {shown(str(path))}\n")
+    if len(knowledge.roles) > 1:
+        for role in knowledge.roles:
+            count = sum(entry.role == role for entry in knowledge.entries)
+            out.write(f"  role {shown(role)}: {count} entries\n")
     for section in knowledge.sections:
         count = sum(entry.section == section for entry in knowledge.entries)
         out.write(f"  {count:3d}  {shown(section)}\n")

@@ -24,6 +24,14 @@ def guild_scope(text: str) -> int:
     return int(text)
 
 
+def proposal_id(text: str) -> int:
+    """A proposal as `unanswered list` shows it (P3) or its number alone (3)."""
+    digits = text.strip().removeprefix("P").removeprefix("p")
+    if not digits.isdigit() or int(digits) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a proposal such as P3 (or 3), got {text!r}")
+    return int(digits)
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -95,14 +103,24 @@ def build_parser() -> argparse.ArgumentParser:
     importing = actions.add_parser("import", parents=[common], help="turn a role page into a knowledge file (merges)")
     importing.add_argument("page", type=Path, metavar="PAGE.txt", help="the role page, in the site's layout")
     importing.add_argument("--out", type=Path, help="the knowledge file to write (default: the role's name)")
-    learned = actions.add_parser("learned", help="the phrasings editors taught by resolving queued questions")
+    learned = actions.add_parser(
+        "learned", parents=[common], help="the phrasings editors taught by resolving queued questions"
+    )
     learned_actions = learned.add_subparsers(dest="learned_action", required=True, metavar="ACTION")
-    learned_list = learned_actions.add_parser("list", parents=[common, scoped], help="list learned phrasings")
+    taught_where = argparse.ArgumentParser(add_help=False)
+    taught_where.add_argument(
+        "--guild",
+        type=guild_scope,
+        metavar="ID",
+        help="only the phrasings that apply in this server (a guild id), or 'dm': only those that apply everywhere; "
+        "default: all",
+    )
+    learned_list = learned_actions.add_parser("list", parents=[common, taught_where], help="list learned phrasings")
     learned_list.add_argument("--json", action="store_true", help="one JSON object per phrasing")
     learned_remove = learned_actions.add_parser("remove", parents=[common], help="forget one learned phrasing")
     learned_remove.add_argument("id", type=int)
     learned_actions.add_parser(
-        "export", parents=[common, scoped], help="print learned phrasings as YAML questions: per entry"
+        "export", parents=[common, taught_where], help="print learned phrasings as YAML questions: per entry"
     )
     knowledge.set_defaults(handler="command_knowledge", json=False)
 
@@ -144,23 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
     confirm = queue.add_parser(
         "confirm", parents=[common, scoped], help="confirm a member's pick (proposal): resolve to it and teach"
     )
-    confirm.add_argument("id", type=int, metavar="PROPOSAL")
+    confirm.add_argument("id", type=proposal_id, metavar="PROPOSAL", help="P<n> as the list shows it, or n")
     reject = queue.add_parser("reject", parents=[common, scoped], help="reject a member's pick (proposal)")
-    reject.add_argument("id", type=int, metavar="PROPOSAL")
+    reject.add_argument("id", type=proposal_id, metavar="PROPOSAL", help="P<n> as the list shows it, or n")
     unanswered.set_defaults(handler="command_unanswered")
 
     stats = commands.add_parser("stats", parents=[common, scoped], help="questions, answer rate, votes; 7 and 30 days")
     stats.add_argument("--json", action="store_true", help="one JSON object per window")
     stats.set_defaults(handler="command_stats")
 
-    db = commands.add_parser("db", help="back up or check the database")
+    db = commands.add_parser("db", parents=[common], help="back up or check the database")
     db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     backup = db_actions.add_parser("backup", parents=[common], help="a consistent copy, safe while the bot runs")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist yet)")
     db_actions.add_parser("check", parents=[common], help="run the integrity check, one line")
     db.set_defaults(handler="command_db", light=True)
 
-    health = commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh, else 1")
+    health = commands.add_parser(
+        "health", parents=[common], help="exit 0 if the running bot's heartbeat is fresh, else 1"
+    )
     health.add_argument("--file", type=Path, help="heartbeat file (default: $FAQBOT_HEARTBEAT_FILE or the temp folder)")
     health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS", help="default: 60")
     health.set_defaults(handler="command_health", light=True)

@@ -181,7 +181,7 @@ def _mapping_lines(node: yaml.Node | None) -> dict[str, int]:
     return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
 
 
-def _duplicate_key(node: yaml.Node | None) -> tuple[str, int] | None:
+def duplicate_key(node: yaml.Node | None) -> tuple[str, int] | None:
     """Return the first key that a YAML mapping node repeats (PyYAML would silently keep the last)."""
     if not isinstance(node, yaml.MappingNode):
         return None
@@ -232,7 +232,7 @@ class _FileReader:
             raise self.fail(f"not valid YAML: {problem}", line=_line_of_mark(mark)) from None
         if not isinstance(data, dict):
             raise self.fail("the file must be a mapping with 'role' and 'entries'")
-        if duplicate := _duplicate_key(root):
+        if duplicate := duplicate_key(root):
             raise self.fail(f"key {duplicate[0]!r} appears twice", line=duplicate[1])
         lines = _mapping_lines(root)
         unknown = sorted(set(data) - FILE_KEYS)
@@ -269,7 +269,7 @@ class _FileReader:
             raise self.fail("must be a mapping with id, title, section and text", entry=label, line=line)
         if isinstance(raw.get("id"), str) and raw["id"].strip():
             label = raw["id"].strip()
-        if duplicate := _duplicate_key(node):
+        if duplicate := duplicate_key(node):
             raise self.fail(f"key {duplicate[0]!r} appears twice", entry=label, line=duplicate[1])
         lines = _mapping_lines(node)
         for key in raw:

@@ -13,9 +13,10 @@ import yaml
 from bot.core.gate import SUGGEST_SHARE, ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup
 from bot.core.importer import MAX_ID, _write_checked, fit_id, slug
-from bot.core.knowledge import KnowledgeBase, knowledge_files, load_knowledge
+from bot.core.knowledge import Entry, KnowledgeBase, knowledge_files, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.errors import KnowledgeError
+from bot.folding import question_key, visible_words
 from bot.store import Learned
 
 PROMOTED_SECTION = "Frequently asked questions"
@@ -45,15 +46,32 @@ def plausible_entry(retriever: TfidfRetriever, question: str, gate: ConfidenceGa
 
 
 def promoted_entry(group: QuestionGroup, knowledge: KnowledgeBase, text: str = "") -> dict[str, object]:
-    """The new entry for a group: its title is the question, its `questions:` the group's other phrasings."""
-    title = " ".join(group.representative.text.split())
+    """The new entry for a group: its title is the question, its `questions:` the group's other phrasings.
+
+    Only their visible words go into the file: a bidirectional override or a line separator pasted into a question
+    would otherwise be written into the knowledge (and shown escaped, as literal text, in the printed YAML).
+    """
+    title = visible_words(group.representative.text)
     return {
         "id": entry_id_for(title, knowledge),
         "title": title[:1].upper() + title[1:],
         "section": PROMOTED_SECTION,
         "text": text,
-        "questions": [" ".join(q.text.split()) for q in group.others] or [title.casefold()],
+        "questions": [visible_words(q.text) for q in group.others] or [title.casefold()],
     }
+
+
+def already_there(entry: dict[str, object], knowledge: KnowledgeBase) -> Entry | None:
+    """The existing entry whose title or a `questions:` phrasing is the new entry's question (promoted twice, say)."""
+    wanted = question_key(str(entry["title"]))
+    return next(
+        (
+            existing
+            for existing in knowledge.entries
+            if wanted in {question_key(existing.title), *(question_key(q) for q in existing.questions)}
+        ),
+        None,
+    )
 
 
 def entry_lines(entry: dict[str, object], indent: str = "  ") -> list[str]:
@@ -89,11 +107,19 @@ def promotion_yaml(group: QuestionGroup, knowledge: KnowledgeBase, closest: Hit 
     return "\n".join(lines) + "\n"
 
 
-def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> None:
+def loaded_by_bot(target: Path, knowledge_path: Path) -> bool:
+    """Whether the bot loads `target` with its knowledge: the knowledge file itself, or a YAML file in its folder."""
+    if not knowledge_path.is_dir():
+        return target.resolve() == knowledge_path.resolve()
+    return target.suffix in {".yaml", ".yml"} and target.resolve().parent == knowledge_path.resolve()
+
+
+def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> bool:
     """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
 
     The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else the
     file alone. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
+    Returns whether the bot loads that file (`loaded_by_bot`): a file elsewhere only holds the entry for later.
     """
     try:
         old = target.read_text(encoding="utf-8")
@@ -106,6 +132,7 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
     problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
     if problem is not None:
         raise KnowledgeError(f"{problem}; {target} was left unchanged")
+    return loaded_by_bot(target, knowledge_path)
 
 
 ITEM = re.compile(r"^( *)- id:", re.MULTILINE)
@@ -132,7 +159,7 @@ def _after_entries(old: str, block: str) -> str:
 def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:
     """Why the knowledge would not load with `written` in place of `target` (None: it loads), with real paths."""
     folder = knowledge_path if knowledge_path.is_dir() else knowledge_path.parent
-    inside = knowledge_path.is_dir() and target.resolve().parent == folder.resolve()
+    inside = knowledge_path.is_dir() and loaded_by_bot(target, knowledge_path)
     with tempfile.TemporaryDirectory(prefix="faqbot-check-") as scratch:
         copy = Path(scratch) / target.name
         shutil.copyfile(written, copy)

@@ -162,8 +162,9 @@ async def resolve_question(
     taken = {
         question_key(text): other.id for other in knowledge.entries if other.id != entry.id for text in other.questions
     }
+    known = {question_key(text) for text in (entry.title, *entry.questions)}
     teaching = await store.teach(
-        question_id, entry.id, grouped, scope=scope, guild_id=guild_id, user_id=user_id, taken=taken
+        question_id, entry.id, grouped, scope=scope, guild_id=guild_id, user_id=user_id, taken=taken, known=known
     )
     if teaching is None:
         return Resolution(entry, question_found=False)
@@ -190,13 +191,16 @@ async def promotion_for(
 ) -> Promotion | None:
     """A new knowledge entry for a queued question and the open questions of its server grouped with it.
 
-    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean".
+    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean",
+    and never when it is the very answer the member turned down with 👎.
     """
     question = await store.question(question_id, scope=scope)
     if question is None:
         return None
     group = QuestionGroup(question, await _group_of(store, retriever, question))
     closest = plausible_entry(retriever, question.text, gate)
+    if closest is not None and closest.entry.id == question.rejected_entry_id:
+        closest = None
     return Promotion(group, promotion_yaml(group, knowledge, closest))
 
 

@@ -765,13 +765,16 @@ class Store:
         guild_id: int | None,
         user_id: int | None,
         taken: Mapping[str, str] | None = None,
+        known: Collection[str] = (),
     ) -> Teaching | None:
         """Resolve a question (and the open ones grouped with it) to an entry and learn their texts as its phrasings.
 
         `guild_id` is the server whose editors teach (None: the command line, everywhere); `taken` maps the folded
         questions of other entries in the knowledge files to their entry. A text that belongs to another entry (in
         `taken`, or learned for one where this server's members are answered) is refused: the question itself
-        refused changes nothing; a refused grouped question stays open. None when the question is not in the scope.
+        refused changes nothing; a refused grouped question stays open. `known` holds the folded phrasings the entry
+        already has in the files: their questions are resolved, not learned again. None when the question is not in
+        the scope.
         """
         now = timestamp(self.clock())
         taught_in = scope_key(guild_id)
@@ -811,7 +814,7 @@ class Store:
                 if cursor.rowcount != 1:
                     continue
                 resolved.append(qid)
-                if not normalized:
+                if not normalized or normalized in known:
                     continue
                 cursor = await db.execute(
                     """

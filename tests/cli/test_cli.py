@@ -69,6 +69,17 @@ def test_ask_prints_a_readable_answer_with_its_source(db: Path) -> None:
     assert "duty-on-call" in result.stdout
 
 
+def test_a_half_answer_prints_the_closest_passage_itself_not_only_its_name(db: Path) -> None:
+    """The page names the Terraform certification but never its pass mark: "I don't have that detail", then the text."""
+    result = faqbot("ask", "--db", str(db), "what is the pass mark for the terraform exam")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Q: what is the pass mark for the terraform exam"
+    assert lines[1].startswith("I don't have that detail (“mark”)")
+    assert any("cert-terraform" in line for line in lines)
+    assert "HashiCorp Certified: Terraform Professional" in result.stdout
+
+
 def test_hostile_questions_are_handled(db: Path) -> None:
     huge = "what certifications? " * 500
     result = faqbot("ask", "--json", "--db", str(db), huge, "@everyone **URGENT** <@123> ||salary||?")
@@ -97,7 +108,7 @@ def test_knowledge_check_and_list(tmp_path: Path) -> None:
     listing = faqbot("knowledge", "list", "--json")
     records = [json.loads(line) for line in listing.stdout.splitlines()]
     assert len(records) == 52
-    assert set(records[0]) == {"id", "title", "section", "text", "questions"}
+    assert set(records[0]) == {"id", "title", "role", "section", "text", "questions"}
     assert "faq-career-path" in {record["id"] for record in records}
 
 

@@ -275,11 +275,34 @@ def test_export_gives_every_question_as_csv_or_json(faqbot: Faqbot, db: Path, id
 
 
 def test_export_of_an_empty_queue_is_a_header_or_an_empty_list(faqbot: Faqbot, db: Path) -> None:
+    ok(faqbot("ask", "thanks!", "--db", str(db)))  # the database exists once the bot has answered
     header = ok(faqbot("unanswered", "export", "--format", "csv", "--db", str(db))).splitlines()
     records = json.loads(ok(faqbot("unanswered", "export", "--format", "json", "--db", str(db))))
 
     assert len(header) == 1 and header[0].startswith("id,text,kind,ask_count,") and header[0].endswith(",places")
     assert records == []
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        ("stats",),
+        ("unanswered", "list"),
+        ("unanswered", "export", "--format", "json"),
+        ("unanswered", "promote", "1"),
+        ("knowledge", "learned", "list"),
+        ("knowledge", "learned", "export"),
+    ],
+)
+def test_a_report_on_a_database_that_is_not_there_says_so_and_creates_nothing(
+    faqbot: Faqbot, tmp_path: Path, report: tuple[str, ...]
+) -> None:
+    """A mistyped --db must not look like an empty queue: one line, exit 2, and no new file."""
+    typo = tmp_path / "faqbto.db"
+    result = faqbot(*report, "--db", str(typo))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"faqbot: error: no database at {typo}") and result.stderr.count("\n") == 1
+    assert not typo.exists() and list(tmp_path.iterdir()) == []
 
 
 async def dismiss(db: Path, question_id: int, reason: str) -> None:

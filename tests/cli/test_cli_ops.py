@@ -131,6 +131,15 @@ def test_storage_url_comes_from_the_config_or_the_environment_and_stays_out_of_t
         parse_config({"storage": {"url": "mysql://x"}})
 
 
+def test_a_key_written_twice_in_the_config_is_refused_with_its_line(tmp_path: Path) -> None:
+    """YAML keeps the last of two `token:` lines silently; the config loader names the second one instead."""
+    config = tmp_path / "config.yaml"
+    config.write_text("discord:\n  token: first\n  answer_channels: []\n  token: second\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config\.yaml:4: key 'token' appears twice") as refused:
+        load_config(config)
+    assert "first" not in str(refused.value) and "second" not in str(refused.value)  # never echo a secret
+
+
 def test_shard_ids_need_a_shard_count_and_must_be_below_it() -> None:
     config = parse_config({"discord": {"shard_count": 4, "shard_ids": [2, 3]}})
     assert config.discord.shard_ids == (2, 3)

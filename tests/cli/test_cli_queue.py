@@ -81,6 +81,13 @@ def one_line_error(run: Run) -> str:
     return run.err
 
 
+def write_entry(faqbot, question_id: int, target: Path, answer: str, knowledge: Path) -> Run:
+    """`unanswered promote ID --write FILE --text ANSWER`, as an editor adds a queued question to a knowledge file."""
+    return faqbot(
+        "unanswered", "promote", str(question_id), "--write", str(target), "--text", answer, knowledge=knowledge
+    )
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "faqbot.db"
@@ -148,6 +155,13 @@ def test_a_downvoted_item_shows_the_entry_it_rejected(faqbot, ids: dict[str, int
     assert as_json[ids["downvoted"]]["kind"] == "downvoted"
 
 
+def test_promoting_a_downvoted_item_never_offers_the_entry_the_member_turned_down(faqbot, ids: dict[str, int]) -> None:
+    promoted = ok(faqbot("unanswered", "promote", str(ids["downvoted"])))
+
+    assert MANAGER_ENTRY not in promoted  # the bot's own answer, rejected with 👎, is no alternative
+    assert yaml.safe_load(promoted)[0]["title"] == DOWNVOTED[:1].upper() + DOWNVOTED[1:]
+
+
 def test_resolving_a_downvoted_item_teaches_the_right_entry(faqbot, ids: dict[str, int]) -> None:
     before = records(ok(faqbot("ask", DOWNVOTED, "--json")))[0]
 
@@ -185,7 +199,7 @@ def test_a_member_s_pick_is_listed_as_a_proposal_and_confirm_teaches_it(
 
 
 def test_reject_leaves_the_question_open_and_teaches_nothing(faqbot, ids: dict[str, int]) -> None:
-    rejected = ok(faqbot("unanswered", "reject", str(ids["proposal"])))
+    rejected = ok(faqbot("unanswered", "reject", f"P{ids['proposal']}"))  # as the list shows it
 
     assert rejected == f"P{ids['proposal']} rejected: #{ids['stock']} is not taught intro and stays open.\n"
     listed = ok(faqbot("unanswered", "list"))
@@ -281,12 +295,15 @@ def test_the_closest_entry_is_offered_in_comments_only_when_it_is_plausible(
     faqbot,
     ids: dict[str, int],
 ) -> None:
-    printed = ok(faqbot("unanswered", "promote", str(ids["downvoted"])))
+    printed = ok(faqbot("unanswered", "promote", str(ids["stock"])))
 
-    assert yaml.safe_load(printed)[0]["title"] == "Is a TL a manager?"  # still one entry: the rest are comments
+    assert yaml.safe_load(printed)[0]["title"] == "Do TLs get stock options?"  # one entry: the rest are comments
     offered = re.search(r"^# Or, if entry (\S+) already answers it \(score ([0-9.]+)\)", printed, re.MULTILINE)
-    assert offered is not None and offered.group(1) == MANAGER_ENTRY
-    assert f"#       - {DOWNVOTED}" in printed
+    asked = records(ok(faqbot("ask", STOCK, "--json")))[0]
+    assert asked["status"] == "suggest"  # the bot itself offers it as a "did you mean": plausible
+    assert offered is not None and offered.group(1) == asked["alternatives"][0]["id"]
+    assert f"#       - {STOCK}" in printed
+    assert "Or, if entry" not in ok(faqbot("unanswered", "promote", str(ids["bread"])))  # nothing plausible
 
 
 def test_the_id_is_a_clean_slug_not_cut_mid_word(tmp_path: Path) -> None:
@@ -311,18 +328,7 @@ def test_write_appends_the_entry_and_the_knowledge_loads_with_it(
     before = target.read_text(encoding="utf-8")
     answer = "Mix flour, water, salt and starter; let it rise overnight and bake the sourdough bread very hot."
 
-    result = ok(
-        faqbot(
-            "unanswered",
-            "promote",
-            str(ids["bread"]),
-            "--write",
-            str(target),
-            "--text",
-            answer,
-            knowledge=knowledge_copy,
-        )
-    )
+    result = ok(write_entry(faqbot, ids["bread"], target, answer, knowledge_copy))
 
     assert result.startswith("appended entry faq-how-do-i-bake-sourdough-bread to ")
     after = target.read_text(encoding="utf-8")
@@ -338,6 +344,26 @@ def test_write_appends_the_entry_and_the_knowledge_loads_with_it(
     asked = records(ok(faqbot("ask", BREAD, "--json", knowledge=knowledge_copy)))[0]
     assert asked["answer"]["id"] == "faq-how-do-i-bake-sourdough-bread"
 
+    again = write_entry(faqbot, ids["bread"], target, answer, knowledge_copy)
+    assert one_line_error(again).startswith(
+        "faqbot: error: entry faq-how-do-i-bake-sourdough-bread already has this question as its title or a phrasing"
+    )
+    assert target.read_text(encoding="utf-8") == after  # promoted twice: written once
+
+
+def test_write_to_a_file_the_bot_does_not_load_says_so(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    """A file outside the knowledge folder gets the entry, and the editor is told the bot will not answer with it."""
+    elsewhere = tmp_path / "drafts.yaml"
+    elsewhere.write_text((knowledge_copy / "cloud-technical-lead.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    result = ok(write_entry(faqbot, ids["bread"], elsewhere, "Bake it hot.", knowledge_copy))
+
+    assert "the bot does not read it" in result and "reload" not in result
+    assert load_knowledge(elsewhere).get("faq-how-do-i-bake-sourdough-bread") is not None
+    assert load_knowledge(knowledge_copy).get("faq-how-do-i-bake-sourdough-bread") is None
+
 
 def test_an_invalid_result_leaves_the_file_byte_identical_with_one_line(
     faqbot,
@@ -349,16 +375,7 @@ def test_an_invalid_result_leaves_the_file_byte_identical_with_one_line(
     target.write_bytes(b"synonyms:\n  oven: [stove]\n")
     before = target.read_bytes()
 
-    failed = faqbot(
-        "unanswered",
-        "promote",
-        str(ids["bread"]),
-        "--write",
-        str(target),
-        "--text",
-        "Bake it.",
-        knowledge=knowledge_copy,
-    )
+    failed = write_entry(faqbot, ids["bread"], target, "Bake it.", knowledge_copy)
     no_text = faqbot("unanswered", "promote", str(ids["bread"]), "--write", str(target), knowledge=knowledge_copy)
     missing = faqbot(
         "unanswered", "promote", str(ids["bread"]), "--write", str(knowledge_copy / "nope.yaml"), "--text", "x"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,17 @@ def test_a_bad_page_is_refused_with_its_line_and_nothing_is_written(folder: Path
 
     assert result.returncode == 2 and result.stderr.startswith(f"faqbot: error: {page}:")
     assert sorted(path.name for path in folder.iterdir()) == before
+
+
+def test_knowledge_check_and_list_say_which_role_each_entry_belongs_to(folder: Path) -> None:
+    check = faqbot("knowledge", "check", "--knowledge", str(folder))
+    assert check.returncode == 0, check.stderr
+    assert "  role Cloud Technical Lead: 52 entries\n  role Site Reliability Engineer: 52 entries\n" in check.stdout
+
+    listed = faqbot("knowledge", "list", "--knowledge", str(folder))
+    assert "duty-run-capacity-planning" in listed.stdout
+    line = next(line for line in listed.stdout.splitlines() if line.startswith("duty-run-capacity-planning "))
+    assert line.endswith("[Site Reliability Engineer · Duties and responsibilities]")
+    as_json = faqbot("knowledge", "list", "--json", "--knowledge", str(folder))
+    roles = {json.loads(line)["role"] for line in as_json.stdout.splitlines()}
+    assert roles == {"Cloud Technical Lead", "Site Reliability Engineer"}

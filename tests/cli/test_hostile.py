@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hostile_questions import COUNT, hostile_questions
 
 from bot.cli import main
@@ -97,6 +98,8 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert promoted.returncode == 0, promoted.stderr
     assert not RAW_CONTROL.search(promoted.stdout.decode("utf-8"))
     assert "sourdough" in promoted.stdout.decode("utf-8")
+    [entry] = yaml.safe_load(promoted.stdout.decode("utf-8"))  # pasted as it is printed
+    assert entry["title"] == "How do I bake sourdough bread in my oven"  # its visible words, no escapes as text
 
 
 def test_text_answers_escape_what_the_member_typed_and_bad_argument_bytes(db: Path) -> None:
@@ -159,6 +162,7 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
         assert option in help_text
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  database: {tmp_path / 'from-config.db'}\n")
+    assert main(["ask", "thanks", "--config", str(config)]) == 0  # creates the configured database
     for argv in (
         ["--config", str(config), "--log-level", "info", "stats", "--json"],
         ["stats", "--json", "--config", str(config), "--log-level", "INFO"],
@@ -166,8 +170,18 @@ def test_global_options_work_before_and_after_the_command_and_show_in_help(tmp_p
     ):
         assert main(argv) == 0, capsys.readouterr().err
     assert (tmp_path / "from-config.db").exists()
-    assert main(["--db", str(tmp_path / "global.db"), "stats"]) == 0
+    assert main(["--db", str(tmp_path / "global.db"), "ask", "thanks"]) == 0
     assert (tmp_path / "global.db").exists()
+    assert main(["--db", str(tmp_path / "global.db"), "stats"]) == 0
+    for argv in (  # between a command group and its action too, and on the commands that need no database
+        ["db", "--db", str(tmp_path / "global.db"), "check"],
+        ["knowledge", "learned", "--db", str(tmp_path / "global.db"), "list"],
+        ["knowledge", "learned", "list", "--db", str(tmp_path / "global.db"), "--log-level", "DEBUG"],
+    ):
+        assert main(argv) == 0, capsys.readouterr().err
+    assert (
+        main(["health", "--log-level", "DEBUG", "--file", str(tmp_path / "no-heartbeat")]) == 1
+    )  # parsed, not refused
 
 
 def test_relative_paths_in_a_config_file_are_read_relative_to_that_file(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ from bot.core.knowledge import KnowledgeBase
 from bot.store import Origin, Store
 
 
-@pytest.mark.parametrize("text", ["???", "🤔🔥", "\u200b\u200d", "\x1b\x07", "\x00", "   ", "…!?"])
+@pytest.mark.parametrize(
+    "text", ["???", "🤔🔥", "\u200b\u200d", "\x1b\x07", "\x00", "   ", "…!?", "\x1b[2J\x1b[H", "\x1b]0;pwned\x07"]
+)
 async def test_wordless_text_gets_a_short_reply_and_is_neither_counted_nor_queued(
     text: str, tiny_knowledge: KnowledgeBase, store: Store
 ) -> None:
@@ -20,6 +22,20 @@ async def test_wordless_text_gets_a_short_reply_and_is_neither_counted_nor_queue
     assert answer.status is Status.SMALLTALK and answer.reply == replies.NO_WORDS
     assert (await store.stats(7, scope=None)).asked == 0
     assert await store.questions(scope=None, status=None) == []
+
+
+async def test_terminal_colour_codes_around_a_question_change_nothing(
+    tiny_knowledge: KnowledgeBase, store: Store
+) -> None:
+    """Pasted from a coloured terminal, the question is the same question, and a greeting the same greeting."""
+    answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), store)
+    plain = answerer.judge("who trims the wick?")
+    coloured = answerer.judge("\x1b[31mwho trims\x1b[0m the \x1b[1mwick\x1b[0m?")
+    assert plain.status is Status.ANSWERED and coloured.status is Status.ANSWERED
+    assert coloured.verdict is not None and plain.verdict is not None
+    assert coloured.verdict.best == plain.verdict.best
+    greeting = answerer.judge("\x1b[32mhi\x1b[0m")
+    assert greeting.status is Status.SMALLTALK and greeting.reply == answerer.judge("hi").reply
 
 
 async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: KnowledgeBase, store: Store) -> None:

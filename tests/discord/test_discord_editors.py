@@ -22,7 +22,7 @@ from bot.discord_app.bot import EditorsOnly
 from bot.store import Ask, Origin, QueuedQuestion, utc_now
 
 ROOT = Path(__file__).resolve().parents[2]
-MANAGER_QUESTION = "is a cloud technical lead a manager or an engineer?"
+MANAGER_QUESTION = "is a cloud technical lead more of a manager or more of an engineer?"  # not yet a phrasing
 MANAGER_ENTRY = "faq-manager-or-engineer"
 BREAD = "how do I bake sourdough bread?"
 BREAD_TO = "how to bake sourdough bread"  # another phrasing of the same gap

@@ -20,7 +20,7 @@ from bot.discord_app.bot import FaqBot
 from bot.store import Origin, QueuedQuestion, Store
 
 CERTS = "who pays for my certification exams?"
-MANAGER_QUESTION = "is a cloud technical lead a manager or an engineer?"
+MANAGER_QUESTION = "is a cloud technical lead more of a manager or more of an engineer?"  # not yet a phrasing
 MANAGER_ENTRY = "faq-manager-or-engineer"
 BREAD = "how do I bake sourdough bread?"
 BREAD_TO = "how to bake sourdough bread"
