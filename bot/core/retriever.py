@@ -53,6 +53,9 @@ def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]
 class TfidfRetriever:
     """Word and character TF-IDF over each entry's text, title and known phrasings; fit once, search often."""
 
+    # Set on a calibration refit by its parent (`_uncalibrated`): the parent's normaliser, remembering its texts.
+    _parent_normalizer: Normalizer | None = None
+
     def __init__(
         self,
         *,
@@ -122,7 +125,9 @@ class TfidfRetriever:
         self.stemmer_ = self.stemmer or Stemmer()
         stop_words = default_stop_words() if self.stop_words is None else self.stop_words
         self.function_words_ = stop_words & function_words() if self.function_word_weight > 0 else frozenset()
-        self.normalizer_ = Normalizer(knowledge.synonyms, stop_words - self.function_words_, self.function_words_)
+        self.normalizer_ = self._normalizer_for(knowledge.synonyms, stop_words - self.function_words_)
+        if self.calibrate:
+            self.normalizer_.remember()  # the calibration's refits normalise the same texts again
         self._check_synonym_terms(knowledge.synonyms)
         self.role_words_ = frozenset(word for role in knowledge.roles for word in self._content_words(role))
         self.entries_ = knowledge.entries
@@ -155,8 +160,18 @@ class TfidfRetriever:
             self.hub_ = self._hub_factors()
         self.confidence_model_: ConfidenceModel | None = None
         if self.calibrate:
-            self.confidence_model_ = learn_confidence(knowledge, self._uncalibrated)
+            try:
+                self.confidence_model_ = learn_confidence(knowledge, self._uncalibrated)
+            finally:
+                self.normalizer_.forget()
         return self
+
+    def _normalizer_for(self, synonyms: Mapping[str, Sequence[str]], stop_words: frozenset[str]) -> Normalizer:
+        """The normaliser for this knowledge: the calibrating parent's when it has the same rules (a refit's case)."""
+        shared = self._parent_normalizer
+        if shared is not None and shared.same_rules(synonyms, stop_words, self.function_words_):
+            return shared
+        return Normalizer(synonyms, stop_words, self.function_words_)
 
     def _hub_factors(self) -> np.ndarray:
         """Each entry's hubness damping, from reference questions asked of the index (`bot.core.hubness`)."""
@@ -182,7 +197,9 @@ class TfidfRetriever:
     def _uncalibrated(self) -> TfidfRetriever:
         """A retriever with the same parameters that does not calibrate (for calibration's own held-out index)."""
         params = {name: getattr(self, name) for name in self._PARAMETERS}
-        return TfidfRetriever(**params, stemmer=self.stemmer_, calibrate=False)
+        refit = TfidfRetriever(**params, stemmer=self.stemmer_, calibrate=False)
+        refit._parent_normalizer = self.normalizer_
+        return refit
 
     _PARAMETERS = (
         "word_weight",

@@ -97,6 +97,23 @@ class Normalizer:
         self._spans_whitespace = any(char.isspace() for variant, _ in pairs for char in variant)
         alternatives = "|".join(re.escape(variant) for variant, _ in pairs)
         self._pattern = re.compile(rf"(?<![\w:])(?:{alternatives})(?![\w:])") if pairs else None
+        self._remembered: dict[str, tuple[str, ...]] | None = None
+
+    def same_rules(
+        self, synonyms: Mapping[str, Sequence[str]], stop_words: frozenset[str], light: frozenset[str]
+    ) -> bool:
+        """Whether a Normalizer built from these would normalise every text as this one does."""
+        same_synonyms = {term: tuple(variants) for term, variants in synonyms.items()} == self.synonyms
+        return same_synonyms and stop_words == self.stop_words and light == self.light_words
+
+    def remember(self) -> None:
+        """Keep each whole text's content words until `forget`: a knowledge's refits normalise the same texts again."""
+        if self._remembered is None:
+            self._remembered = {}
+
+    def forget(self) -> None:
+        """Stop remembering and free what was remembered."""
+        self._remembered = None
 
     def __call__(self, text: str) -> str:
         """Return the folded text with every synonym variant replaced by its canonical term."""
@@ -110,6 +127,9 @@ class Normalizer:
 
         `names` overrides which stop words count as names (for a piece of a longer text).
         """
+        remembered = self._remembered if names is None else None
+        if remembered is not None and (known := remembered.get(text)) is not None:
+            return list(known)
         stop = self.stop_words
         names = names_in(text, self._nameable) if names is None else names
         if names:
@@ -118,6 +138,8 @@ class Normalizer:
         if names and self.light_words:
             marked = names & self.light_words
             words = [word + NAME_MARK if word in marked else word for word in words]
+        if remembered is not None:
+            remembered[text] = tuple(words)
         return words
 
     @property

@@ -301,3 +301,12 @@ def test_disagreeing_with_the_concept_space_lowers_a_score_at_most_by_the_concep
     assert lowered  # the space does change scores where it disagrees
     again = TfidfRetriever(concept_weight=0.5).fit(tiny_knowledge)
     assert again.search("lamp and logbook") == with_concepts.search("lamp and logbook")  # a fixed seed: reproducible
+
+
+def test_a_calibrated_fit_keeps_nothing_of_its_refits_normalised_texts(tiny_knowledge: KnowledgeBase) -> None:
+    """The refits share the parent's normalised texts while it calibrates, and the memory is freed afterwards."""
+    retriever = TfidfRetriever().fit(tiny_knowledge)
+    assert retriever.confidence_model_ is not None
+    assert retriever.normalizer_._remembered is None
+    refit = retriever._uncalibrated()
+    assert refit.fit(tiny_knowledge).normalizer_ is retriever.normalizer_  # same rules: one normaliser
