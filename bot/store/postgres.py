@@ -144,10 +144,13 @@ class PgConnection:
             raise sqlite3.OperationalError(f"cannot connect to {display}: {error}") from None
         connection = cls(pool, display)
         try:
-            async with pool.acquire() as raw:
+            async with pool.acquire() as raw, raw.transaction():
+                # Under the migration lock: concurrent CREATE TABLE IF NOT EXISTS can still collide on the table's
+                # row type ('type "faqbot_schema" already exists') when several processes start on a fresh database.
+                await raw.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 await raw.execute(_CREATE_SCHEMA_TABLE)
-        except asyncpg.exceptions.UniqueViolationError:
-            pass  # another process created it at the same moment
+        except (asyncpg.exceptions.UniqueViolationError, asyncpg.exceptions.DuplicateObjectError):
+            pass  # another, older faqbot created it at the same moment without the lock
         except (OSError, asyncpg.PostgresError) as error:
             await pool.close()
             raise as_dbapi_error(error) from None
