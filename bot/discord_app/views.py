@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import discord
 
@@ -347,28 +347,39 @@ class DismissReason(EditorControl, discord.ui.Modal):
         await tell_failure(interaction)
 
 
-class ConfirmProposalButton(
-    EditorControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:confirm:(?P<proposal>[0-9]+)"
-):
-    """Confirm a member's pick: resolve its question to the picked entry, which teaches as a resolve does."""
+class ProposalControl(EditorControl):
+    """A button on a member's pick (proposal), its id in the custom id `faqbot:ACTION:ID`; persistent as the others."""
 
-    def __init__(self, proposal: Proposal | int, label: str = "Confirm") -> None:
+    ACTION: ClassVar[str]
+    STYLE: ClassVar[discord.ButtonStyle]
+    LABEL: ClassVar[str]  # the label when only the id is known
+    LABEL_FOR: ClassVar[str]  # the label of a proposal shown in the list: {question_id} and {entry_id} filled in
+
+    def __init__(self, proposal: Proposal | int, label: str | None = None) -> None:
         proposal_id = proposal if isinstance(proposal, int) else proposal.id
         if not isinstance(proposal, int):
-            label = f"Confirm #{proposal.question_id} → {proposal.entry_id}"
-        super().__init__(
-            discord.ui.Button(
-                label=clip(label, 80), style=discord.ButtonStyle.success, custom_id=f"faqbot:confirm:{proposal_id}"
-            )
+            label = self.LABEL_FOR.format(question_id=proposal.question_id, entry_id=proposal.entry_id)
+        button = discord.ui.Button(
+            label=clip(label or self.LABEL, 80), style=self.STYLE, custom_id=f"faqbot:{self.ACTION}:{proposal_id}"
         )
+        super().__init__(button)  # DynamicItem.__init__: next after the mixins in each button's order
         self.proposal_id = proposal_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> ConfirmProposalButton:
+    ) -> Self:
         """Rebuild the button from its custom id."""
-        return cls(int(match["proposal"]), item.label or "Confirm")
+        return cls(int(match["proposal"]), item.label)
+
+
+class ConfirmProposalButton(
+    ProposalControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:confirm:(?P<proposal>[0-9]+)"
+):
+    """Confirm a member's pick: resolve its question to the picked entry, which teaches as a resolve does."""
+
+    ACTION, STYLE, LABEL = "confirm", discord.ButtonStyle.success, "Confirm"
+    LABEL_FOR = "Confirm #{question_id} → {entry_id}"
 
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
@@ -381,27 +392,12 @@ class ConfirmProposalButton(
 
 
 class RejectProposalButton(
-    EditorControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:reject:(?P<proposal>[0-9]+)"
+    ProposalControl, discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:reject:(?P<proposal>[0-9]+)"
 ):
     """Reject a member's pick: nothing is taught, the question stays open."""
 
-    def __init__(self, proposal: Proposal | int, label: str = "Reject") -> None:
-        proposal_id = proposal if isinstance(proposal, int) else proposal.id
-        if not isinstance(proposal, int):
-            label = f"Reject the pick for #{proposal.question_id}"
-        super().__init__(
-            discord.ui.Button(
-                label=clip(label, 80), style=discord.ButtonStyle.danger, custom_id=f"faqbot:reject:{proposal_id}"
-            )
-        )
-        self.proposal_id = proposal_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> RejectProposalButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["proposal"]), item.label or "Reject")
+    ACTION, STYLE, LABEL = "reject", discord.ButtonStyle.danger, "Reject"
+    LABEL_FOR = "Reject the pick for #{question_id}"
 
     @guarded
     async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
