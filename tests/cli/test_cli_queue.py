@@ -11,13 +11,13 @@ import asyncio
 import json
 import re
 import shutil
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from knowledge_helpers import add_baking_entry
 
 from bot.cli import main
 from bot.core.importer import MAX_ID, slug
@@ -33,20 +33,6 @@ BREAD_TO = "how to bake sourdough bread"
 PARKING = "is there parking at the office"
 STOCK = "do TLs get stock options?"
 LONG = "What's the salary for a cloud TL in Zürich, roughly, for someone with ten years of experience and three certs?"
-
-BAKING = """
-role: Cloud Technical Lead
-entries:
-  - id: faq-sourdough
-    title: Baking sourdough bread
-    section: Frequently asked questions
-    text: >-
-      Mix flour, water, salt and a lively starter, let the dough rise slowly overnight,
-      then bake the sourdough bread in a very hot oven.
-    questions:
-      - how do I bake sourdough bread
-      - sourdough bread recipe
-"""
 
 
 @dataclass(frozen=True)
@@ -266,7 +252,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
 def test_recheck_marks_what_the_knowledge_now_answers(faqbot, ids: dict[str, int], knowledge_copy: Path) -> None:
     nothing = ok(faqbot("unanswered", "recheck", knowledge=knowledge_copy))
     assert nothing == "0 open question(s) can now be answered and were marked answered.\n"
-    (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(BAKING), encoding="utf-8")
+    add_baking_entry(knowledge_copy)
 
     elsewhere = ok(faqbot("unanswered", "recheck", "--guild", "999", "--json", knowledge=knowledge_copy))
     marked = records(ok(faqbot("unanswered", "recheck", "--json", knowledge=knowledge_copy)))

@@ -16,6 +16,7 @@ import discord
 import pytest
 import simcord
 from discord_helpers import World, buttons, grant_editor_commands, notified_by_bot, queued_questions, rows
+from knowledge_helpers import add_baking_entry
 from simcord import assert_error
 
 from bot.discord_app.bot import EditorsOnly
@@ -46,19 +47,6 @@ UNRELATED = [
     "which houseplants need little light",
 ]
 
-BAKING_ENTRY = """
-role: Cloud Technical Lead
-entries:
-  - id: faq-sourdough
-    title: Baking sourdough bread
-    section: Frequently asked questions
-    text: >-
-      Mix flour, water, salt and a lively starter, let the dough rise slowly overnight,
-      then bake the sourdough bread in a very hot oven.
-    questions:
-      - how do I bake sourdough bread
-      - sourdough bread recipe
-"""
 
 EMPTY_TEXT_ENTRY = """
 role: Cloud Technical Lead
@@ -361,7 +349,7 @@ async def test_reload_picks_up_a_new_entry_and_marks_the_questions_it_now_answer
 ) -> None:
     await world.alice.slash(world.general, "ask", question=BREAD)
     await world.alice.slash(world.general, "ask", question=EVEREST)
-    (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(BAKING_ENTRY), encoding="utf-8")
+    add_baking_entry(knowledge_copy)
     entries_before = len(world.bot.answerer.knowledge.entries)
 
     result = await world.eddie.slash(world.general, "knowledge reload")
@@ -420,7 +408,7 @@ async def test_a_fixed_file_reloads_after_a_rejected_one(world: World, knowledge
     rejected = await world.eddie.slash(world.general, "knowledge reload")
     assert rejected.response.content.startswith("Reload rejected")
 
-    (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(BAKING_ENTRY), encoding="utf-8")
+    add_baking_entry(knowledge_copy)
     fixed = await world.eddie.slash(world.general, "knowledge reload")
 
     assert "1 open question(s) can now be answered" in fixed.response.content
@@ -515,7 +503,7 @@ async def test_non_editors_get_editors_only_and_nothing_happens(
     # An admin let them see the commands in Integrations, but they are not editors: the bot's check refuses.
     grant_editor_commands(world.env, world.guild, member)
     await world.alice.slash(world.general, "ask", question=BREAD)  # question #1
-    (knowledge_copy / "baking.yaml").write_text(textwrap.dedent(BAKING_ENTRY), encoding="utf-8")
+    add_baking_entry(knowledge_copy)
     live = world.bot.answerer.knowledge
     queue_before = queued_questions(world.db)
     statuses_before = rows(world.db, "SELECT id, status, answer_entry_id, dismiss_reason FROM questions")
