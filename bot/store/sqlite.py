@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 
 import aiosqlite
 
@@ -574,21 +574,31 @@ class Store:
         return _queued(row, places.get(question_id, ()))
 
     async def _places(self, question_ids: list[int]) -> dict[int, tuple[Place, ...]]:
+        sql = (
+            "SELECT question_id, asked_at, origin, guild_id, channel_id, jump_url FROM question_asks "
+            "WHERE question_id IN ({marks}) ORDER BY asked_at DESC, id DESC"
+        )
+        return await self._by_question(
+            sql,
+            question_ids,
+            lambda row: Place(
+                row["asked_at"], row["origin"], _guild(row["guild_id"]), row["channel_id"], row["jump_url"]
+            ),
+        )
+
+    async def _by_question(
+        self, sql: str, question_ids: list[int], make: Callable[[Any], T]
+    ) -> dict[int, tuple[T, ...]]:
+        """The rows of `sql` for these questions (`{marks}`: their placeholders), made into values, by question id."""
         if not question_ids:
             return {}
         marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
-        sql = (
-            "SELECT question_id, asked_at, origin, guild_id, channel_id, jump_url FROM question_asks "  # noqa: S608
-            f"WHERE question_id IN ({marks}) ORDER BY asked_at DESC, id DESC"
-        )
-        async with self._db.execute(sql, question_ids) as cursor:
+        async with self._db.execute(sql.format(marks=marks), question_ids) as cursor:
             rows = await cursor.fetchall()
-        places: dict[int, list[Place]] = {}
+        found: dict[int, list[T]] = {}
         for row in rows:
-            places.setdefault(row["question_id"], []).append(
-                Place(row["asked_at"], row["origin"], _guild(row["guild_id"]), row["channel_id"], row["jump_url"])
-            )
-        return {key: tuple(value) for key, value in places.items()}
+            found.setdefault(row["question_id"], []).append(make(row))
+        return {key: tuple(value) for key, value in found.items()}
 
     async def resolve(self, question_id: int, entry_id: str, *, scope: Scope | None) -> bool:
         """Mark a question answered by an entry; False when there is no such question in the scope."""
@@ -683,19 +693,11 @@ class Store:
 
     async def proposals(self, question_ids: list[int]) -> dict[int, tuple[Proposal, ...]]:
         """The open proposals of these questions, most picked first, by question id."""
-        if not question_ids:
-            return {}
-        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
         sql = (
-            "SELECT id, question_id, entry_id, picks, proposed_at, status FROM proposals "  # noqa: S608
-            f"WHERE status = 'open' AND question_id IN ({marks}) ORDER BY picks DESC, id"
+            "SELECT id, question_id, entry_id, picks, proposed_at, status FROM proposals "
+            "WHERE status = 'open' AND question_id IN ({marks}) ORDER BY picks DESC, id"
         )
-        async with self._db.execute(sql, question_ids) as cursor:
-            rows = await cursor.fetchall()
-        found: dict[int, list[Proposal]] = {}
-        for row in rows:
-            found.setdefault(row["question_id"], []).append(_proposal(row))
-        return {key: tuple(value) for key, value in found.items()}
+        return await self._by_question(sql, question_ids, _proposal)
 
     async def proposal(self, proposal_id: int, *, scope: Scope | None) -> Proposal | None:
         """One proposal by id, if its question is in the scope (None: any server)."""
