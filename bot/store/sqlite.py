@@ -152,14 +152,7 @@ class Store:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         store = cls(connection, path, clock)
         store.read_only = read_only
-        try:
-            await store._check(migrations)
-            if migrate:
-                await store.migrate(migrations)
-        except BaseException:
-            await connection.close()
-            raise
-        return store
+        return await store._ready(migrations, migrate)
 
     @classmethod
     async def _open_postgres(cls, url: str, clock: Clock, migrations: list[Migration] | None, migrate: bool) -> Self:
@@ -172,14 +165,18 @@ class Store:
         except sqlite3.Error as error:
             raise StoreError(str(error)) from None
         store = cls(connection, connection.display, clock)
+        return await store._ready(migrations, migrate)
+
+    async def _ready(self, migrations: list[Migration], migrate: bool) -> Self:
+        """Refuse a schema newer than the code and migrate unless told not to; the connection is closed on failure."""
         try:
-            await store._check(migrations)
+            await self._check(migrations)
             if migrate:
-                await store.migrate(migrations)
+                await self.migrate(migrations)
         except BaseException:
-            await connection.close()
+            await self._db.close()
             raise
-        return store
+        return self
 
     @property
     def dialect(self) -> str:
