@@ -61,6 +61,7 @@ BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
 TOLD_OUTCOMES = ("sending", "told", "failed")
+PROPOSAL_COLUMNS = "SELECT id, question_id, entry_id, picks, proposed_at, status"  # what _proposal reads
 
 
 def _writable(path: Path) -> bool:
@@ -648,8 +649,9 @@ class Store:
         """Record that a member picked an entry for their question (a "did you mean" choice), for the editors.
 
         It attaches to the open queued question with that text in that server (queued here when there is none);
-        picking again counts. Nothing is recorded when the question was already answered or dismissed, or the
-        editors rejected that pick. It never teaches on its own.
+        picks count members: the same member picking the same entry again is not counted again (a pick without a
+        member id counts each time). Nothing is recorded when the question was already answered or dismissed, or
+        the editors rejected that pick. It never teaches on its own.
         """
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         normalized = question_key(text)
@@ -672,26 +674,40 @@ class Store:
                 question_id = await _queue_question(db, text, origin, now, None, entry_id, "unanswered", None)
             else:
                 question_id = int(row["id"])
-            async with db.execute(
+            await db.execute(
                 """
                 INSERT INTO proposals (question_id, entry_id, picks, proposed_by, proposed_at, last_picked_at)
-                VALUES (?, ?, 1, ?, ?, ?)
-                ON CONFLICT (question_id, entry_id) DO UPDATE SET
-                    picks = proposals.picks + 1, last_picked_at = excluded.last_picked_at
-                WHERE proposals.status = 'open'
-                RETURNING id, question_id, entry_id, picks, proposed_at, status
+                VALUES (?, ?, 0, ?, ?, ?)
+                ON CONFLICT (question_id, entry_id) DO NOTHING
                 """,
                 (question_id, entry_id, user_hash, now, now),
-            ) as cursor:
+            )
+            select = f"{PROPOSAL_COLUMNS} FROM proposals WHERE question_id = ? AND entry_id = ?"
+            async with db.execute(select, (question_id, entry_id)) as cursor:
                 proposal = await cursor.fetchone()
-            return None if proposal is None else _proposal(proposal)
+            if proposal is None or proposal["status"] != "open":
+                return None
+            if user_hash is not None:
+                cursor = await db.execute(
+                    "INSERT INTO proposal_pickers (proposal_id, user_hash, picked_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (proposal_id, user_hash) DO NOTHING",
+                    (proposal["id"], user_hash, now),
+                )
+                if cursor.rowcount != 1:
+                    return _proposal(proposal)  # this member's pick is already counted
+            await db.execute(
+                "UPDATE proposals SET picks = picks + 1, last_picked_at = ? WHERE id = ?", (now, proposal["id"])
+            )
+            async with db.execute(select, (question_id, entry_id)) as cursor:
+                counted = await cursor.fetchone()
+            return _proposal(counted)
 
         return await self._write(work)
 
     async def proposals(self, question_ids: list[int]) -> dict[int, tuple[Proposal, ...]]:
         """The open proposals of these questions, most picked first, by question id."""
         sql = (
-            "SELECT id, question_id, entry_id, picks, proposed_at, status FROM proposals "
+            f"{PROPOSAL_COLUMNS} FROM proposals "
             "WHERE status = 'open' AND question_id IN ({marks}) ORDER BY picks DESC, id"
         )
         return await self._by_question(sql, question_ids, _proposal)
