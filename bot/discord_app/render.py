@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import discord
 
@@ -20,6 +20,7 @@ AUTOCOMPLETE_LIMIT = 25
 COLOUR = discord.Colour.from_rgb(47, 128, 237)
 GROUPS_PER_PAGE = 5
 PAGE_CHARS = 4000  # an embed description holds 4,096; one group block is far shorter (its texts are clipped)
+PICK_LINES = 3  # members' picks shown under one group; the others are counted
 
 
 def echo(text: str, limit: int = 200) -> str:
@@ -147,8 +148,16 @@ def describe(question: QueuedQuestion) -> str:
     return line
 
 
-def group_block(group: QuestionGroup, proposals: Mapping[int, tuple[Proposal, ...]] | None = None) -> str:
-    """A group: its representative, then its other phrasings, then what members picked for any of them."""
+def group_block(
+    group: QuestionGroup,
+    proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
+    buttoned: Collection[int] = (),
+) -> str:
+    """A group: its representative, then its other phrasings, then what members picked for any of them.
+
+    At most PICK_LINES picks are shown, most picked first (the rest counted), so one group always fits a page; only
+    the picks in `buttoned` (proposal ids) have Confirm and Reject buttons under the list, the others head its menu.
+    """
     lines = [describe(group.representative)]
     others = group.others
     if others:
@@ -156,11 +165,15 @@ def group_block(group: QuestionGroup, proposals: Mapping[int, tuple[Proposal, ..
         lines += [f"  ↳ #{q.id} “{echo(q.text, 90)}” ×{q.ask_count}" for q in others[:4]]
         if len(others) > 4:
             lines.append(f"  ↳ … {len(others) - 4} more")
-    for question in group.members:
-        lines += [
-            f"  💡 members picked `{p.entry_id}` ×{p.picks} for #{question.id}: confirm or reject it below"
-            for p in (proposals or {}).get(question.id, ())
-        ]
+    picks = sorted(
+        (p for question in group.members for p in (proposals or {}).get(question.id, ())),
+        key=lambda p: (p.id not in buttoned, -p.picks),
+    )
+    for p in picks[:PICK_LINES]:
+        how = "confirm or reject it below" if p.id in buttoned else "pick it in the menu to confirm it"
+        lines.append(f"  💡 members picked `{p.entry_id}` ×{p.picks} for #{p.question_id}: {how}")
+    if len(picks) > PICK_LINES:
+        lines.append(f"  💡 … {len(picks) - PICK_LINES} more pick(s)")
     return "\n".join(lines)
 
 
@@ -169,12 +182,13 @@ def queue_chunks(
     *,
     proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
     fits: Callable[[list[QuestionGroup]], bool] | None = None,
+    buttoned: Collection[int] = (),
 ) -> list[list[QuestionGroup]]:
     """The groups of each page: a few whole groups, within an embed's size and what `fits` the page's controls."""
     chunks: list[list[QuestionGroup]] = [[]]
     size = 0
     for group in groups:
-        block = len(group_block(group, proposals)) + 2
+        block = len(group_block(group, proposals, buttoned)) + 2
         current = chunks[-1]
         full = len(current) >= GROUPS_PER_PAGE or size + block > PAGE_CHARS
         if current and (full or (fits is not None and not fits([*current, group]))):
@@ -191,14 +205,15 @@ def queue_pages(
     *,
     proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
     fits: Callable[[list[QuestionGroup]], bool] | None = None,
+    buttoned: Collection[int] = (),
 ) -> list[discord.Embed]:
     """Split the groups into embeds of a few whole groups each: a page never ends in the middle of a link."""
     if not groups:
         return [discord.Embed(title=title, description="Nothing here. 🎉", colour=discord.Colour.green())]
-    chunks = queue_chunks(groups, proposals=proposals, fits=fits)
+    chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
     pages = []
     for number, chunk in enumerate(chunks, start=1):
-        description = "\n\n".join(group_block(group, proposals) for group in chunk)
+        description = "\n\n".join(group_block(group, proposals, buttoned) for group in chunk)
         embed = discord.Embed(title=title, description=description, colour=discord.Colour.orange())
         how = "pick an entry below to resolve, or Dismiss" if fits is not None else "/unanswered resolve id entry"
         embed.set_footer(text=f"Page {number}/{len(chunks)} · {how} · /unanswered dismiss id reason")

@@ -262,3 +262,57 @@ class TestProposals:
         relisted = await world.eddie.slash(world.general, "unanswered list")
         assert "💡" not in relisted.response.embeds[0].description
         assert labels(relisted) == [f"Dismiss #{question.id}"]
+
+    async def test_a_member_clicking_again_is_one_pick_and_only_the_buttoned_pick_says_below(
+        self, world: World
+    ) -> None:
+        offer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+        shown = [b["custom_id"] for b in buttons(offer.response) if b["custom_id"].startswith("faqbot:show:")]
+        assert f"faqbot:show:{MANAGER_ENTRY}" in shown and len(shown) >= 3
+        others = [custom_id for custom_id in shown if custom_id != f"faqbot:show:{MANAGER_ENTRY}"][:2]
+        for _ in range(6):
+            await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
+        for custom_id in others:
+            await world.alice.click(offer.response, custom_id=custom_id)
+        [question] = await world.bot.store.questions(scope=None)
+
+        listing = await world.eddie.slash(world.general, "unanswered list")
+
+        lines = [line for line in listing.response.embeds[0].description.splitlines() if "💡" in line]
+        assert lines[0] == (
+            f"  💡 members picked `{MANAGER_ENTRY}` ×1 for #{question.id}: confirm or reject it below"
+        )  # six clicks by one member are one pick
+        assert [line.endswith(": pick it in the menu to confirm it") for line in lines[1:]] == [True, True]
+        assert labels(listing)[1:] == [
+            f"Confirm #{question.id} → {MANAGER_ENTRY}",
+            f"Reject the pick for #{question.id}",
+        ]  # the buttons are for that one pick only
+        described = {o["value"]: o.get("description") for o in menu(listing, question.id)["options"]}
+        assert described[MANAGER_ENTRY] == f"{MANAGER_ENTRY} · picked by members ×1"
+
+
+async def test_a_group_with_many_member_picks_still_lists_clipped(world: World, knowledge: KnowledgeBase) -> None:
+    phrasings = [
+        "how do I bake sourdough bread?",
+        "how to bake sourdough bread",
+        "how do you bake sourdough bread?",
+        "how can I bake sourdough bread?",
+        "how should I bake sourdough bread?",
+        "how do I bake sourdough bread at home?",
+        "how do we bake sourdough bread?",
+        "how would I bake sourdough bread?",
+    ]
+    entries = [entry.id for entry in knowledge.entries[:8]]
+    for number, text in enumerate(phrasings, start=1):
+        origin = Origin("discord", world.guild.id, world.general.id, number)
+        await world.bot.store.log_unanswered(text, origin, best_score=0.05, best_entry_id=None)
+        for member, entry_id in enumerate(entries, start=1):
+            await world.bot.store.propose(text, entry_id, origin, user_id=member)
+
+    listing = await world.eddie.slash(world.general, "unanswered list")
+
+    assert title(listing) == "Unanswered questions: open (8)"
+    description = listing.response.embeds[0].description
+    assert len(description) <= 4096
+    assert "asks in 8 phrasings" in description  # one group, shown whole
+    assert [line for line in description.splitlines() if "💡" in line][-1] == "  💡 … 61 more pick(s)"

@@ -91,8 +91,9 @@ class Editors(commands.Cog):
                 def fits(chunk: list[QuestionGroup]) -> bool:
                     return rows_needed([by_group[group.representative.id] for group in chunk]) <= MAX_ROWS
 
-                pages = queue_pages(groups, title, proposals=proposals, fits=fits)
-                chunks = queue_chunks(groups, proposals=proposals, fits=fits)
+                buttoned = {item.proposal.id for item in by_group.values() if item.proposal is not None}
+                pages = queue_pages(groups, title, proposals=proposals, fits=fits, buttoned=buttoned)
+                chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
                 controls = [[by_group[group.representative.id] for group in chunk] for chunk in chunks]
             pager = Pager(pages, interaction.user.id, controls=controls)
             if not pager.children:
