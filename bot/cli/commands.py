@@ -481,7 +481,7 @@ async def resolve_and_report(config: Config, args: argparse.Namespace, question_
         raise FaqbotError(f"no question #{question_id}")
     if not outcome.resolved:
         raise FaqbotError(outcome.summary(question_id, quote=quoted, mark=""))
-    note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
+    note = " A running bot uses them after /knowledge reload or a restart." if outcome.taught else ""
     sys.stdout.write(outcome.summary(question_id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
     return 0
 

@@ -32,11 +32,18 @@ class Resolution:
     resolved: tuple[int, ...] = ()
     learned: tuple[str, ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
+    moved: tuple[tuple[str, str], ...] = ()
+    removable: tuple[tuple[str, int], ...] = ()
 
     @property
     def done(self) -> bool:
         """Whether the question is now marked answered."""
         return self.entry is not None and self.question_found and bool(self.resolved)
+
+    @property
+    def taught(self) -> bool:
+        """Whether the learned phrasings changed (new ones, or the question's own moved here): the index relearns."""
+        return bool(self.learned or self.moved)
 
     def summary(self, question_id: int, quote: Callable[[str], str] = '"{}"'.format, mark: str = "`") -> str:
         """One line for the editor: what was marked answered and learned, or why nothing was.
@@ -47,13 +54,26 @@ class Resolution:
             return f"no entry {question_id}"
         if not self.question_found:
             return f"There is no question #{question_id}."
-        refusals = "; ".join(f"{quote(text)} already belongs to {mark}{owner}{mark}" for text, owner in self.refused)
+        learned_ids = dict(self.removable)
+        refusals = "; ".join(
+            f"{quote(text)} already belongs to {mark}{owner}{mark} "
+            + (
+                f"(learned phrasing {learned_ids[text]}: {mark}faqbot knowledge learned remove {learned_ids[text]}"
+                f"{mark} removes it)"
+                if text in learned_ids
+                else "(a question of it in the knowledge files)"
+            )
+            for text, owner in self.refused
+        )
         if not self.resolved:
-            return f"#{question_id} was not resolved: {refusals}. Remove that phrasing first or pick that entry."
+            return f"#{question_id} was not resolved: {refusals}. Pick that entry, or remove that phrasing first."
         others = len(self.resolved) - 1
         line = f"#{question_id} is marked answered by {mark}{self.entry.id}{mark}"
         line += f" with {others} grouped question(s)" if others else ""
         line += f"; learned {len(self.learned)} phrasing(s)"
+        if self.moved:
+            earlier = ", ".join(dict.fromkeys(f"{mark}{entry_id}{mark}" for _, entry_id in self.moved))
+            line += f"; moved {len(self.moved)} phrasing(s) here from {earlier}"
         return line + (f"; left open: {refusals}." if refusals else ".")
 
 
@@ -145,8 +165,9 @@ async def resolve_question(
     """Resolve a queued question (and, given `retriever`, its group) to the entry named by id or title, and teach.
 
     Its text and its group's become learned phrasings of the entry, for the server `guild_id` taught from (None:
-    the command line, everywhere). A text that is another entry's question is refused. The closest ids are
-    suggested when no entry has that name.
+    the command line, everywhere). A text that is another entry's question is refused, except the question's own
+    phrasing from an earlier resolve there, which moves to this entry. The closest ids are suggested when no entry
+    has that name.
     """
     lookup = knowledge.find(entry_name)
     if lookup.entry is None:
@@ -169,7 +190,14 @@ async def resolve_question(
     if teaching is None:
         return Resolution(entry, question_found=False)
     await store.settle_proposals(teaching.resolved, entry.id)
-    return Resolution(entry, resolved=teaching.resolved, learned=teaching.learned, refused=teaching.refused)
+    return Resolution(
+        entry,
+        resolved=teaching.resolved,
+        learned=teaching.learned,
+        refused=teaching.refused,
+        moved=teaching.moved,
+        removable=teaching.removable,
+    )
 
 
 async def _group_of(store: Store, retriever: TfidfRetriever, question: QueuedQuestion) -> tuple[QueuedQuestion, ...]:

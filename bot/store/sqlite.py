@@ -787,9 +787,10 @@ class Store:
         `guild_id` is the server whose editors teach (None: the command line, everywhere); `taken` maps the folded
         questions of other entries in the knowledge files to their entry. A text that belongs to another entry (in
         `taken`, or learned for one where this server's members are answered) is refused: the question itself
-        refused changes nothing; a refused grouped question stays open. `known` holds the folded phrasings the entry
-        already has in the files: their questions are resolved, not learned again. None when the question is not in
-        the scope.
+        refused changes nothing; a refused grouped question stays open. A question's own phrasing, learned when it was
+        resolved here before, is not refused but moved to this entry: resolving again corrects a mistaken resolve.
+        `known` holds the folded phrasings the entry already has in the files: their questions are resolved, not
+        learned again. None when the question is not in the scope.
         """
         now = timestamp(self.clock())
         taught_in = scope_key(guild_id)
@@ -803,12 +804,15 @@ class Store:
         # Where a phrasing taught here would answer: this server and everywhere; from the command line, every server.
         visible = "" if taught_in == DM_SCOPE else "AND guild_id IN (0, ?)"
 
-        async def owner(db: Connection, normalized: str) -> str | None:
+        async def owners(db: Connection, normalized: str) -> list[Any]:
+            """The phrasings learned for other entries with this text, where a phrasing taught here would answer."""
             values: tuple[object, ...] = (normalized, entry_id) if not visible else (normalized, entry_id, taught_in)
-            sql = f"SELECT entry_id FROM learned WHERE normalized = ? AND entry_id <> ? {visible} LIMIT 1"  # noqa: S608
+            sql = (
+                "SELECT id, entry_id, guild_id, question_id FROM learned "  # noqa: S608 - a fixed fragment
+                f"WHERE normalized = ? AND entry_id <> ? {visible} ORDER BY id"
+            )
             async with db.execute(sql, values) as cursor:
-                row = await cursor.fetchone()
-            return row[0] if row is not None else None
+                return list(await cursor.fetchall())
 
         async def work(db: Connection) -> Teaching | None:
             async with db.execute(select, (question_id, *parameters)) as cursor:
@@ -816,20 +820,31 @@ class Store:
             if row is None:
                 return None
             candidates = [(question_id, row["text"]), *((qid, text) for qid, text in grouped if qid != question_id)]
-            resolved, learned, refused = [], [], []
+            resolved, learned, refused, moved, removable = [], [], [], [], []
             for qid, text in candidates:
                 normalized = question_key(text)
-                other = (taken or {}).get(normalized) or await owner(db, normalized)
+                rows = [] if normalized in (taken or {}) else await owners(db, normalized)
+                # This question's own phrasing from an earlier resolve here moves: the editor is correcting it.
+                own = [r for r in rows if r["question_id"] == qid and r["guild_id"] == taught_in]
+                foreign = [r for r in rows if not (r["question_id"] == qid and r["guild_id"] == taught_in)]
+                other = (taken or {}).get(normalized) or (foreign[0]["entry_id"] if foreign else None)
                 if other:
                     refused.append((text, other))
+                    removable += [(text, int(foreign[0]["id"]))] if foreign else []
                     if qid == question_id:
-                        return Teaching((), (), tuple(refused))
+                        return Teaching((), (), tuple(refused), removable=tuple(removable))
                     continue
                 cursor = await db.execute(resolve, (entry_id, now, qid, *parameters))
                 if cursor.rowcount != 1:
                     continue
                 resolved.append(qid)
-                if not normalized or normalized in known:
+                for earlier in own:
+                    await db.execute(
+                        "UPDATE learned SET entry_id = ?, taught_by = ?, taught_at = ? WHERE id = ?",
+                        (entry_id, user_hash, now, earlier["id"]),
+                    )
+                    moved.append((text, earlier["entry_id"]))
+                if own or not normalized or normalized in known:
                     continue
                 cursor = await db.execute(
                     """
@@ -841,7 +856,7 @@ class Store:
                 )
                 if cursor.rowcount == 1:
                     learned.append(text)
-            return Teaching(tuple(resolved), tuple(learned), tuple(refused))
+            return Teaching(tuple(resolved), tuple(learned), tuple(refused), tuple(moved), tuple(removable))
 
         return await self._write(work)
 

@@ -1,5 +1,6 @@
 """The editors' one-click controls under /unanswered list (SimCord): resolve from a menu, Dismiss with a reason,
-confirm or reject what a member picked, correct a 👎; editors only, private, and still working after a restart.
+confirm or reject what a member picked, correct a 👎 or a mistaken resolve; editors only, private, and still working
+after a restart.
 """
 
 from __future__ import annotations
@@ -104,6 +105,46 @@ async def test_a_downvoted_answer_is_shown_with_the_rejected_entry_and_resolving
     assert result.response.content == f"#{item.id} is marked answered by `{right}`; learned 1 phrasing(s)."
     again = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
     assert title(again) == knowledge.get(right).title != knowledge.get(MANAGER_ENTRY).title
+
+
+# ---------------------------------------------------------------- a mistaken resolve is corrected by resolving again
+
+
+async def test_resolving_again_moves_the_question_s_phrasing_to_the_right_entry(
+    world: World, knowledge: KnowledgeBase
+) -> None:
+    wrong, right = "glance-certifications", MANAGER_ENTRY
+    question_id = await queue(world, MANAGER_QUESTION)
+    await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=wrong)
+    mistaken = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+    assert title(mistaken) == knowledge.get(wrong).title
+
+    result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=right)
+
+    assert result.response.content == (
+        f"#{question_id} is marked answered by `{right}`; learned 0 phrasing(s); moved 1 phrasing(s) here from "
+        f"`{wrong}`."
+    )
+    assert title(await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)) == knowledge.get(right).title
+    assert [(item.entry_id, item.question_id) for item in await world.bot.store.learned()] == [(right, question_id)]
+
+
+async def test_a_phrasing_taught_from_the_command_line_is_refused_with_the_command_that_removes_it(
+    world: World,
+) -> None:
+    question_id = await queue(world, MANAGER_QUESTION)
+    store = world.bot.store
+    await store.teach(question_id, "glance-certifications", scope=None, guild_id=None, user_id=None)  # everywhere
+    [learned] = await store.learned()
+
+    result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=MANAGER_ENTRY)
+
+    assert result.response.content == (
+        f'#{question_id} was not resolved: "{MANAGER_QUESTION}" already belongs to `glance-certifications` '
+        f"(learned phrasing {learned.id}: `faqbot knowledge learned remove {learned.id}` removes it). Pick that "
+        "entry, or remove that phrasing first."
+    )
+    assert [item.entry_id for item in await store.learned()] == ["glance-certifications"]
 
 
 # ---------------------------------------------------------------- Dismiss asks for a reason, and acts on the group

@@ -126,7 +126,7 @@ class Editors(commands.Cog):
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
                 await interaction.followup.send(replies.no_entry(echo(entry_name, 100), closest), ephemeral=True)
                 return
-            if outcome.learned:
+            if outcome.taught:
                 await answerer.learn()  # this server's members get the new phrasings from their next question on
             line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
             telling = await tell_askers(self.bot, outcome.resolved)  # each member who asked hears back once

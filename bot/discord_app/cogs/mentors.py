@@ -117,7 +117,7 @@ class Mentors(commands.Cog):
         line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
         if not outcome.done:
             return line
-        if outcome.learned:
+        if outcome.taught:
             await answerer.learn()  # this server's members get it from their next question on
         await self.bot.store.claim_askers(outcome.resolved, asker_id=asker_id, outcome="told")
         return with_telling(line, await tell_askers(self.bot, outcome.resolved))
