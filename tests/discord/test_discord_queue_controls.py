@@ -357,3 +357,22 @@ async def test_a_group_with_many_member_picks_still_lists_clipped(world: World, 
     assert len(description) <= 4096
     assert "asks in 8 phrasings" in description  # one group, shown whole
     assert [line for line in description.splitlines() if "💡" in line][-1] == "  💡 … 61 more pick(s)"
+
+
+async def test_turning_a_page_of_a_list_opened_before_a_restart_says_it_is_out_of_date(
+    world: World, second_bot: FaqBot
+) -> None:
+    texts = ["how do I bake sourdough bread", "is there parking at the office", "can I bring my dog to work",
+             "what is the best pizza topping", "who won the football world cup", "how tall is mount everest",
+             "what time does the cafeteria close"]  # fmt: skip
+    for number, text in enumerate(texts, start=1):  # seven groups: more than one page
+        await queue(world, text, message_id=number)
+    listing = await world.eddie.slash(world.general, "unanswered list")
+    turned = await world.eddie.click(listing.response, label="Next ▶")
+    assert turned.response.embeds[0].footer.text.startswith("Page 2/")  # this process turns its own list
+
+    await world.env.restart_bot(second_bot)
+    stale = await world.eddie.click(listing.response, label="Next ▶")
+
+    assert stale.ephemeral
+    assert stale.response.content == "This list is out of date (I restarted since): run /unanswered list again."

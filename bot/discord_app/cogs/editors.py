@@ -51,6 +51,7 @@ class Editors(commands.Cog):
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
+        self.live_lists: set[int] = set()  # the lists whose pages this process can turn (Pager.list_id)
         bot.add_dynamic_items(*EDITOR_CONTROLS)  # the list's menus and buttons keep working after a restart
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
@@ -95,8 +96,9 @@ class Editors(commands.Cog):
                 pages = queue_pages(groups, title, proposals=proposals, fits=fits, buttoned=buttoned)
                 chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
                 controls = [[by_group[group.representative.id] for group in chunk] for chunk in chunks]
-            pager = Pager(pages, interaction.user.id, controls=controls)
+            pager = Pager(pages, interaction.user.id, controls=controls, list_id=interaction.id, live=self.live_lists)
             if not pager.children:
+                self.live_lists.discard(pager.list_id)  # nothing to turn: never sent, so it never times out
                 await interaction.followup.send(embed=pages[0], ephemeral=True)
                 return
             pager.message = await interaction.followup.send(embed=pages[0], view=pager, ephemeral=True, wait=True)
