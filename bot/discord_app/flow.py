@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,8 @@ from bot.store import Origin
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
+
+log = logging.getLogger(__name__)
 
 QUEUE_UNCERTAIN = QUEUED  # "I don't know", "did you mean" and partial answers, the unsure ones marked
 
@@ -80,6 +83,14 @@ def reply_for(answer: Answer) -> Reply:
     return Reply(answer_embed(answer), None)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered answer, as recorded, and whether its reply reached Discord."""
+
+    answer: Answer
+    sent: bool
+
+
 async def deliver(
     bot: FaqBot,
     answer: Answer,
@@ -88,15 +99,25 @@ async def deliver(
     *,
     queue: frozenset[Status] = QUEUE_UNCERTAIN,
     received: float | None = None,
-) -> Answer:
+) -> Delivery:
     """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
 
     `send` posts the reply and returns the sent message's id; `origin` says where the question was asked (and, for
     Discord, who asked: `Origin.user_id`, see `asked_by`), given it.
     `received` (time.monotonic) is when the question arrived, for the latency metric; default: now.
+    A reply Discord refuses (no permission in the channel, say) is logged in one line and the question recorded all
+    the same: it is not lost, and the caller learns from `Delivery.sent` that nobody saw a reply.
     """
     started = time.monotonic() if received is None else received
-    message_id = await send(reply_for(answer))
+    try:
+        message_id = await send(reply_for(answer))
+    except discord.HTTPException as error:
+        # No permission to post there (or the channel is gone): the question still counts and, when it was not
+        # known, still reaches the editors; the log says why the member got no reply.
+        log.warning("could not post the reply (%s %s): the question is recorded without one", error.status, error.text)
+        recorded = await bot.answerer.record(answer, origin(None), queue=queue)
+        bot.metrics.question(answer.status.value, None)
+        return Delivery(recorded, sent=False)
     recorded = await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)
     bot.metrics.question(answer.status.value, time.monotonic() - started)
-    return recorded
+    return Delivery(recorded, sent=True)

@@ -187,7 +187,11 @@ class Mentors(commands.Cog):
                 sent = await message.reply(mention_author=False, **reply.message_kwargs)
                 return sent.id
 
-            await deliver(self.bot, answer, send, lambda _: origin)
+            delivered = await deliver(self.bot, answer, send, lambda _: origin)
+            if not delivered.sent:
+                text = "I could not post in that channel (the bot lacks permission there); the question is recorded."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
             await interaction.response.send_message(f"Answered with `{entry.id}`.", ephemeral=True)
 
     @staticmethod
