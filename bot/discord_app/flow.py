@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -40,16 +42,35 @@ class Precheck:
         return self.problem is None
 
 
+# Discord's markup for mentions (users, roles, channels, @everyone and @here), custom emoji, timestamps and command
+# links: what Discord draws as a name or a picture, never words of the question (an emoji's id is not a word).
+_DISCORD_MARKUP = re.compile(
+    r"<(?:@[!&]?|#)\d+>"  # a user, role or channel mention
+    r"|<a?:\w+:\d+>"  # a custom emoji
+    r"|<t:-?\d+(?::[a-zA-Z])?>"  # a timestamp
+    r"|</[\w -]+:\d+>"  # a slash command link
+    r"|@(?:everyone|here)\b"
+)
+
+
+def question_text(text: str) -> str:
+    """A message's question without Discord's markup (mentions, custom emoji, timestamps), trimmed."""
+    return " ".join(_DISCORD_MARKUP.sub(" ", text).split())
+
+
 def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask question:") -> Precheck:
-    """The checks every way of asking shares: not empty, not too long, and the member is not in a cooldown."""
-    question = text.strip()
+    """The checks every way of asking shares: not empty, not too long, and the member is not in a cooldown.
+
+    The question is the text without Discord's markup: a message that is nothing but mentions is empty.
+    """
+    question = question_text(text)
     if not question:
         return Precheck(question, replies.empty_question(bot.answerer.knowledge.roles, how_to_ask))
     if len(question) > bot.config.max_question_chars:
         return Precheck(question, replies.too_long(bot.config.max_question_chars))
     wait = bot.cooldown.retry_after(user_id)
     if wait:
-        return Precheck(question, f"Slow down a little: you can ask again in {wait:.0f}s.", cooling_down=True)
+        return Precheck(question, f"Slow down a little: you can ask again in {math.ceil(wait)}s.", cooling_down=True)
     return Precheck(question)
 
 

@@ -22,7 +22,7 @@ from bot.core.knowledge import Entry
 from bot.core.queue import resolve_question
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, question_text
 from bot.discord_app.notify import tell_askers, with_telling
 from bot.discord_app.render import clip, echo, entry_choices, entry_embed, origin_of
 from bot.discord_app.views import vote_view
@@ -139,7 +139,7 @@ class Mentors(commands.Cog):
         ask the bot about.
         """
         async with self.bot.busy():
-            question = message.content.strip()
+            question = question_text(message.content)
             if message.author.bot or message.webhook_id is not None:
                 text = "That message is from a bot, not a member's question; there is nothing to answer."
                 await interaction.response.send_message(text, ephemeral=True)
