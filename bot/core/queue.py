@@ -7,10 +7,11 @@ command line: every server); a question outside it is treated as if it did not e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import Entry, KnowledgeBase
@@ -252,12 +253,20 @@ async def dismiss_question(
 
 
 def entry_candidates(
-    retriever: TfidfRetriever, question: QueuedQuestion, knowledge: KnowledgeBase, limit: int = CANDIDATES
+    answerer: Answerer,
+    question: QueuedQuestion,
+    *,
+    roles: Collection[str] | None = None,
+    limit: int = CANDIDATES,
 ) -> tuple[Entry, ...]:
-    """The likeliest entries for a queued question, best first: the retriever's best hits, not the 👎'd entry."""
-    hits = retriever.search(question.text, limit + 1).hits
+    """The likeliest entries for a queued question, best first, not the 👎'd entry.
+
+    Searched as the question's server is answered: its learned phrasings, and `roles` (the roles it covers; None:
+    all), so an editor is never offered an entry of a role their members are not answered from.
+    """
+    hits = answerer.search(question.text, roles=roles, k=limit + 1, guild_id=question.guild_id).hits
     entries = [hit.entry for hit in hits if hit.entry.id != question.rejected_entry_id]
-    return tuple(entry for entry in entries if knowledge.get(entry.id) is not None)[:limit]
+    return tuple(entry for entry in entries if answerer.knowledge.get(entry.id) is not None)[:limit]
 
 
 async def open_proposal(store: Store, proposal_id: int, *, scope: Scope | None) -> Proposal | None:

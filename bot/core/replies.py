@@ -65,8 +65,9 @@ def greeting(roles: tuple[str, ...]) -> str:
 
 
 def empty_question(roles: tuple[str, ...], how: str = "/ask question:") -> str:
-    """What to say to an empty question, with an example of how to ask."""
-    return f"Ask me a question about {topic(roles)}, e.g. `{how} how many years of experience?`"
+    """What to say to an empty question, with an example of how to ask (`how` empty: the question alone, as in a DM)."""
+    example = f"{how} how many years of experience?" if how else "how many years of experience?"
+    return f"Ask me a question about {topic(roles)}, e.g. `{example}`"
 
 
 def no_entry(name: str, closest: tuple[str, ...]) -> str:

@@ -12,6 +12,7 @@ from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.grouping import QuestionGroup
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.folding import visible_words
 from bot.store import Origin, Proposal, QueuedQuestion, Stats
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,14 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25
 COLOUR = discord.Colour.from_rgb(47, 128, 237)
 GROUPS_PER_PAGE = 5
+SUGGESTIONS_SHOWN = 5  # a "did you mean" lists as many entries as it has buttons: one action row of five
 PAGE_CHARS = 4000  # an embed description holds 4,096; one group block is far shorter (its texts are clipped)
 PICK_LINES = 3  # members' picks shown under one group; the others are counted
 
 
 def echo(text: str, limit: int = 200) -> str:
-    """User text made safe to show back: no mentions, no markdown, one line, bounded."""
-    flat = " ".join(text.split())
+    """User text made safe to show back: no mentions, no markdown, no invisible or control characters, one line."""
+    flat = visible_words(text)
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return discord.utils.escape_markdown(discord.utils.escape_mentions(flat))
@@ -49,8 +51,11 @@ def origin_of(guild_id: int | None, channel_id: int | None, message_id: int | No
 
 
 def show_question(embed: discord.Embed, question: str) -> None:
-    """Put the member's question above the answer, on one line (author names render no mentions or markdown)."""
-    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+    """Put the member's question above the answer, on one line (author names render no mentions or markdown).
+
+    Only its visible words: a bidirectional override would show the line reversed, an escape code as raw bytes.
+    """
+    embed.set_author(name=clip(f"Q: {visible_words(question)}", 256))
 
 
 def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, ...] = ()) -> discord.Embed:
@@ -72,10 +77,11 @@ def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, .
 
 def suggestion_embed(question: str, alternatives: tuple[Hit, ...], *, across_roles: bool = False) -> discord.Embed:
     """The "Did you mean…" embed with the plausible entries (each with its role when they differ); buttons post one."""
-    several = len({hit.entry.role for hit in alternatives}) > 1
+    shown = alternatives[:SUGGESTIONS_SHOWN]
+    several = len({hit.entry.role for hit in shown}) > 1
     lines = [
         f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" + (f" · *{hit.entry.role}*" if several else "")
-        for i, hit in enumerate(alternatives, 1)
+        for i, hit in enumerate(shown, 1)
     ]
     title = replies.WHICH_ROLE if across_roles else "Did you mean…"
     embed = discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)

@@ -16,7 +16,7 @@ from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.queue import open_proposal
 from bot.discord_app.bot import FaqBot, reply_privately
 from bot.discord_app.checks import is_editor
-from bot.discord_app.render import clip, entry_embed, origin_of
+from bot.discord_app.render import SUGGESTIONS_SHOWN, clip, entry_embed, origin_of
 from bot.store import Proposal
 
 if TYPE_CHECKING:
@@ -146,8 +146,9 @@ def vote_view(entry_id: str) -> discord.ui.View:
 def suggestion_view(alternatives: tuple[Hit, ...]) -> discord.ui.View:
     """One button per plausible entry; when they are for different roles, each button starts with its role."""
     view = FaqView(timeout=None)
-    several = len({hit.entry.role for hit in alternatives[:5]}) > 1
-    for hit in alternatives[:5]:
+    shown = alternatives[:SUGGESTIONS_SHOWN]
+    several = len({hit.entry.role for hit in shown}) > 1
+    for hit in shown:
         label = f"{hit.entry.role}: {hit.entry.title}" if several else hit.entry.title
         view.add_item(ShowEntryButton(hit.entry.id, label))
     return view

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import discord
@@ -87,7 +88,8 @@ class Editors(commands.Cog):
                 pages, controls = queue_pages(groups, title), None
             else:
                 proposals = await store.proposals([question.id for group in groups for question in group.members])
-                by_group = await asyncio.to_thread(item_controls, groups, proposals, answerer)
+                roles_for = self.bot.config.discord.roles_for
+                by_group = await asyncio.to_thread(item_controls, groups, proposals, answerer, roles_for)
 
                 def fits(chunk: list[QuestionGroup]) -> bool:
                     return rows_needed([by_group[group.representative.id] for group in chunk]) <= MAX_ROWS
@@ -174,7 +176,9 @@ class Editors(commands.Cog):
                 )
                 return
             self.bot.metrics.reload(ok=True)
-            resolved = await self.bot.answerer.recheck_open_questions(self.scope(interaction))
+            resolved = await self.bot.answerer.recheck_open_questions(
+                self.scope(interaction), self.bot.config.discord.roles_for
+            )
             telling = await tell_askers(self.bot, [question_id for question_id, _ in resolved])
             line = (
                 f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
@@ -199,16 +203,23 @@ class Editors(commands.Cog):
 
 
 def item_controls(
-    groups: list[QuestionGroup], proposals: dict[int, tuple[Proposal, ...]], answerer: Answerer
+    groups: list[QuestionGroup],
+    proposals: dict[int, tuple[Proposal, ...]],
+    answerer: Answerer,
+    roles_for: Callable[[int | None], tuple[str, ...] | None],
 ) -> dict[int, ItemControls]:
-    """Each group's controls, by its representative: its likeliest entries (members' picks first) and Dismiss."""
+    """Each group's controls, by its representative: its likeliest entries (members' picks first) and Dismiss.
+
+    The entries offered are those of the roles the question's server covers (`roles_for`), found with that
+    server's learned phrasings, as its members' questions are answered.
+    """
     controls = {}
     for group in groups:
         question = group.representative
         picks = tuple(
             sorted((p for member in group.members for p in proposals.get(member.id, ())), key=lambda p: -p.picks)
         )
-        candidates = entry_candidates(answerer.retriever, question, answerer.knowledge)
+        candidates = entry_candidates(answerer, question, roles=roles_for(question.guild_id))
         controls[question.id] = ItemControls.of(question.id, candidates, picks, answerer.knowledge)
     return controls
 
