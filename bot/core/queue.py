@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core import replies
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
@@ -50,7 +51,7 @@ class Resolution:
             return f"There is no question #{question_id}."
         refusals = "; ".join(f"{quote(text)} already belongs to {mark}{owner}{mark}" for text, owner in self.refused)
         if not self.resolved:
-            return f"#{question_id} was not resolved: {refusals}. Remove that phrasing first or pick that entry."
+            return f"#{question_id} was not resolved: {refusals}. {replies.REMOVE_PHRASING_FIRST}"
         others = len(self.resolved) - 1
         line = f"#{question_id} is marked answered by {mark}{self.entry.id}{mark}"
         line += f" with {others} grouped question(s)" if others else ""

@@ -53,7 +53,8 @@ def test_a_conflicting_phrasing_is_refused_with_one_line(faqbot: Faqbot, taught:
     assert refused.returncode != 0
     assert refused.stderr.strip().splitlines() == [
         f'faqbot: error: #{question_id} was not resolved: "{QUESTION}" already belongs to {ENTRY}. '
-        "Remove that phrasing first or pick that entry."
+        "Pick that entry, or remove that phrasing first (in Discord: `/knowledge forget`; from the command line: "
+        "`faqbot knowledge learned remove ID`)."
     ]
 
 
