@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core import replies
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
@@ -58,16 +59,11 @@ class Resolution:
         learned_ids = dict(self.removable)
         refusals = "; ".join(
             f"{quote(text)} already belongs to {mark}{owner}{mark} "
-            + (
-                f"(learned phrasing {learned_ids[text]}: {mark}faqbot knowledge learned remove {learned_ids[text]}"
-                f"{mark} removes it)"
-                if text in learned_ids
-                else "(a question of it in the knowledge files)"
-            )
+            + (f"(learned phrasing {learned_ids[text]})" if text in learned_ids else "(a question of it in the files)")
             for text, owner in self.refused
         )
         if not self.resolved:
-            return f"#{question_id} was not resolved: {refusals}. Pick that entry, or remove that phrasing first."
+            return f"#{question_id} was not resolved: {refusals}. {replies.REMOVE_PHRASING_FIRST}"
         others = len(self.resolved) - 1
         line = f"#{question_id} is marked answered by {mark}{self.entry.id}{mark}"
         line += f" with {others} grouped question(s)" if others else ""

@@ -289,6 +289,7 @@ def help_embed(
             "**Editors**",
             "• `/unanswered list`, `/unanswered resolve`, `/unanswered dismiss`: the questions I couldn't answer",
             "• `/knowledge reload`: load edited knowledge without a restart",
+            "• `/knowledge forget`: undo a phrasing taught here by mistake",
             "• `/stats`: questions, answer rate, votes and top gaps",
         ]
     return discord.Embed(title="faqbot help", description="\n".join(lines), colour=discord.Colour.blurple())

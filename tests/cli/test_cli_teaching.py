@@ -55,8 +55,9 @@ def test_a_conflicting_phrasing_is_refused_with_one_line(faqbot: Faqbot, taught:
 
     assert refused.returncode != 0
     assert refused.stderr.strip().splitlines() == [
-        f'faqbot: error: #50 was not resolved: "{QUESTION}" already belongs to {ENTRY} (learned phrasing 1: '
-        "faqbot knowledge learned remove 1 removes it). Pick that entry, or remove that phrasing first."
+        f'faqbot: error: #50 was not resolved: "{QUESTION}" already belongs to {ENTRY} (learned phrasing 1). '
+        "Pick that entry, or remove that phrasing first (in Discord: `/knowledge forget`; from the command line: "
+        "`faqbot knowledge learned remove ID`)."
     ]
 
 

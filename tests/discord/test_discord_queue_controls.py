@@ -141,8 +141,8 @@ async def test_a_phrasing_taught_from_the_command_line_is_refused_with_the_comma
 
     assert result.response.content == (
         f'#{question_id} was not resolved: "{MANAGER_QUESTION}" already belongs to `glance-certifications` '
-        f"(learned phrasing {learned.id}: `faqbot knowledge learned remove {learned.id}` removes it). Pick that "
-        "entry, or remove that phrasing first."
+        f"(learned phrasing {learned.id}). Pick that entry, or remove that phrasing first (in Discord: "
+        "`/knowledge forget`; from the command line: `faqbot knowledge learned remove ID`)."
     )
     assert [item.entry_id for item in await store.learned()] == ["glance-certifications"]
 

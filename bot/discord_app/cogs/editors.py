@@ -22,10 +22,19 @@ from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, re
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
 from bot.discord_app.notify import tell_askers, with_telling
-from bot.discord_app.render import clip, echo, entry_choices, queue_chunks, queue_pages, stats_embed
+from bot.discord_app.render import (
+    AUTOCOMPLETE_LIMIT,
+    clip,
+    echo,
+    entry_choices,
+    queue_chunks,
+    queue_pages,
+    stats_embed,
+)
 from bot.discord_app.views import EDITOR_CONTROLS, MAX_ROWS, ItemControls, Pager, rows_needed
 from bot.errors import KnowledgeError
-from bot.store import STATUSES, Proposal, Scope
+from bot.folding import visible_words
+from bot.store import STATUSES, Learned, Proposal, Scope
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +169,45 @@ class Editors(commands.Cog):
                 self.bot.store, self.bot.answerer.retriever, question_id, reason, scope=self.scope(interaction)
             )
             await interaction.followup.send(outcome.summary(question_id), ephemeral=True)
+
+    @knowledge.command(name="forget")
+    @app_commands.describe(phrasing="A phrasing this server's editors or mentors taught (start typing to search)")
+    async def forget(self, interaction: discord.Interaction, phrasing: str) -> None:
+        """Forget a phrasing taught in this server (a mistaken resolve): answers go back to what they were."""
+        async with self.bot.busy():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            taught = await self.taught_here(interaction.guild_id)
+            chosen = next((item for item in taught if str(item.id) == phrasing.strip().lstrip("#")), None)
+            if chosen is None:
+                await interaction.followup.send(replies.not_taught_here(echo(phrasing, 100)), ephemeral=True)
+                return
+            removed = await self.bot.store.forget(chosen.id)
+            if removed is not None:
+                await self.bot.answerer.learn()  # this server's members are answered without it from now on
+            text = f'Forgot "{echo(chosen.text, 100)}" (it asked for `{chosen.entry_id}`); answers go back to what '
+            await interaction.followup.send(text + "they were without it.", ephemeral=True)
+
+    @forget.autocomplete("phrasing")
+    async def forget_phrasing_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The server's own learned phrasings, newest first, matching what was typed (text or entry id)."""
+        wanted = current.casefold().strip()
+        taught = [
+            item
+            for item in reversed(await self.taught_here(interaction.guild_id))
+            if wanted in item.text.casefold() or wanted in item.entry_id.casefold()
+        ]
+        return [
+            app_commands.Choice(name=clip(f"{visible_words(item.text)} → {item.entry_id}", 100), value=str(item.id))
+            for item in taught[:AUTOCOMPLETE_LIMIT]
+        ]
+
+    async def taught_here(self, guild_id: int | None) -> list[Learned]:
+        """The learned phrasings of this server alone (those taught from the command line apply everywhere)."""
+        if guild_id is None:
+            return []
+        return [item for item in await self.bot.store.learned(guild_id=guild_id) if item.guild_id == guild_id]
 
     @knowledge.command(name="reload")
     async def reload(self, interaction: discord.Interaction) -> None:
