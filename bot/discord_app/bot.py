@@ -147,7 +147,11 @@ class FaqBot(commands.Bot):
             await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        """Sync slash commands to the configured guilds (instant) or globally."""
+        """Sync slash commands to the configured guilds (instant) or globally.
+
+        A guild that refuses (the bot is not in it, or was invited without the applications.commands scope) gets
+        one warning line and is skipped, so that the other guilds are served.
+        """
         guild_ids = self.config.discord.guild_ids
         if not guild_ids:
             synced = await self.tree.sync()
@@ -156,8 +160,18 @@ class FaqBot(commands.Bot):
         for guild_id in guild_ids:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %d", len(synced), guild_id)
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.Forbidden as error:
+                log.warning(
+                    "cannot sync commands to guild %d (%s): invite the bot to that server with the "
+                    "applications.commands scope, or remove %d from discord.guild_ids",
+                    guild_id,
+                    error.text or "Missing Access",
+                    guild_id,
+                )
+            else:
+                log.info("synced %d commands to guild %d", len(synced), guild_id)
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

@@ -1306,12 +1306,14 @@ class FakeDiscord:
     # ---- application commands
 
     def _command_store(self, call: _RestCall) -> tuple[dict[str, JSON], int | None] | None:
-        """Return the command dict addressed by the route (``None`` if the application id is wrong)."""
+        """Return the command dict addressed by the route (``None`` for a wrong application id or unknown guild)."""
         if int(call.match["app"]) != self.application_id:
             return None
         guild = call.match.groupdict().get("guild")
         if guild is None:
             return self.global_commands, None
+        if int(guild) != self.guild_id and int(guild) not in self.other_guilds:
+            return None  # as Discord: the bot is not in that server (or lacks the applications.commands scope)
         return self.guild_commands.setdefault(int(guild), {}), int(guild)
 
     def _normalise_command(self, payload: Mapping[str, Any], existing: JSON | None, guild_id: int | None) -> JSON:

@@ -1,0 +1,105 @@
+"""`faqbot run` against the fake Discord when Discord misbehaves: a guild that refuses, an outage, a server error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from fake_discord import FakeDiscord, message_body
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = ROOT / "tests" / "helpers" / "e2e_launcher.py"
+TOKEN = "e2e-secret-token-value"
+ABSENT_GUILD = 123456789012345678  # a server the bot is not in
+QUESTION = "is a cloud technical lead a manager or an engineer?"
+ANSWER_TITLE = "Is a Cloud Technical Lead a manager or an engineer?"
+
+Start = Callable[..., Awaitable[tuple[FakeDiscord, asyncio.subprocess.Process, Path]]]
+
+
+@pytest.fixture
+async def start(tmp_path: Path) -> AsyncIterator[Start]:
+    """Start the fake Discord and `faqbot run` against it (guild_ids, environment and fake set-up per test)."""
+    started: list[tuple[FakeDiscord, asyncio.subprocess.Process]] = []
+
+    async def launch(
+        guild_ids: Callable[[FakeDiscord], str] = lambda fake: str(fake.guild_id),
+        env: dict[str, str] | None = None,
+        prepare: Callable[[FakeDiscord], None] = lambda fake: None,
+    ) -> tuple[FakeDiscord, asyncio.subprocess.Process, Path]:
+        fake = FakeDiscord(token=TOKEN, max_lifetime=120)
+        await fake.start()
+        prepare(fake)
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"knowledge:\n  path: {ROOT / 'knowledge'}\nstorage:\n  database: {tmp_path / 'faqbot.db'}\n"
+            f"logging:\n  level: INFO\ndiscord:\n  guild_ids: [{guild_ids(fake)}]\n  cooldown_seconds: 0\n"
+        )
+        log_path = tmp_path / "bot.log"
+        environment = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN, **(env or {})}
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(LAUNCHER),
+                "run",
+                "--config",
+                str(config),
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(tmp_path),
+            )
+        started.append((fake, process))
+        return fake, process, log_path
+
+    try:
+        yield launch
+    finally:
+        for fake, process in started:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await fake.close()
+
+
+async def ask(fake: FakeDiscord) -> str:
+    """Ask the bot a question it knows with /ask; the title of its answer."""
+    interaction = await fake.send_slash_command("ask", {"question": QUESTION})
+    reply = await fake.wait_for_interaction_reply(interaction, timeout=15)
+    return str(message_body(reply)["embeds"][0]["title"])
+
+
+async def wait_for_line(log_path: Path, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+    """Wait until the bot's log has a line matching `pattern`; the match."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = re.search(pattern, log_path.read_text())
+        if found:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, f"no {pattern!r} in:\n{log_path.read_text()}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_listed_guild_that_refuses_commands_is_one_warning_and_the_bot_serves_the_others(start) -> None:
+    fake, process, log_path = await start(guild_ids=lambda fake: f"{ABSENT_GUILD}, {fake.guild_id}")
+    await fake.wait_identified(timeout=30)
+    commands = await fake.wait_for_commands(timeout=15, guild_id=fake.guild_id)
+    assert "ask" in {command["name"] for command in commands}
+    assert await ask(fake) == ANSWER_TITLE
+    assert process.returncode is None
+
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), timeout=15) == 0
+    output = log_path.read_text()
+    assert "Traceback" not in output, output
+    warnings = [line for line in output.splitlines() if str(ABSENT_GUILD) in line]
+    assert len(warnings) == 1, output
+    assert "WARNING" in warnings[0] and "cannot sync commands" in warnings[0]
+    assert "applications.commands" in warnings[0] and "discord.guild_ids" in warnings[0]
