@@ -29,6 +29,7 @@ PORTAL = "https://discord.com/developers/applications"
 # Seconds between attempts at the first connection: doubling, then every 60 s; after the last one, give up.
 CONNECT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0)
 QUEUE_SIZE_SECONDS = 30.0
+CONNECTION_END_SECONDS = 1.0  # after closing, how long a live connection gets to end before it is cancelled
 # What a network failure looks like on the way to Discord (a rejected token is discord.LoginFailure, not these).
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, discord.GatewayNotFound, discord.DiscordServerError)
 VOICE_WARNINGS = ("PyNaCl is not installed", "davey is not installed")
@@ -179,7 +180,7 @@ async def _serve(config: Config, token: str, stopping: asyncio.Event) -> int:
             async with bot:
                 if not await first_login(lambda: _login(bot, token), stopping):
                     return _stopped_before_connecting()
-                await bot.connect(reconnect=True)
+                await _connect(bot, stopping)
         except discord.LoginFailure:
             raise FaqbotError(
                 f"Discord rejected the token; check DISCORD_TOKEN (reset it under Bot in {PORTAL})"
@@ -193,6 +194,32 @@ async def _serve(config: Config, token: str, stopping: asyncio.Event) -> int:
             raise FaqbotError(f"lost the connection to Discord: {describe(error)}") from None
     log.info("stopped cleanly")
     return 0
+
+
+async def _connect(bot: FaqBot, stopping: asyncio.Event) -> None:
+    """Serve over the gateway (discord.py reconnects by itself) until the connection ends or a stop is asked.
+
+    On a stop, the handlers drain and the connection closes; a reconnect that is pending (discord.py waits up to
+    ~17 minutes between attempts during an outage) is cancelled instead of waited out.
+    """
+    connection = asyncio.ensure_future(bot.connect(reconnect=True))
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({connection, stop}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        connection.cancel()
+        raise
+    finally:
+        stop.cancel()
+    if not connection.done():
+        await bot.close()  # lets handlers finish; a live connection then ends by itself
+        await asyncio.wait({connection}, timeout=CONNECTION_END_SECONDS)
+        if not connection.done():  # waiting to reconnect, or stuck connecting: nothing left to serve
+            connection.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connection
+            return
+    connection.result()  # raises what ended the connection (a rejected token, a missing intent, ...)
 
 
 async def _login(bot: FaqBot, token: str) -> None:

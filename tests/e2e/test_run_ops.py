@@ -103,3 +103,22 @@ async def test_a_listed_guild_that_refuses_commands_is_one_warning_and_the_bot_s
     assert len(warnings) == 1, output
     assert "WARNING" in warnings[0] and "cannot sync commands" in warnings[0]
     assert "applications.commands" in warnings[0] and "discord.guild_ids" in warnings[0]
+
+
+async def test_sigterm_while_discord_is_away_ends_the_reconnect_wait_at_once(start) -> None:
+    fake, process, log_path = await start(env={"FAQBOT_FAKE_DISCORD_RECONNECT_DELAY": "60"})
+    await fake.wait_identified(timeout=30)
+    await fake.wait_for_commands(timeout=15, guild_id=fake.guild_id)
+    await wait_for_line(log_path, r"logged in as")
+    await fake.close()  # an outage: the gateway and the REST API are gone
+    await wait_for_line(log_path, r"attempting a reconnect in 60\.00s")
+
+    process.send_signal(signal.SIGTERM)
+    stopped = asyncio.get_running_loop().time()
+    assert await asyncio.wait_for(process.wait(), timeout=10) == 0  # discord.py alone would wait out the 60 s
+    took = asyncio.get_running_loop().time() - stopped
+    output = log_path.read_text()
+    assert took < 5, output
+    assert "received SIGTERM, closing the connection" in output
+    assert "stopped cleanly" in output
+    assert "Traceback" not in output, output

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import discord.client
 import discord.gateway
 import discord.http
 import yarl
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 HTTP_ENV = "FAQBOT_FAKE_DISCORD_HTTP"
 GATEWAY_ENV = "FAQBOT_FAKE_DISCORD_GATEWAY"
+RECONNECT_DELAY_ENV = "FAQBOT_FAKE_DISCORD_RECONNECT_DELAY"  # optional: a fixed reconnect back-off, in seconds
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -46,11 +48,30 @@ def point_discord_at(http_base: str, gateway_url: str) -> None:
     logger.info("discord.py redirected: REST %s, gateway %s", http_base, gateway_url)
 
 
+class FixedBackoff:
+    """discord.py's reconnect back-off with one fixed delay, so that a test knows how long the bot will wait."""
+
+    def __init__(self, delay: float) -> None:
+        self.seconds = delay
+
+    def delay(self) -> float:
+        """Every reconnect waits the same time."""
+        return self.seconds
+
+
+def fix_reconnect_delay(seconds: float) -> None:
+    """Make discord.py wait `seconds` before every reconnect (instead of its random, growing back-off)."""
+    discord.client.ExponentialBackoff = lambda *args, **kwargs: FixedBackoff(seconds)  # type: ignore[assignment,misc]
+    logger.info("discord.py reconnects after %.1f s", seconds)
+
+
 def main(argv: list[str]) -> int:
     """Redirect discord.py from the environment, then run ``bot.cli.main(argv)``."""
     http_base = loopback_url(HTTP_ENV, os.environ.get(HTTP_ENV), ("http",))
     gateway_url = loopback_url(GATEWAY_ENV, os.environ.get(GATEWAY_ENV), ("ws",))
     point_discord_at(http_base, gateway_url)
+    if os.environ.get(RECONNECT_DELAY_ENV):
+        fix_reconnect_delay(float(os.environ[RECONNECT_DELAY_ENV]))
     repo_root = str(Path(__file__).resolve().parents[2])
     if repo_root not in sys.path:
         sys.path.append(repo_root)  # after PYTHONPATH and site-packages, so those take precedence
