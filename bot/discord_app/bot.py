@@ -132,32 +132,44 @@ class FaqBot(commands.Bot):
         self.busy = InFlight()
         self.metrics = Metrics() if metrics is None else metrics
         self.metrics.watch_gateway(lambda: self.latency)
+        # What setup_hook has done: a login retried after a failed sync (a Discord 5xx) redoes only the rest.
+        self._prepared = False
+        self._synced: set[int | None] = set()  # guild ids synced to; None for the global commands
 
     async def setup_hook(self) -> None:
-        """Migrate the store, learn what editors taught, load the cogs and their persistent buttons, sync if asked."""
-        version = await self.store.migrate()
-        log.info("database %s at schema version %d", self.store.path, version)
-        await self.answerer.learn()  # what editors taught survives a restart
-        for extension in EXTENSIONS:
-            try:
-                await self.load_extension(extension)
-            except Exception:
-                log.exception("failed to load extension %s", extension)
+        """Migrate the store, learn what editors taught, load the cogs and their persistent buttons, sync if asked.
+
+        discord.py runs this on every login attempt, so a retry after a failed sync does only what is not done yet.
+        """
+        if not self._prepared:
+            version = await self.store.migrate()
+            log.info("database %s at schema version %d", self.store.path, version)
+            await self.answerer.learn()  # what editors taught survives a restart
+            for extension in EXTENSIONS:
+                try:
+                    await self.load_extension(extension)
+                except Exception:
+                    log.exception("failed to load extension %s", extension)
+            self._prepared = True
         if self.config.discord.sync_commands:
             await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        """Sync slash commands to the configured guilds (instant) or globally.
+        """Sync slash commands to the configured guilds (instant) or globally; each target once per run.
 
         A guild that refuses (the bot is not in it, or was invited without the applications.commands scope) gets
         one warning line and is skipped, so that the other guilds are served.
         """
         guild_ids = self.config.discord.guild_ids
         if not guild_ids:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+            if None not in self._synced:
+                synced = await self.tree.sync()
+                self._synced.add(None)
+                log.info("synced %d global commands", len(synced))
             return
         for guild_id in guild_ids:
+            if guild_id in self._synced:
+                continue
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             try:
@@ -172,6 +184,7 @@ class FaqBot(commands.Bot):
                 )
             else:
                 log.info("synced %d commands to guild %d", len(synced), guild_id)
+            self._synced.add(guild_id)
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

@@ -122,3 +122,19 @@ async def test_sigterm_while_discord_is_away_ends_the_reconnect_wait_at_once(sta
     assert "received SIGTERM, closing the connection" in output
     assert "stopped cleanly" in output
     assert "Traceback" not in output, output
+
+
+async def test_a_server_error_during_command_sync_retries_the_sync_alone_in_one_line(start) -> None:
+    fake, process, log_path = await start(prepare=lambda fake: fake.fail_once("PUT", r"/commands$", 503))
+    await fake.wait_identified(timeout=30)
+    await fake.wait_for_commands(timeout=15, guild_id=fake.guild_id)
+    assert await ask(fake) == ANSWER_TITLE
+
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), timeout=15) == 0
+    output = log_path.read_text()
+    assert "Traceback" not in output and "failed to load extension" not in output, output
+    retries = [line for line in output.splitlines() if "503" in line]
+    assert len(retries) == 1 and "retrying in 1 s" in retries[0], output
+    assert output.count("at schema version") == 1, output
+    assert output.count("synced ") == 1, output

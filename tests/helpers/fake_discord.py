@@ -252,6 +252,7 @@ class FakeDiscord:
         self._connection_numbers = 0
         self._changed = asyncio.Condition()
         self._routes = self._build_routes()
+        self._failures: list[tuple[str, re.Pattern[str], int]] = []  # see fail_once()
 
         self._runner: web.AppRunner | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -1252,8 +1253,17 @@ class FakeDiscord:
             return web.Response(status=reply.status)
         return _json_response(reply.body, reply.status)
 
+    def fail_once(self, method: str, path_pattern: str, status: int) -> None:
+        """Answer the next ``method`` request whose path matches ``path_pattern`` with a Discord-style ``status``."""
+        self._failures.append((method, re.compile(path_pattern), status))
+
     def _route(self, record: RecordedRequest) -> _Reply:
         """Find and run the handler for a request; unknown routes get a Discord-style 404."""
+        for failure in self._failures:
+            method, pattern, status = failure
+            if method == record.method and pattern.search(record.path):
+                self._failures.remove(failure)
+                return _error(status, 0, f"{status}: injected by the test")
         needs_auth = self._requires_bot_auth(record.path) and self.token is not None
         if needs_auth and record.headers.get("Authorization") != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
