@@ -1,4 +1,4 @@
-"""Liveness for `faqbot health`: the running bot refreshes a heartbeat file; the check reads how old it is."""
+"""Liveness for `faqbot health`: the bot refreshes a heartbeat file while connected to Discord; the check reads it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 HEARTBEAT_ENV = "FAQBOT_HEARTBEAT_FILE"
-HEARTBEAT_SECONDS = 15.0  # how often the running bot refreshes the file
-MAX_AGE_SECONDS = 60.0  # four missed refreshes: the bot is hung or gone
+HEARTBEAT_SECONDS = 15.0  # how often the bot refreshes the file while connected to Discord
+MAX_AGE_SECONDS = 60.0  # four missed refreshes: the bot is hung, gone, or cut off from Discord for about a minute
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,28 @@ def check_heartbeat(path: Path, max_age: float, now: float) -> HealthStatus:
     return HealthStatus(True, f"healthy: heartbeat {max(age, 0.0):.0f} s ago")
 
 
-async def keep_heartbeat(path: Path, interval: float, clock: Callable[[], float]) -> None:
-    """Refresh the heartbeat every `interval` seconds until cancelled; a failed write is logged, not fatal."""
+async def keep_heartbeat(
+    path: Path, interval: float, clock: Callable[[], float], connected: Callable[[], bool], poll: float = 1.0
+) -> None:
+    """While `connected()`, refresh the heartbeat every `interval` seconds, and within `poll` seconds of connecting.
+
+    Nothing is written while the bot is not connected to Discord (still logging in, or reconnecting), so the
+    heartbeat ages out and `faqbot health` reports unhealthy once the outage outlasts the check's limit. A failed
+    write is logged once, not fatal.
+    """
     warned = False
+    loop = asyncio.get_running_loop()
+    written: float | None = None  # loop time of the last write in this connection; None while not connected
     while True:
-        try:
-            write_heartbeat(path, clock())
-            warned = False
-        except OSError as error:
-            if not warned:
-                log.warning("cannot write the heartbeat %s: %s", path, error)
-                warned = True
-        await asyncio.sleep(interval)
+        if not connected():
+            written = None
+        elif written is None or loop.time() - written >= interval:
+            written = loop.time()
+            try:
+                write_heartbeat(path, clock())
+                warned = False
+            except OSError as error:
+                if not warned:
+                    log.warning("cannot write the heartbeat %s: %s", path, error)
+                    warned = True
+        await asyncio.sleep(min(poll, interval))

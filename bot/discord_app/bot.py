@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -185,6 +186,10 @@ class FaqBot(commands.Bot):
             else:
                 log.info("synced %d commands to guild %d", len(synced), guild_id)
             self._synced.add(guild_id)
+
+    def connected(self) -> bool:
+        """Whether the bot is connected to Discord now (ready, not closing, its gateway heartbeat running)."""
+        return self.is_ready() and not self.is_closed() and math.isfinite(self.latency)
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

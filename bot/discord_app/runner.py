@@ -165,7 +165,7 @@ async def _serve(config: Config, token: str, stopping: asyncio.Event) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _stop, bot, stopping, signal.Signals(signum).name)
         heartbeat_file = heartbeat_path(os.environ)
-        _background(resources, keep_heartbeat(heartbeat_file, HEARTBEAT_SECONDS, time.time))
+        _background(resources, keep_heartbeat(heartbeat_file, HEARTBEAT_SECONDS, time.time, bot.connected))
         resources.callback(_remove, heartbeat_file)
         if config.metrics.port is not None:
             try:

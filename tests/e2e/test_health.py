@@ -88,7 +88,7 @@ async def test_the_running_bot_keeps_refreshing_the_heartbeat(tmp_path: Path) ->
         seen.append(value)
         return value
 
-    task = asyncio.create_task(keep_heartbeat(path, 0.01, clock))
+    task = asyncio.create_task(keep_heartbeat(path, 0.01, clock, lambda: True))
     while len(seen) < 3:
         await asyncio.sleep(0.01)
     task.cancel()
@@ -110,7 +110,7 @@ async def test_an_unwritable_heartbeat_warns_once_and_keeps_the_bot_running(
         calls += 1
         return NOW
 
-    task = asyncio.create_task(keep_heartbeat(path, 0.01, clock))
+    task = asyncio.create_task(keep_heartbeat(path, 0.01, clock, lambda: True))
     while calls < 4:
         await asyncio.sleep(0.01)
     assert not task.done()
@@ -145,3 +145,33 @@ def test_faqbot_health_refuses_a_max_age_that_is_not_positive(
 ) -> None:
     assert main(["health", "--file", str(tmp_path / "hb"), "--max-age", "0"]) == 2
     assert "--max-age" in capsys.readouterr().err
+
+
+async def test_no_heartbeat_is_written_while_the_bot_is_not_connected_to_discord(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    connected = False
+    polls = 0
+
+    def is_connected() -> bool:
+        nonlocal polls
+        polls += 1
+        return connected
+
+    task = asyncio.create_task(keep_heartbeat(path, 0.05, lambda: NOW, is_connected, poll=0.01))
+    try:
+        while polls < 5:  # still logging in: nothing to be healthy about
+            await asyncio.sleep(0.01)
+        assert not path.exists()
+        connected = True
+        while not path.exists():  # written as soon as the bot is connected
+            await asyncio.sleep(0.01)
+        connected = False  # Discord went away: the heartbeat is left to age out
+        path.unlink()
+        seen = polls
+        while polls < seen + 10:
+            await asyncio.sleep(0.01)
+        assert not path.exists()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

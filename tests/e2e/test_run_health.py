@@ -46,6 +46,10 @@ async def test_the_running_bot_is_healthy_and_not_after_it_stops(tmp_path: Path)
         )
         try:
             await fake.wait_identified(timeout=30)
+            for _ in range(100):  # the heartbeat is written once the bot is ready, within a second
+                if heartbeat.exists():
+                    break
+                await asyncio.sleep(0.1)
             code, output = await faqbot_health(heartbeat)
             assert (code, output.split(":")[0]) == (0, "healthy"), output
             process.send_signal(signal.SIGTERM)
@@ -90,7 +94,10 @@ async def test_an_unreachable_discord_is_retried_one_line_per_attempt_and_sigter
             line = (await asyncio.wait_for(process.stderr.readline(), timeout=60)).decode()
             assert line, "".join(lines)
             lines.append(line)
-        # Now waiting 2 s before attempt 3: SIGTERM must end that wait at once.
+        # Never connected: nothing is served, so `faqbot health` must not say healthy.
+        code, output = await faqbot_health(tmp_path / "faqbot.heartbeat")
+        assert code == 1 and "no heartbeat" in output, output
+        # Now waiting before attempt 3 (or 4, if the check took 2 s): SIGTERM must end that wait at once.
         process.send_signal(signal.SIGTERM)
         stopped = asyncio.get_running_loop().time()
         stdout, rest = await asyncio.wait_for(process.communicate(), timeout=15)

@@ -124,6 +124,45 @@ async def test_sigterm_while_discord_is_away_ends_the_reconnect_wait_at_once(sta
     assert "Traceback" not in output, output
 
 
+async def faqbot_health(heartbeat: Path, max_age: float) -> tuple[int, str]:
+    """Run `faqbot health --file HEARTBEAT --max-age MAX_AGE` as the HEALTHCHECK does; its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "health",
+        "--file",
+        str(heartbeat),
+        "--max-age",
+        str(max_age),
+        stdout=subprocess.PIPE,
+        cwd=str(ROOT),
+    )
+    stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode().strip()
+
+
+async def test_the_bot_turns_unhealthy_while_discord_is_away(start, tmp_path: Path) -> None:
+    heartbeat = tmp_path / "faqbot.heartbeat"
+    env = {
+        "FAQBOT_FAKE_DISCORD_RECONNECT_DELAY": "60",
+        "FAQBOT_FAKE_HEARTBEAT_SECONDS": "0.2",
+        "FAQBOT_HEARTBEAT_FILE": str(heartbeat),
+    }
+    fake, _, log_path = await start(env=env)
+    await wait_for_line(log_path, r"logged in as")
+    await asyncio.sleep(1.5)  # a few refreshes while connected
+    code, output = await faqbot_health(heartbeat, max_age=1)
+    assert (code, output.split(":")[0]) == (0, "healthy"), output
+
+    await fake.close()  # an outage: the bot waits 60 s to reconnect
+    await wait_for_line(log_path, r"attempting a reconnect in 60\.00s")
+    await asyncio.sleep(2)
+    code, output = await faqbot_health(heartbeat, max_age=1)
+    assert code == 1 and "the last heartbeat is" in output, output
+
+
 async def test_a_server_error_during_command_sync_retries_the_sync_alone_in_one_line(start) -> None:
     fake, process, log_path = await start(prepare=lambda fake: fake.fail_once("PUT", r"/commands$", 503))
     await fake.wait_identified(timeout=30)

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 HTTP_ENV = "FAQBOT_FAKE_DISCORD_HTTP"
 GATEWAY_ENV = "FAQBOT_FAKE_DISCORD_GATEWAY"
 RECONNECT_DELAY_ENV = "FAQBOT_FAKE_DISCORD_RECONNECT_DELAY"  # optional: a fixed reconnect back-off, in seconds
+HEARTBEAT_SECONDS_ENV = "FAQBOT_FAKE_HEARTBEAT_SECONDS"  # optional: how often the bot refreshes its heartbeat
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -77,6 +78,10 @@ def main(argv: list[str]) -> int:
         sys.path.append(repo_root)  # after PYTHONPATH and site-packages, so those take precedence
     import bot.cli  # imported late: after redirecting discord.py and extending sys.path
 
+    if os.environ.get(HEARTBEAT_SECONDS_ENV):
+        import bot.discord_app.runner
+
+        bot.discord_app.runner.HEARTBEAT_SECONDS = float(os.environ[HEARTBEAT_SECONDS_ENV])
     return bot.cli.main(argv)
 
 
