@@ -47,11 +47,13 @@ def write_heartbeat(path: Path, now: float) -> None:
 
 
 def check_heartbeat(path: Path, max_age: float, now: float) -> HealthStatus:
-    """Healthy when the heartbeat was written at most `max_age` seconds before `now`."""
+    """Healthy when the heartbeat was written at most `max_age` seconds before `now` (the bot was connected then)."""
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        return HealthStatus(False, f"unhealthy: no heartbeat at {path} (the bot is not running, or still starting)")
+        return HealthStatus(
+            False, f"unhealthy: no heartbeat at {path} (the bot is not running, or not connected to Discord yet)"
+        )
     except (OSError, UnicodeDecodeError) as error:
         return HealthStatus(False, f"unhealthy: cannot read the heartbeat {path}: {error}")
     try:
@@ -60,7 +62,11 @@ def check_heartbeat(path: Path, max_age: float, now: float) -> HealthStatus:
         return HealthStatus(False, f"unhealthy: the heartbeat {path} does not hold a time: {text.strip()[:40]!r}")
     age = now - written
     if age > max_age:
-        return HealthStatus(False, f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s)")
+        return HealthStatus(
+            False,
+            f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s): "
+            "the bot is hung, or has not been connected to Discord since",
+        )
     return HealthStatus(True, f"healthy: heartbeat {max(age, 0.0):.0f} s ago")
 
 
@@ -86,6 +92,12 @@ async def keep_heartbeat(
                 warned = False
             except OSError as error:
                 if not warned:
-                    log.warning("cannot write the heartbeat %s: %s", path, error)
+                    log.warning(
+                        "cannot write the heartbeat %s: %s; faqbot health will report unhealthy (set %s to a "
+                        "writable file, or with docker run --read-only add --tmpfs /tmp)",
+                        path,
+                        error,
+                        HEARTBEAT_ENV,
+                    )
                     warned = True
         await asyncio.sleep(min(poll, interval))
