@@ -25,6 +25,31 @@ class CheckResult:
     problem: str | None = None
 
 
+# SQLite's words for a disk that is full or failing: the file may be fine, so it is never called damaged for them.
+DISK_TROUBLE = ("disk i/o error", "database or disk is full", "unable to open database file")
+
+
+def disk_trouble(error: BaseException) -> bool:
+    """Whether a SQLite error says the disk (full, failing, unwritable folder), not the file, is the problem."""
+    return any(words in str(error).lower() for words in DISK_TROUBLE)
+
+
+def schema_problem(version: int, latest: int, tables: int) -> str | None:
+    """Why a database at this schema version cannot serve this faqbot (None: it can, at once or after migrating)."""
+    if version == 0 and tables:
+        return "it is another application's SQLite database (it has tables but no faqbot schema)"
+    if version > latest:
+        return f"it has schema version {version}, newer than this faqbot understands ({latest}): upgrade faqbot first"
+    return None
+
+
+def schema_note(version: int, latest: int) -> str:
+    """What the schema version means for this faqbot, for the ok line of `db check`."""
+    if version < latest:
+        return f"schema version {version}, behind this faqbot's {latest}: `faqbot run` upgrades it (back it up first)"
+    return f"schema version {version}, this faqbot's"
+
+
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StoreError(f"no database at {path}")
@@ -42,6 +67,11 @@ def check_sqlite(path: Path) -> CheckResult:
         version = int(connection.execute("PRAGMA user_version").fetchone()[0])
         tables = int(connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
     except sqlite3.DatabaseError as error:
+        if disk_trouble(error):
+            raise StoreError(
+                f"cannot check {path}: {error}; the disk holding it is full or failing, which says nothing about the "
+                "file itself: free space (or fix the disk) and check again"
+            ) from None
         return CheckResult(False, 0, 0, str(error))
     finally:
         connection.close()
