@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,18 @@ from bot.errors import StoreError
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 30.0
+# The database holds members' questions (DMs too) and the ids of those who asked: readable by its owner alone.
+# SQLite gives its -wal and -shm files the database file's permissions.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file only its owner can read, for SQLite to fill (a new database, a backup's copy)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    except OSError as error:
+        raise StoreError(f"cannot create {path}: {error.strerror}") from None
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ def backup_sqlite(source: Path, target: Path) -> CheckResult:
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()
     connection = _connect_read_only(source)
+    create_private(partial)  # VACUUM INTO fills an empty file and keeps its permissions
     try:
         connection.execute("VACUUM INTO ?", (str(partial),))
     except sqlite3.DatabaseError as error:

@@ -23,7 +23,7 @@ import aiosqlite
 
 from bot.errors import StoreError
 from bot.folding import question_key
-from bot.store.maintenance import disk_trouble, schema_problem
+from bot.store.maintenance import PRIVATE_FOLDER, create_private, disk_trouble, schema_problem
 from bot.store.migrations import Migration, bundled_migrations
 from bot.store.models import (
     DM_SCOPE,
@@ -80,11 +80,12 @@ def _prepare(path: Path, allow_read_only: bool) -> bool:
         raise StoreError(f"{path} is a folder, not a database file: give a file path such as {path / 'faqbot.db'}")
     if not path.exists():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
         if not _writable(path.parent):
             raise StoreError(f"cannot create the database {path}: its folder is not writable")
+        create_private(path)
         return False
     read_only = not (_writable(path) and _writable(path.parent))
     if read_only and not allow_read_only:
