@@ -443,7 +443,7 @@ class TfidfRetriever:
         keys = entries.astype(np.int64)[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
         _, present = find_sorted(self.entry_stem_keys_, keys)
         covered = np.where(present, np.array([weight for _, weight in known]), 0.0)
-        return np.cumsum(covered, axis=1)[:, -1] / total
+        return np.add.accumulate(covered, axis=1)[:, -1] / total
 
     def _channel_scores(
         self, scored: list[str], soft: frozenset[str], word_query: tuple[np.ndarray, np.ndarray]
@@ -503,9 +503,9 @@ class TfidfRetriever:
             if self.phrasing_votes == 1 or self.phrasing_table_.shape[1] == 1:
                 return first  # divided by one vote
             scores = np.where(self.phrasing_slots_[entries], phrasing[self.phrasing_table_[entries]], -np.inf)
-            scores[np.arange(len(entries)), np.argmax(scores, axis=1)] = -np.inf
+            scores.sort(axis=1)  # the runner-up is the second largest, counted with repeats (-inf with one phrasing)
             votes = np.minimum(counts, self.phrasing_votes)
-            return np.where(votes > 1, first + scores.max(axis=1), first) / votes.astype(phrasing.dtype)
+            return np.where(votes > 1, first + scores[:, -2], first) / votes.astype(phrasing.dtype)
         slots = np.arange(self.phrasing_table_.shape[1])
         scores = np.where(slots < counts[:, None], phrasing[self.phrasing_table_[entries]], -np.inf)
         best_first = -np.sort(-scores, axis=1)
@@ -565,7 +565,7 @@ class TfidfRetriever:
         if self.hub_power > 0:
             upper *= self.hub_
         depth = min(max(k, 10) * 4, len(upper))
-        candidates = np.argpartition(-upper, depth - 1)[:depth]
+        candidates = (-upper).argpartition(depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
         exact = self._blend(self._mean_of_best(phrasing, candidates, best), body[candidates])
         coverage = self.coverage(scored, candidates, soft)
@@ -616,12 +616,12 @@ class TfidfRetriever:
         of disagreeing signals and more often wrong.
         """
         firsts = [
-            candidates[int(np.argmax(best_phrasing[candidates]))],
-            candidates[int(np.argmax(body[candidates]))],
-            candidates[int(np.argmax(coverage))],
-            candidates[int(np.argmax(agreement))],
+            best_phrasing[candidates].argmax(),
+            body[candidates].argmax(),
+            coverage.argmax(),
+            agreement.argmax(),
         ]
-        return sum(first == best for first in firsts) / len(firsts)
+        return sum(candidates[first] == best for first in firsts) / len(firsts)
 
     def _votes(self, phrasing: np.ndarray, nearest: np.ndarray, best: int) -> float:
         """The best entry's share of the summed similarity of the question's closest phrasings (`nearest`).
