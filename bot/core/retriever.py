@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -340,12 +341,20 @@ class TfidfRetriever:
         if not keys:
             return self.word_encoder_.weigh([])
         found, present = find_sorted(self.word_keys_, np.asarray(keys + content_keys, dtype=np.int64))
-        known = found[: len(keys)][present[: len(keys)]]
-        row = self.word_encoder_.weigh(known.tolist())
+        known = found[: len(keys)][present[: len(keys)]].tolist()
+        if not light:
+            return self.word_encoder_.weigh(known)
+        content = found[len(keys) :][present[len(keys) :]].tolist()
+        return self._light_row(self.word_encoder_, Counter(known), set(known).difference(content))
+
+    def _light_row(
+        self, encoder: QueryEncoder, counts: Mapping[int, int], light: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The query row of these feature counts with the `light` features lightened (`_lighten`)."""
+        row = encoder.weigh_counts(counts)
         if not light:
             return row
-        content = found[len(keys) :][present[len(keys) :]]
-        return self._lighten(row, np.array(sorted(set(known.tolist()).difference(content.tolist())), dtype=np.int64))
+        return self._lighten(row, np.array([feature in light for feature in row[0].tolist()], dtype=bool))
 
     def _char_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The char_wb n-grams of a term list that the index knows, by column (each word's looked up once)."""
@@ -451,12 +460,16 @@ class TfidfRetriever:
         """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
         split = len(self.owners_)
         words = self.word_t_.product(*word_query)
-        columns = [(word in soft, self._term_columns(word)) for word in scored]
-        char_q = self.char_encoder_.weigh(column for _, found in columns for column in found)
-        if any(is_light for is_light, _ in columns):
-            light = {column for is_light, found in columns if is_light for column in found}
-            light.difference_update(column for is_light, found in columns if not is_light for column in found)
-            char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
+        heavy: list[int] = []
+        light: list[int] = []
+        for word in scored:
+            (light if word in soft else heavy).extend(self._term_columns(word))
+        counts = Counter(heavy)
+        if light:
+            counts.update(light)
+            char_q = self._light_row(self.char_encoder_, counts, set(light).difference(heavy))
+        else:
+            char_q = self.char_encoder_.weigh_counts(counts)
         # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
         words *= w
@@ -477,12 +490,9 @@ class TfidfRetriever:
             np.maximum(best, phrasing.take(rows), out=best)
         return best
 
-    def _lighten(self, row: tuple[np.ndarray, np.ndarray], light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A query row with the `light` features weighed at `function_word_weight`, l2-normalised again."""
+    def _lighten(self, row: tuple[np.ndarray, np.ndarray], is_light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A query row with the features marked in `is_light` weighed at `function_word_weight`, l2-normalised again."""
         features, weights = row
-        if not len(light) or not len(features):
-            return row
-        _, is_light = find_sorted(light, features.astype(np.int64))  # `light` is sorted and distinct
         weights = np.where(is_light, weights * self.function_word_weight, weights)
         norm = float(np.sqrt(np.dot(weights, weights)))
         return features, (weights / norm if norm else weights).astype(weights.dtype)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -284,7 +284,10 @@ class QueryEncoder:
 
     def weigh(self, features: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """The row of a document whose features (one per occurrence) are already known: see `weights`."""
-        counts = Counter(features)
+        return self.weigh_counts(Counter(features))
+
+    def weigh_counts(self, counts: Mapping[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The row of a document from how often each of its features occurs: see `weights`."""
         ordered = sorted(counts)
         indices = np.array(ordered, dtype=np.int32)
         values = np.array([counts[i] for i in ordered], dtype=np.float64)  # in place: (1 + log(count)) * idf
