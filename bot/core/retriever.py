@@ -45,6 +45,10 @@ CONCEPT_FEATURES = 1 << 15
 NEIGHBOUR_PHRASINGS = 5
 
 
+# A question's word row (features, weights) and its word scores over phrasings then bodies (`_word_channel`).
+_WordChannel = tuple[tuple[np.ndarray, np.ndarray], np.ndarray]
+
+
 def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]:
     """Stemmed unigrams and bigrams of a term list."""
     words = [stem(word) for word in terms]
@@ -191,8 +195,7 @@ class TfidfRetriever:
 
     def _upper_bounds(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
         """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
-        word_query = self._word_query(scored, soft)
-        phrasing, body = self._channel_scores(scored, soft, word_query)
+        phrasing, body = self._channel_scores(scored, soft, self._word_channel(scored, soft)[1])
         return self._blend(self._best_phrasings(phrasing), body)
 
     def _uncalibrated(self) -> TfidfRetriever:
@@ -454,12 +457,29 @@ class TfidfRetriever:
         covered = np.where(present, np.array([weight for _, weight in known]), 0.0)
         return np.add.accumulate(covered, axis=1)[:, -1] / total
 
-    def _channel_scores(
-        self, scored: list[str], soft: frozenset[str], word_query: tuple[np.ndarray, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
-        split = len(self.owners_)
+    def _word_channel(
+        self, scored: list[str], soft: frozenset[str], earlier: _WordChannel | None = None
+    ) -> _WordChannel:
+        """The question's word row and its word scores (phrasings, then bodies), weighed by `word_weight`.
+
+        `earlier` is another list's (the same question's, with its detail words): where the rows are the same, so
+        are the scores, and they are not computed again.
+        """
+        word_query = self._word_query(scored, soft)
+        if earlier is not None and all(map(np.array_equal, word_query, earlier[0])):
+            return word_query, earlier[1]
         words = self.word_t_.product(*word_query)
+        words *= self.word_weight  # in place, the float32 w * words of the blend below
+        return word_query, words
+
+    def _channel_scores(
+        self, scored: list[str], soft: frozenset[str], words: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity of the question to every phrasing and to every entry's whole body (words and characters).
+
+        `words` are the word channel's scores (`_word_channel`), read only.
+        """
+        split = len(self.owners_)
         heavy: list[int] = []
         light: list[int] = []
         for word in scored:
@@ -472,7 +492,6 @@ class TfidfRetriever:
             char_q = self.char_encoder_.weigh_counts(counts)
         # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
-        words *= w
         phrasing = self.phrasing_char_t_.product(*char_q)
         phrasing *= 1 - w
         phrasing += words[:split]
@@ -540,7 +559,8 @@ class TfidfRetriever:
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
-        results = self._search_terms(query, scored, soft, names_role, k)
+        word_channel = self._word_channel(scored, soft)
+        results = self._search_terms(query, scored, soft, names_role, k, word_channel)
         model = self.confidence_model_
         if model is None or not results.hits:
             return results
@@ -548,7 +568,9 @@ class TfidfRetriever:
         details = self.detail_terms(terms)
         topic_terms = [term for term in terms if term not in details]
         if details and topic_terms:
-            topic = self._search_terms(query, [word for word in scored if word not in details], soft, names_role, k)
+            topic_scored = [word for word in scored if word not in details]
+            topic_words = self._word_channel(topic_scored, soft, word_channel)  # mostly the question's own
+            topic = self._search_terms(query, topic_scored, soft, names_role, k, topic_words)
             if topic.hits:
                 topic = replace(topic, confidence=round(model.probability(topic), 4))
             results = replace(results, detail_terms=details, topic=topic)
@@ -564,12 +586,15 @@ class TfidfRetriever:
         )
 
     def _search_terms(
-        self, query: str, scored: list[str], soft: frozenset[str], names_role: bool, k: int
+        self, query: str, scored: list[str], soft: frozenset[str], names_role: bool, k: int, words: _WordChannel
     ) -> SearchResults:
-        """Rank the entries for a list of (corrected) words, of which those in `soft` are function words."""
+        """Rank the entries for a list of (corrected) words, of which those in `soft` are function words.
+
+        `words` is the list's word channel (`_word_channel`).
+        """
         terms = [word for word in scored if word not in soft]
-        word_query = self._word_query(scored, soft)
-        phrasing, body = self._channel_scores(scored, soft, word_query)
+        word_query = words[0]
+        phrasing, body = self._channel_scores(scored, soft, words[1])
         best = self._best_phrasings(phrasing)
         upper = self._blend(best, body)
         if self.hub_power > 0:
