@@ -225,6 +225,7 @@ class Postings:
         self.indptr = matrix_t.indptr
         self.indices = reverse_in_place(np.asarray(matrix_t.indices, dtype=self.indptr.dtype))
         self.data = reverse_in_place(np.asarray(matrix_t.data, dtype=DTYPE))
+        self._reversed = (len(self.data) - self.indptr).astype(self.indptr.dtype)  # where each run ends, reversed
 
     @property
     def nnz(self) -> int:
@@ -236,10 +237,10 @@ class Postings:
         scores = np.zeros(self.shape[1], dtype=DTYPE)
         if not len(features):
             return scores
-        rows = np.asarray(features, dtype=self.indptr.dtype)
+        rows = np.asarray(features)
         spans = np.empty(2 * len(rows), dtype=self.indptr.dtype)
-        np.subtract(self.nnz, self.indptr[rows + 1], out=spans[0::2])
-        np.subtract(self.nnz, self.indptr[rows], out=spans[1::2])
+        spans[0::2] = self._reversed[rows + 1]
+        spans[1::2] = self._reversed[rows]
         columns = np.zeros(len(spans) - 1, dtype=DTYPE)  # each feature's weight, 0 for the (empty) gaps
         columns[0::2] = weights
         _sparsetools.csc_matvec(len(scores), len(columns), spans, self.indices, self.data, columns, scores)
