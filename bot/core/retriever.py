@@ -607,26 +607,27 @@ class TfidfRetriever:
         concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
         agreement = (1 - self.concept_weight) + self.concept_weight * concepts
         power = self.coverage_power
-        hubs = self.hub_[candidates].tolist()
-        evidence = zip(exact.tolist(), coverage.tolist(), agreement.tolist(), hubs, strict=True)
-        ranked = [
-            (score * share**power * agree * hub, i)
-            for (score, share, agree, hub), i in zip(evidence, candidates.tolist(), strict=True)
+        ids, shares, concept_list = candidates.tolist(), coverage.tolist(), concepts.tolist()
+        scores = [
+            score * share**power * agree
+            for score, share, agree in zip(exact.tolist(), shares, agreement.tolist(), strict=True)
         ]
-        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-        kept = [(score, i) for score, i in ranked[:k] if score > 0]
+        if self.hub_power > 0:  # otherwise every hub factor is 1
+            scores = [score * hub for score, hub in zip(scores, self.hub_[candidates].tolist(), strict=True)]
+        ranked = sorted(zip([-score for score in scores], ids, strict=True))  # best first, then by entry
+        kept = [(-negated, i) for negated, i in ranked[:k] if negated < 0]
         if not kept:
             return SearchResults(query=query, hits=(), term_count=len(terms), names_role=names_role)
-        place = {entry: position for position, entry in enumerate(candidates.tolist())}
+        place = {entry: position for position, entry in enumerate(ids)}
         leaders = np.array([i for _, i in kept])
         kinship = self._kinship(leaders)
         hits = tuple(
             Hit(
                 self.entries_[i],
                 round(score, 4),
-                coverage=round(float(coverage[place[i]]), 4),
-                concept=round(float(concepts[place[i]]), 4),
-                kinship=round(float(kin), 4),
+                coverage=round(shares[place[i]], 4),
+                concept=round(concept_list[place[i]], 4),
+                kinship=round(kin, 4),
             )
             for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
         )
