@@ -144,7 +144,7 @@ class TfidfRetriever:
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
         slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
-        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
+        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.intp)
         self.phrasing_slots_ = np.arange(slots.shape[1]) < self.phrasing_counts_[:, None]  # the slots that are real
         # The best phrasing of every entry: np.maximum.reduceat costs about 27 ns an entry, slot by slot over the
         # table about 1 ns an entry plus 3 us a slot: the second wins for many entries with few phrasings each.

@@ -183,10 +183,11 @@ def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matr
     if not len(features):
         return scores
     indptr = matrix_t.indptr
-    rows = np.asarray(features, dtype=indptr.dtype)
+    positions = np.asarray(features, dtype=np.intp)  # numpy gathers with intp positions several times faster
+    rows = positions.astype(indptr.dtype)  # scipy's kernels take the index type of the matrix
     starts = np.empty(len(rows) + 1, dtype=indptr.dtype)
     starts[0] = 0
-    np.cumsum(indptr[rows + 1] - indptr[rows], out=starts[1:])
+    np.cumsum(indptr[1:][positions] - indptr[positions], out=starts[1:])
     postings = int(starts[-1])
     indices = np.empty(postings, dtype=indptr.dtype)
     data = np.empty(postings, dtype=DTYPE)
@@ -237,9 +238,9 @@ class Postings:
         scores = np.zeros(self.shape[1], dtype=DTYPE)
         if not len(features):
             return scores
-        rows = np.asarray(features)
+        rows = np.asarray(features, dtype=np.intp)  # numpy gathers with intp positions several times faster
         spans = np.empty(2 * len(rows), dtype=self.indptr.dtype)
-        spans[0::2] = self._reversed[rows + 1]
+        spans[0::2] = self._reversed[1:][rows]
         spans[1::2] = self._reversed[rows]
         columns = np.zeros(len(spans) - 1, dtype=DTYPE)  # each feature's weight, 0 for the (empty) gaps
         columns[0::2] = weights
@@ -290,7 +291,7 @@ class QueryEncoder:
     def weigh_counts(self, counts: Mapping[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """The row of a document from how often each of its features occurs: see `weights`."""
         ordered = sorted(counts)
-        indices = np.array(ordered, dtype=np.int32)
+        indices = np.array(ordered, dtype=np.intp)  # intp: every later gather with them is quicker
         values = np.array([counts[i] for i in ordered], dtype=np.float64)  # in place: (1 + log(count)) * idf
         np.log(values, out=values)
         values += 1.0
