@@ -43,6 +43,9 @@ CONCEPT_SAMPLE_DOCUMENTS = 5_000
 CONCEPT_FEATURES = 1 << 15
 # How many of the question's closest phrasings vote on whether the best entry is a clear winner.
 NEIGHBOUR_PHRASINGS = 5
+# From this many phrasings on, the closest ones are looked for among the few that score at least a known bound
+# (`_nearest_phrasings`); below it a partial sort of all of them costs less than the dozen numpy calls that takes.
+BOUNDED_NEAREST_PHRASINGS = 20_000
 
 
 # A question's word row (features, weights) and its word scores over phrasings then bodies (`_word_channel`).
@@ -669,15 +672,15 @@ class TfidfRetriever:
         return float(weights[self.owners_[nearest] == best].sum()) / total if total > 0 else 0.0
 
     def _nearest_phrasings(self, phrasing: np.ndarray, candidates: np.ndarray, best: np.ndarray) -> np.ndarray:
-        """The question's `NEIGHBOUR_PHRASINGS` closest phrasings, closest first.
+        """The question's `NEIGHBOUR_PHRASINGS` closest phrasings, as np.argpartition of all of them picks them.
 
-        The candidates' best phrasings are as many distinct phrasings, so the closest ones score at least the fifth
-        best of those: only the phrasings at or above it are sorted, not all of them (a partial sort of every
-        phrasing costs 2 ms at 100k entries). Where a tie crosses the cut, np.argpartition chooses, as it always did.
-        Closest first is the order np.argpartition leaves them in (numpy 2, x86), so the vote adds them as before.
+        On a large index: the candidates' best phrasings are as many distinct phrasings, so the closest ones score at
+        least the fifth best of those, and only the phrasings at or above it are sorted (a partial sort of every
+        phrasing costs 2 ms at 100k entries). They come closest first, which is the order np.argpartition leaves five
+        in (numpy 2 on x86; the vote adds them in that order). Where a tie crosses the cut, np.argpartition chooses.
         """
         depth = min(NEIGHBOUR_PHRASINGS, len(phrasing))
-        if len(candidates) >= depth:
+        if len(phrasing) >= BOUNDED_NEAREST_PHRASINGS and len(candidates) >= depth:
             chosen = best[candidates]
             bound = chosen[(-chosen).argpartition(depth - 1)[depth - 1]]  # the fifth best of the candidates' best
             if bound > 0:
@@ -686,8 +689,7 @@ class TfidfRetriever:
                 order = (-values).argsort(kind="stable")
                 if len(near) == depth or values[order[depth - 1]] != values[order[depth]]:
                     return near[order[:depth]]
-        nearest = (-phrasing).argpartition(depth - 1)[:depth]
-        return nearest[(-phrasing[nearest]).argsort(kind="stable")]
+        return (-phrasing).argpartition(depth - 1)[:depth]
 
     def _kinship(self, leaders: np.ndarray) -> np.ndarray:
         """The concept-space cosine of each leading entry's body with the first one's (1 for the first)."""
