@@ -39,12 +39,16 @@ def visible_words(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lowercase, strip accents, terminal codes and control characters, and unify quotes and dashes."""
+    """Lowercase, strip accents, terminal codes, control and format characters, and unify quotes and dashes.
+
+    Format characters (soft hyphens, zero-width spaces and joiners, bidirectional marks) are invisible: text pasted
+    from a web page carries them inside words, and "cer\u00adtifications" is the word "certifications".
+    """
     text = without_terminal_codes(text)
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
     return text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", " - ")
 
 

@@ -481,7 +481,7 @@ async def resolve_and_report(config: Config, args: argparse.Namespace, question_
         raise FaqbotError(f"no question #{question_id}")
     if not outcome.resolved:
         raise FaqbotError(outcome.summary(question_id, quote=quoted, mark=""))
-    note = " A running bot uses them after /knowledge reload or a restart." if outcome.learned else ""
+    note = " A running bot uses them after /knowledge reload or a restart." if outcome.taught else ""
     sys.stdout.write(outcome.summary(question_id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
     return 0
 
@@ -529,7 +529,7 @@ async def unanswered_recheck(config: Config, args: argparse.Namespace) -> int:
     async with store:
         if store.read_only:
             raise FaqbotError(f"{shown(str(store.path))} is read-only: recheck marks questions answered in it")
-        resolved = await answerer.recheck_open_questions(scope_of(args))
+        resolved = await answerer.recheck_open_questions(scope_of(args), config.discord.roles_for)
     out = sys.stdout
     if args.json:
         for question_id, entry_id in resolved:

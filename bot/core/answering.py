@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -370,15 +370,22 @@ class Answerer:
         log.info("reloaded %d entries from %s", len(base.entries), path)
         return base
 
-    async def recheck_open_questions(self, scope: Scope | None) -> list[tuple[int, str]]:
-        """Mark the open unanswered questions of a scope that the knowledge now answers; return (question, entry)."""
+    async def recheck_open_questions(
+        self, scope: Scope | None, roles_for: Callable[[int | None], Collection[str] | None] | None = None
+    ) -> list[tuple[int, str]]:
+        """Mark the open unanswered questions of a scope that the knowledge now answers; return (question, entry).
+
+        Each question is judged as its server's members are answered: `roles_for(guild_id)` gives the roles that
+        server covers (None: all), so a reload never answers from a role the asker's server does not cover.
+        """
         if self.store is None:
             return []
         resolved = []
         for question in await self.store.questions(scope=scope, status="open"):
             if question.kind != "unanswered":
                 continue
-            verdict = (await self.judge_in_turn(question.text, guild_id=question.guild_id)).verdict
+            roles = roles_for(question.guild_id) if roles_for is not None else None
+            verdict = (await self.judge_in_turn(question.text, roles=roles, guild_id=question.guild_id)).verdict
             if verdict is not None and verdict.answer is not None:
                 await self.store.resolve(question.id, verdict.answer.entry.id, scope=scope)
                 resolved.append((question.id, verdict.answer.entry.id))

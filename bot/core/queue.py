@@ -7,10 +7,12 @@ command line: every server); a question outside it is treated as if it did not e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core import replies
+from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import Entry, KnowledgeBase
@@ -32,11 +34,18 @@ class Resolution:
     resolved: tuple[int, ...] = ()
     learned: tuple[str, ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
+    moved: tuple[tuple[str, str], ...] = ()
+    removable: tuple[tuple[str, int], ...] = ()
 
     @property
     def done(self) -> bool:
         """Whether the question is now marked answered."""
         return self.entry is not None and self.question_found and bool(self.resolved)
+
+    @property
+    def taught(self) -> bool:
+        """Whether the learned phrasings changed (new ones, or the question's own moved here): the index relearns."""
+        return bool(self.learned or self.moved)
 
     def summary(self, question_id: int, quote: Callable[[str], str] = '"{}"'.format, mark: str = "`") -> str:
         """One line for the editor: what was marked answered and learned, or why nothing was.
@@ -47,13 +56,21 @@ class Resolution:
             return f"no entry {question_id}"
         if not self.question_found:
             return f"There is no question #{question_id}."
-        refusals = "; ".join(f"{quote(text)} already belongs to {mark}{owner}{mark}" for text, owner in self.refused)
+        learned_ids = dict(self.removable)
+        refusals = "; ".join(
+            f"{quote(text)} already belongs to {mark}{owner}{mark} "
+            + (f"(learned phrasing {learned_ids[text]})" if text in learned_ids else "(a question of it in the files)")
+            for text, owner in self.refused
+        )
         if not self.resolved:
-            return f"#{question_id} was not resolved: {refusals}. Remove that phrasing first or pick that entry."
+            return f"#{question_id} was not resolved: {refusals}. {replies.REMOVE_PHRASING_FIRST}"
         others = len(self.resolved) - 1
         line = f"#{question_id} is marked answered by {mark}{self.entry.id}{mark}"
         line += f" with {others} grouped question(s)" if others else ""
         line += f"; learned {len(self.learned)} phrasing(s)"
+        if self.moved:
+            earlier = ", ".join(dict.fromkeys(f"{mark}{entry_id}{mark}" for _, entry_id in self.moved))
+            line += f"; moved {len(self.moved)} phrasing(s) here from {earlier}"
         return line + (f"; left open: {refusals}." if refusals else ".")
 
 
@@ -145,8 +162,9 @@ async def resolve_question(
     """Resolve a queued question (and, given `retriever`, its group) to the entry named by id or title, and teach.
 
     Its text and its group's become learned phrasings of the entry, for the server `guild_id` taught from (None:
-    the command line, everywhere). A text that is another entry's question is refused. The closest ids are
-    suggested when no entry has that name.
+    the command line, everywhere). A text that is another entry's question is refused, except the question's own
+    phrasing from an earlier resolve there, which moves to this entry. The closest ids are suggested when no entry
+    has that name.
     """
     lookup = knowledge.find(entry_name)
     if lookup.entry is None:
@@ -169,7 +187,14 @@ async def resolve_question(
     if teaching is None:
         return Resolution(entry, question_found=False)
     await store.settle_proposals(teaching.resolved, entry.id)
-    return Resolution(entry, resolved=teaching.resolved, learned=teaching.learned, refused=teaching.refused)
+    return Resolution(
+        entry,
+        resolved=teaching.resolved,
+        learned=teaching.learned,
+        refused=teaching.refused,
+        moved=teaching.moved,
+        removable=teaching.removable,
+    )
 
 
 async def _group_of(store: Store, retriever: TfidfRetriever, question: QueuedQuestion) -> tuple[QueuedQuestion, ...]:
@@ -224,12 +249,20 @@ async def dismiss_question(
 
 
 def entry_candidates(
-    retriever: TfidfRetriever, question: QueuedQuestion, knowledge: KnowledgeBase, limit: int = CANDIDATES
+    answerer: Answerer,
+    question: QueuedQuestion,
+    *,
+    roles: Collection[str] | None = None,
+    limit: int = CANDIDATES,
 ) -> tuple[Entry, ...]:
-    """The likeliest entries for a queued question, best first: the retriever's best hits, not the 👎'd entry."""
-    hits = retriever.search(question.text, limit + 1).hits
+    """The likeliest entries for a queued question, best first, not the 👎'd entry.
+
+    Searched as the question's server is answered: its learned phrasings, and `roles` (the roles it covers; None:
+    all), so an editor is never offered an entry of a role their members are not answered from.
+    """
+    hits = answerer.search(question.text, roles=roles, k=limit + 1, guild_id=question.guild_id).hits
     entries = [hit.entry for hit in hits if hit.entry.id != question.rejected_entry_id]
-    return tuple(entry for entry in entries if knowledge.get(entry.id) is not None)[:limit]
+    return tuple(entry for entry in entries if answerer.knowledge.get(entry.id) is not None)[:limit]
 
 
 async def open_proposal(store: Store, proposal_id: int, *, scope: Scope | None) -> Proposal | None:

@@ -65,11 +65,26 @@ def greeting(roles: tuple[str, ...]) -> str:
 
 
 def empty_question(roles: tuple[str, ...], how: str = "/ask question:") -> str:
-    """What to say to an empty question, with an example of how to ask."""
-    return f"Ask me a question about {topic(roles)}, e.g. `{how} how many years of experience?`"
+    """What to say to an empty question, with an example of how to ask (`how` empty: the question alone, as in a DM)."""
+    example = f"{how} how many years of experience?" if how else "how many years of experience?"
+    return f"Ask me a question about {topic(roles)}, e.g. `{example}`"
 
 
 def no_entry(name: str, closest: tuple[str, ...]) -> str:
     """An entry name that matches nothing, with the closest ids (plain text: callers escape `name` for display)."""
     suggestions = ", ".join(closest) if closest else "none"
     return f"No entry named “{name}”. Closest: {suggestions}."
+
+
+def not_taught_here(phrasing: str) -> str:
+    """/knowledge forget with a phrasing this server did not teach (`phrasing` escaped by the caller)."""
+    return (
+        f"No phrasing “{phrasing}” was taught in this server: pick one from the list as you type. Phrasings taught "
+        "from the command line apply everywhere; remove those with `faqbot knowledge learned remove ID`."
+    )
+
+
+REMOVE_PHRASING_FIRST = (
+    "Pick that entry, or remove that phrasing first (in Discord: `/knowledge forget`; from the command line: "
+    "`faqbot knowledge learned remove ID`)."
+)

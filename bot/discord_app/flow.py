@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -18,6 +21,8 @@ from bot.store import Origin
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import FaqBot
+
+log = logging.getLogger(__name__)
 
 QUEUE_UNCERTAIN = QUEUED  # "I don't know", "did you mean" and partial answers, the unsure ones marked
 
@@ -37,16 +42,35 @@ class Precheck:
         return self.problem is None
 
 
+# Discord's markup for mentions (users, roles, channels, @everyone and @here), custom emoji, timestamps and command
+# links: what Discord draws as a name or a picture, never words of the question (an emoji's id is not a word).
+_DISCORD_MARKUP = re.compile(
+    r"<(?:@[!&]?|#)\d+>"  # a user, role or channel mention
+    r"|<a?:\w+:\d+>"  # a custom emoji
+    r"|<t:-?\d+(?::[a-zA-Z])?>"  # a timestamp
+    r"|</[\w -]+:\d+>"  # a slash command link
+    r"|@(?:everyone|here)\b"
+)
+
+
+def question_text(text: str) -> str:
+    """A message's question without Discord's markup (mentions, custom emoji, timestamps), trimmed."""
+    return " ".join(_DISCORD_MARKUP.sub(" ", text).split())
+
+
 def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask question:") -> Precheck:
-    """The checks every way of asking shares: not empty, not too long, and the member is not in a cooldown."""
-    question = text.strip()
+    """The checks every way of asking shares: not empty, not too long, and the member is not in a cooldown.
+
+    The question is the text without Discord's markup: a message that is nothing but mentions is empty.
+    """
+    question = question_text(text)
     if not question:
         return Precheck(question, replies.empty_question(bot.answerer.knowledge.roles, how_to_ask))
     if len(question) > bot.config.max_question_chars:
         return Precheck(question, replies.too_long(bot.config.max_question_chars))
     wait = bot.cooldown.retry_after(user_id)
     if wait:
-        return Precheck(question, f"Slow down a little: you can ask again in {wait:.0f}s.", cooling_down=True)
+        return Precheck(question, f"Slow down a little: you can ask again in {math.ceil(wait)}s.", cooling_down=True)
     return Precheck(question)
 
 
@@ -80,6 +104,14 @@ def reply_for(answer: Answer) -> Reply:
     return Reply(answer_embed(answer), None)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered answer, as recorded, and whether its reply reached Discord."""
+
+    answer: Answer
+    sent: bool
+
+
 async def deliver(
     bot: FaqBot,
     answer: Answer,
@@ -88,15 +120,25 @@ async def deliver(
     *,
     queue: frozenset[Status] = QUEUE_UNCERTAIN,
     received: float | None = None,
-) -> Answer:
+) -> Delivery:
     """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
 
     `send` posts the reply and returns the sent message's id; `origin` says where the question was asked (and, for
     Discord, who asked: `Origin.user_id`, see `asked_by`), given it.
     `received` (time.monotonic) is when the question arrived, for the latency metric; default: now.
+    A reply Discord refuses (no permission in the channel, say) is logged in one line and the question recorded all
+    the same: it is not lost, and the caller learns from `Delivery.sent` that nobody saw a reply.
     """
     started = time.monotonic() if received is None else received
-    message_id = await send(reply_for(answer))
+    try:
+        message_id = await send(reply_for(answer))
+    except discord.HTTPException as error:
+        # No permission to post there (or the channel is gone): the question still counts and, when it was not
+        # known, still reaches the editors; the log says why the member got no reply.
+        log.warning("could not post the reply (%s %s): the question is recorded without one", error.status, error.text)
+        recorded = await bot.answerer.record(answer, origin(None), queue=queue)
+        bot.metrics.question(answer.status.value, None)
+        return Delivery(recorded, sent=False)
     recorded = await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)
     bot.metrics.question(answer.status.value, time.monotonic() - started)
-    return recorded
+    return Delivery(recorded, sent=True)

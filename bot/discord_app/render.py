@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import discord
 
@@ -12,6 +12,7 @@ from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.grouping import QuestionGroup
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.folding import visible_words
 from bot.store import Origin, Proposal, QueuedQuestion, Stats
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,14 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25
 COLOUR = discord.Colour.from_rgb(47, 128, 237)
 GROUPS_PER_PAGE = 5
+SUGGESTIONS_SHOWN = 5  # a "did you mean" lists as many entries as it has buttons: one action row of five
 PAGE_CHARS = 4000  # an embed description holds 4,096; one group block is far shorter (its texts are clipped)
+PICK_LINES = 3  # members' picks shown under one group; the others are counted
 
 
 def echo(text: str, limit: int = 200) -> str:
-    """User text made safe to show back: no mentions, no markdown, one line, bounded."""
-    flat = " ".join(text.split())
+    """User text made safe to show back: no mentions, no markdown, no invisible or control characters, one line."""
+    flat = visible_words(text)
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return discord.utils.escape_markdown(discord.utils.escape_mentions(flat))
@@ -48,8 +51,11 @@ def origin_of(guild_id: int | None, channel_id: int | None, message_id: int | No
 
 
 def show_question(embed: discord.Embed, question: str) -> None:
-    """Put the member's question above the answer, on one line (author names render no mentions or markdown)."""
-    embed.set_author(name=clip(f"Q: {' '.join(question.split())}", 256))
+    """Put the member's question above the answer, on one line (author names render no mentions or markdown).
+
+    Only its visible words: a bidirectional override would show the line reversed, an escape code as raw bytes.
+    """
+    embed.set_author(name=clip(f"Q: {visible_words(question)}", 256))
 
 
 def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, ...] = ()) -> discord.Embed:
@@ -71,10 +77,11 @@ def entry_embed(entry: Entry, question: str | None = None, related: tuple[Hit, .
 
 def suggestion_embed(question: str, alternatives: tuple[Hit, ...], *, across_roles: bool = False) -> discord.Embed:
     """The "Did you mean…" embed with the plausible entries (each with its role when they differ); buttons post one."""
-    several = len({hit.entry.role for hit in alternatives}) > 1
+    shown = alternatives[:SUGGESTIONS_SHOWN]
+    several = len({hit.entry.role for hit in shown}) > 1
     lines = [
         f"**{i}.** {discord.utils.escape_markdown(hit.entry.title)}" + (f" · *{hit.entry.role}*" if several else "")
-        for i, hit in enumerate(alternatives, 1)
+        for i, hit in enumerate(shown, 1)
     ]
     title = replies.WHICH_ROLE if across_roles else "Did you mean…"
     embed = discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
@@ -147,8 +154,16 @@ def describe(question: QueuedQuestion) -> str:
     return line
 
 
-def group_block(group: QuestionGroup, proposals: Mapping[int, tuple[Proposal, ...]] | None = None) -> str:
-    """A group: its representative, then its other phrasings, then what members picked for any of them."""
+def group_block(
+    group: QuestionGroup,
+    proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
+    buttoned: Collection[int] = (),
+) -> str:
+    """A group: its representative, then its other phrasings, then what members picked for any of them.
+
+    At most PICK_LINES picks are shown, most picked first (the rest counted), so one group always fits a page; only
+    the picks in `buttoned` (proposal ids) have Confirm and Reject buttons under the list, the others head its menu.
+    """
     lines = [describe(group.representative)]
     others = group.others
     if others:
@@ -156,11 +171,15 @@ def group_block(group: QuestionGroup, proposals: Mapping[int, tuple[Proposal, ..
         lines += [f"  ↳ #{q.id} “{echo(q.text, 90)}” ×{q.ask_count}" for q in others[:4]]
         if len(others) > 4:
             lines.append(f"  ↳ … {len(others) - 4} more")
-    for question in group.members:
-        lines += [
-            f"  💡 members picked `{p.entry_id}` ×{p.picks} for #{question.id}: confirm or reject it below"
-            for p in (proposals or {}).get(question.id, ())
-        ]
+    picks = sorted(
+        (p for question in group.members for p in (proposals or {}).get(question.id, ())),
+        key=lambda p: (p.id not in buttoned, -p.picks),
+    )
+    for p in picks[:PICK_LINES]:
+        how = "confirm or reject it below" if p.id in buttoned else "pick it in the menu to confirm it"
+        lines.append(f"  💡 members picked `{p.entry_id}` ×{p.picks} for #{p.question_id}: {how}")
+    if len(picks) > PICK_LINES:
+        lines.append(f"  💡 … {len(picks) - PICK_LINES} more pick(s)")
     return "\n".join(lines)
 
 
@@ -169,12 +188,13 @@ def queue_chunks(
     *,
     proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
     fits: Callable[[list[QuestionGroup]], bool] | None = None,
+    buttoned: Collection[int] = (),
 ) -> list[list[QuestionGroup]]:
     """The groups of each page: a few whole groups, within an embed's size and what `fits` the page's controls."""
     chunks: list[list[QuestionGroup]] = [[]]
     size = 0
     for group in groups:
-        block = len(group_block(group, proposals)) + 2
+        block = len(group_block(group, proposals, buttoned)) + 2
         current = chunks[-1]
         full = len(current) >= GROUPS_PER_PAGE or size + block > PAGE_CHARS
         if current and (full or (fits is not None and not fits([*current, group]))):
@@ -191,14 +211,15 @@ def queue_pages(
     *,
     proposals: Mapping[int, tuple[Proposal, ...]] | None = None,
     fits: Callable[[list[QuestionGroup]], bool] | None = None,
+    buttoned: Collection[int] = (),
 ) -> list[discord.Embed]:
     """Split the groups into embeds of a few whole groups each: a page never ends in the middle of a link."""
     if not groups:
         return [discord.Embed(title=title, description="Nothing here. 🎉", colour=discord.Colour.green())]
-    chunks = queue_chunks(groups, proposals=proposals, fits=fits)
+    chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
     pages = []
     for number, chunk in enumerate(chunks, start=1):
-        description = "\n\n".join(group_block(group, proposals) for group in chunk)
+        description = "\n\n".join(group_block(group, proposals, buttoned) for group in chunk)
         embed = discord.Embed(title=title, description=description, colour=discord.Colour.orange())
         how = "pick an entry below to resolve, or Dismiss" if fits is not None else "/unanswered resolve id entry"
         embed.set_footer(text=f"Page {number}/{len(chunks)} · {how} · /unanswered dismiss id reason")
@@ -268,6 +289,7 @@ def help_embed(
             "**Editors**",
             "• `/unanswered list`, `/unanswered resolve`, `/unanswered dismiss`: the questions I couldn't answer",
             "• `/knowledge reload`: load edited knowledge without a restart",
+            "• `/knowledge forget`: undo a phrasing taught here by mistake",
             "• `/stats`: questions, answer rate, votes and top gaps",
         ]
     return discord.Embed(title="faqbot help", description="\n".join(lines), colour=discord.Colour.blurple())

@@ -16,7 +16,7 @@ from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.queue import open_proposal
 from bot.discord_app.bot import FaqBot, reply_privately
 from bot.discord_app.checks import is_editor
-from bot.discord_app.render import clip, entry_embed, origin_of
+from bot.discord_app.render import SUGGESTIONS_SHOWN, clip, entry_embed, origin_of
 from bot.store import Proposal
 
 if TYPE_CHECKING:
@@ -146,8 +146,9 @@ def vote_view(entry_id: str) -> discord.ui.View:
 def suggestion_view(alternatives: tuple[Hit, ...]) -> discord.ui.View:
     """One button per plausible entry; when they are for different roles, each button starts with its role."""
     view = FaqView(timeout=None)
-    several = len({hit.entry.role for hit in alternatives[:5]}) > 1
-    for hit in alternatives[:5]:
+    shown = alternatives[:SUGGESTIONS_SHOWN]
+    several = len({hit.entry.role for hit in shown}) > 1
+    for hit in shown:
         label = f"{hit.entry.role}: {hit.entry.title}" if several else hit.entry.title
         view.add_item(ShowEntryButton(hit.entry.id, label))
     return view
@@ -171,7 +172,9 @@ class Pager(FaqView):
     """◀ / ▶ through the pages; only the editor who asked can turn them; disabled once they time out.
 
     `controls` are each page's own menus and buttons (persistent: they keep working after the pager times out and
-    after a restart); the pager shows only its page's.
+    after a restart); the pager shows only its page's. Its two buttons carry `list_id` in their custom ids, and it
+    stays in `live` (the lists this process can still turn) until it times out: a click on a list no process can
+    turn any more (after a restart) gets StalePageButton's short private notice.
     """
 
     def __init__(
@@ -180,6 +183,9 @@ class Pager(FaqView):
         owner_id: int,
         timeout: float = 600,
         controls: list[list[ItemControls]] | None = None,
+        *,
+        list_id: int = 0,
+        live: set[int] | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
@@ -187,6 +193,11 @@ class Pager(FaqView):
         self.index = 0
         self.controls = controls or [[] for _ in pages]
         self.message: discord.WebhookMessage | None = None
+        self.list_id = list_id
+        self.live = live if live is not None else set()
+        self.live.add(list_id)
+        self.previous.custom_id = f"{PAGE_PREFIX}:previous:{list_id}"
+        self.next.custom_id = f"{PAGE_PREFIX}:next:{list_id}"
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -206,6 +217,7 @@ class Pager(FaqView):
 
     async def on_timeout(self) -> None:
         """Grey the page buttons out, so that a stale list does not look turnable; its own controls stay live."""
+        self.live.discard(self.list_id)
         self.previous.disabled = self.next.disabled = True
         if self.message is None:
             return
@@ -229,6 +241,38 @@ class Pager(FaqView):
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         """Next page."""
         await self.turn(interaction, 1)
+
+
+PAGE_PREFIX = "faqbot:page"  # the pager's buttons: faqbot:page:previous|next:LIST
+
+
+class StalePageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:page:(?P<step>previous|next):(?P<list>[0-9]+)"
+):
+    """◀ / ▶ of a list this process cannot turn (it was opened before a restart): says so instead of failing.
+
+    discord.py hands a click to the live Pager too, so this answers only when the list is not in the live set.
+    """
+
+    def __init__(self, list_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Page", custom_id=f"{PAGE_PREFIX}:next:{list_id}"))
+        self.list_id = list_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> StalePageButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["list"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[FaqBot]) -> Any:
+        """Tell the editor the list is out of date, unless this process's Pager still turns it."""
+        if self.list_id in editors_cog(interaction).live_lists:
+            return None
+        return await interaction.response.send_message(
+            "This list is out of date (I restarted since): run /unanswered list again.", ephemeral=True
+        )
 
 
 # ---------------------------------------------------------------- the editors' controls under /unanswered list
@@ -414,7 +458,7 @@ class RejectProposalButton(
             )
 
 
-EDITOR_CONTROLS = (ResolveSelect, DismissButton, ConfirmProposalButton, RejectProposalButton)
+EDITOR_CONTROLS = (ResolveSelect, DismissButton, ConfirmProposalButton, RejectProposalButton, StalePageButton)
 
 
 @dataclass(frozen=True)

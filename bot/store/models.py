@@ -114,11 +114,17 @@ class Learned:
 
 @dataclass(frozen=True)
 class Teaching:
-    """What teaching did: the questions marked answered, the phrasings stored, and those refused (text, entry)."""
+    """What teaching did: the questions marked answered, the phrasings stored, and those refused (text, entry).
+
+    `moved` are the question's own phrasings from an earlier resolve, now the new entry's (text, entry it left);
+    `removable` gives the learned phrasing id of each text refused because of a learned phrasing (text, id).
+    """
 
     resolved: tuple[int, ...]
     learned: tuple[str, ...]
     refused: tuple[tuple[str, str], ...] = ()
+    moved: tuple[tuple[str, str], ...] = ()
+    removable: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
 TOLD_OUTCOMES = ("sending", "told", "failed")
+PROPOSAL_COLUMNS = "SELECT id, question_id, entry_id, picks, proposed_at, status"  # what _proposal reads
 
 
 def _writable(path: Path) -> bool:
@@ -152,14 +153,7 @@ class Store:
             raise StoreError(f"cannot open the database {path}: {error}") from None
         store = cls(connection, path, clock)
         store.read_only = read_only
-        try:
-            await store._check(migrations)
-            if migrate:
-                await store.migrate(migrations)
-        except BaseException:
-            await connection.close()
-            raise
-        return store
+        return await store._ready(migrations, migrate)
 
     @classmethod
     async def _open_postgres(cls, url: str, clock: Clock, migrations: list[Migration] | None, migrate: bool) -> Self:
@@ -172,14 +166,18 @@ class Store:
         except sqlite3.Error as error:
             raise StoreError(str(error)) from None
         store = cls(connection, connection.display, clock)
+        return await store._ready(migrations, migrate)
+
+    async def _ready(self, migrations: list[Migration], migrate: bool) -> Self:
+        """Refuse a schema newer than the code and migrate unless told not to; the connection is closed on failure."""
         try:
-            await store._check(migrations)
+            await self._check(migrations)
             if migrate:
-                await store.migrate(migrations)
+                await self.migrate(migrations)
         except BaseException:
-            await connection.close()
+            await self._db.close()
             raise
-        return store
+        return self
 
     @property
     def dialect(self) -> str:
@@ -651,8 +649,9 @@ class Store:
         """Record that a member picked an entry for their question (a "did you mean" choice), for the editors.
 
         It attaches to the open queued question with that text in that server (queued here when there is none);
-        picking again counts. Nothing is recorded when the question was already answered or dismissed, or the
-        editors rejected that pick. It never teaches on its own.
+        picks count members: the same member picking the same entry again is not counted again (a pick without a
+        member id counts each time). Nothing is recorded when the question was already answered or dismissed, or
+        the editors rejected that pick. It never teaches on its own.
         """
         text = question.strip()[:MAX_STORED_QUESTION_CHARS]
         normalized = question_key(text)
@@ -675,26 +674,40 @@ class Store:
                 question_id = await _queue_question(db, text, origin, now, None, entry_id, "unanswered", None)
             else:
                 question_id = int(row["id"])
-            async with db.execute(
+            await db.execute(
                 """
                 INSERT INTO proposals (question_id, entry_id, picks, proposed_by, proposed_at, last_picked_at)
-                VALUES (?, ?, 1, ?, ?, ?)
-                ON CONFLICT (question_id, entry_id) DO UPDATE SET
-                    picks = proposals.picks + 1, last_picked_at = excluded.last_picked_at
-                WHERE proposals.status = 'open'
-                RETURNING id, question_id, entry_id, picks, proposed_at, status
+                VALUES (?, ?, 0, ?, ?, ?)
+                ON CONFLICT (question_id, entry_id) DO NOTHING
                 """,
                 (question_id, entry_id, user_hash, now, now),
-            ) as cursor:
+            )
+            select = f"{PROPOSAL_COLUMNS} FROM proposals WHERE question_id = ? AND entry_id = ?"
+            async with db.execute(select, (question_id, entry_id)) as cursor:
                 proposal = await cursor.fetchone()
-            return None if proposal is None else _proposal(proposal)
+            if proposal is None or proposal["status"] != "open":
+                return None
+            if user_hash is not None:
+                cursor = await db.execute(
+                    "INSERT INTO proposal_pickers (proposal_id, user_hash, picked_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (proposal_id, user_hash) DO NOTHING",
+                    (proposal["id"], user_hash, now),
+                )
+                if cursor.rowcount != 1:
+                    return _proposal(proposal)  # this member's pick is already counted
+            await db.execute(
+                "UPDATE proposals SET picks = picks + 1, last_picked_at = ? WHERE id = ?", (now, proposal["id"])
+            )
+            async with db.execute(select, (question_id, entry_id)) as cursor:
+                counted = await cursor.fetchone()
+            return _proposal(counted)
 
         return await self._write(work)
 
     async def proposals(self, question_ids: list[int]) -> dict[int, tuple[Proposal, ...]]:
         """The open proposals of these questions, most picked first, by question id."""
         sql = (
-            "SELECT id, question_id, entry_id, picks, proposed_at, status FROM proposals "
+            f"{PROPOSAL_COLUMNS} FROM proposals "
             "WHERE status = 'open' AND question_id IN ({marks}) ORDER BY picks DESC, id"
         )
         return await self._by_question(sql, question_ids, _proposal)
@@ -774,9 +787,10 @@ class Store:
         `guild_id` is the server whose editors teach (None: the command line, everywhere); `taken` maps the folded
         questions of other entries in the knowledge files to their entry. A text that belongs to another entry (in
         `taken`, or learned for one where this server's members are answered) is refused: the question itself
-        refused changes nothing; a refused grouped question stays open. `known` holds the folded phrasings the entry
-        already has in the files: their questions are resolved, not learned again. None when the question is not in
-        the scope.
+        refused changes nothing; a refused grouped question stays open. A question's own phrasing, learned when it was
+        resolved here before, is not refused but moved to this entry: resolving again corrects a mistaken resolve.
+        `known` holds the folded phrasings the entry already has in the files: their questions are resolved, not
+        learned again. None when the question is not in the scope.
         """
         now = timestamp(self.clock())
         taught_in = scope_key(guild_id)
@@ -790,12 +804,15 @@ class Store:
         # Where a phrasing taught here would answer: this server and everywhere; from the command line, every server.
         visible = "" if taught_in == DM_SCOPE else "AND guild_id IN (0, ?)"
 
-        async def owner(db: Connection, normalized: str) -> str | None:
+        async def owners(db: Connection, normalized: str) -> list[Any]:
+            """The phrasings learned for other entries with this text, where a phrasing taught here would answer."""
             values: tuple[object, ...] = (normalized, entry_id) if not visible else (normalized, entry_id, taught_in)
-            sql = f"SELECT entry_id FROM learned WHERE normalized = ? AND entry_id <> ? {visible} LIMIT 1"  # noqa: S608
+            sql = (
+                "SELECT id, entry_id, guild_id, question_id FROM learned "  # noqa: S608 - a fixed fragment
+                f"WHERE normalized = ? AND entry_id <> ? {visible} ORDER BY id"
+            )
             async with db.execute(sql, values) as cursor:
-                row = await cursor.fetchone()
-            return row[0] if row is not None else None
+                return list(await cursor.fetchall())
 
         async def work(db: Connection) -> Teaching | None:
             async with db.execute(select, (question_id, *parameters)) as cursor:
@@ -803,20 +820,31 @@ class Store:
             if row is None:
                 return None
             candidates = [(question_id, row["text"]), *((qid, text) for qid, text in grouped if qid != question_id)]
-            resolved, learned, refused = [], [], []
+            resolved, learned, refused, moved, removable = [], [], [], [], []
             for qid, text in candidates:
                 normalized = question_key(text)
-                other = (taken or {}).get(normalized) or await owner(db, normalized)
+                rows = [] if normalized in (taken or {}) else await owners(db, normalized)
+                # This question's own phrasing from an earlier resolve here moves: the editor is correcting it.
+                own = [r for r in rows if r["question_id"] == qid and r["guild_id"] == taught_in]
+                foreign = [r for r in rows if not (r["question_id"] == qid and r["guild_id"] == taught_in)]
+                other = (taken or {}).get(normalized) or (foreign[0]["entry_id"] if foreign else None)
                 if other:
                     refused.append((text, other))
+                    removable += [(text, int(foreign[0]["id"]))] if foreign else []
                     if qid == question_id:
-                        return Teaching((), (), tuple(refused))
+                        return Teaching((), (), tuple(refused), removable=tuple(removable))
                     continue
                 cursor = await db.execute(resolve, (entry_id, now, qid, *parameters))
                 if cursor.rowcount != 1:
                     continue
                 resolved.append(qid)
-                if not normalized or normalized in known:
+                for earlier in own:
+                    await db.execute(
+                        "UPDATE learned SET entry_id = ?, taught_by = ?, taught_at = ? WHERE id = ?",
+                        (entry_id, user_hash, now, earlier["id"]),
+                    )
+                    moved.append((text, earlier["entry_id"]))
+                if own or not normalized or normalized in known:
                     continue
                 cursor = await db.execute(
                     """
@@ -828,7 +856,7 @@ class Store:
                 )
                 if cursor.rowcount == 1:
                     learned.append(text)
-            return Teaching(tuple(resolved), tuple(learned), tuple(refused))
+            return Teaching(tuple(resolved), tuple(learned), tuple(refused), tuple(moved), tuple(removable))
 
         return await self._write(work)
 

@@ -44,17 +44,35 @@ def test_resolving_from_the_cli_teaches_the_next_command(faqbot: Faqbot, taught:
 
 
 def test_a_conflicting_phrasing_is_refused_with_one_line(faqbot: Faqbot, taught: tuple[Path, int]) -> None:
-    db, question_id = taught
-    with sqlite3.connect(db) as connection:
-        connection.execute("UPDATE questions SET status = 'open'")
+    db, _ = taught
+    with sqlite3.connect(db) as connection:  # the same question, asked in a server
+        connection.execute(
+            "INSERT INTO questions (id, guild_id, normalized, text, ask_count, first_asked_at, last_asked_at) "
+            "SELECT 50, 99, normalized, text, 1, first_asked_at, last_asked_at FROM questions"
+        )
 
-    refused = faqbot("unanswered", "resolve", str(question_id), "intro", "--db", str(db))
+    refused = faqbot("unanswered", "resolve", "50", "intro", "--db", str(db))
 
     assert refused.returncode != 0
     assert refused.stderr.strip().splitlines() == [
-        f'faqbot: error: #{question_id} was not resolved: "{QUESTION}" already belongs to {ENTRY}. '
-        "Remove that phrasing first or pick that entry."
+        f'faqbot: error: #50 was not resolved: "{QUESTION}" already belongs to {ENTRY} (learned phrasing 1). '
+        "Pick that entry, or remove that phrasing first (in Discord: `/knowledge forget`; from the command line: "
+        "`faqbot knowledge learned remove ID`)."
     ]
+
+
+def test_resolving_the_same_question_again_moves_its_phrasing(faqbot: Faqbot, taught: tuple[Path, int]) -> None:
+    db, question_id = taught
+
+    moved = faqbot("unanswered", "resolve", str(question_id), "intro", "--db", str(db))
+
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout == (
+        f"#{question_id} is marked answered by intro; learned 0 phrasing(s); moved 1 phrasing(s) here from {ENTRY}. "
+        "A running bot uses them after /knowledge reload or a restart.\n"
+    )
+    answer = asked(faqbot, db, QUESTION)
+    assert (answer["status"], answer["answer"]["id"]) == ("answered", "intro")
 
 
 def test_learned_list_export_and_check(faqbot: Faqbot, taught: tuple[Path, int]) -> None:

@@ -94,15 +94,15 @@ async def test_the_grouped_questions_are_learned_too(answerer: Answerer, store: 
 async def test_a_phrasing_of_another_entry_is_refused(answerer: Answerer, store: Store) -> None:
     question_id = await queue(store, QUESTION)
     await resolve_question(store, answerer.knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
-    again = await queue(store, QUESTION.upper() + "?")  # the same question, folded: asked again after teaching
+    again = await queue(store, QUESTION.upper() + "?", guild_id=None)  # the same text, another question (a DM)
     other = answerer.knowledge.entries[0].id
 
     outcome = await resolve_question(store, answerer.knowledge, again, other, scope=None, guild_id=HERE, user_id=1)
 
     assert not outcome.done
-    assert outcome.refused == ((QUESTION, ENTRY),)
+    assert outcome.refused == ((QUESTION.upper() + "?", ENTRY),)
     assert f"already belongs to `{ENTRY}`" in outcome.summary(again)
-    assert (await store.question(again, scope=None)).answer_entry_id == ENTRY
+    assert (await store.question(again, scope=None)).status == "open"  # a refused question changes nothing
     assert [item.entry_id for item in await store.learned()] == [ENTRY]
 
 

@@ -38,6 +38,17 @@ async def test_terminal_colour_codes_around_a_question_change_nothing(
     assert greeting.status is Status.SMALLTALK and greeting.reply == answerer.judge("hi").reply
 
 
+@pytest.mark.parametrize("mark", ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff"])
+async def test_an_invisible_mark_inside_a_word_changes_nothing(mark: str, tiny_knowledge: KnowledgeBase) -> None:
+    """Text pasted from a web page carries soft hyphens and zero-width marks inside words: the same question."""
+    answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), None)
+    plain = answerer.judge("who trims the wick?")
+    marked = answerer.judge(f"who tr{mark}ims the wi{mark}ck?")
+    assert plain.status is Status.ANSWERED and marked.status is Status.ANSWERED
+    assert marked.verdict is not None and plain.verdict is not None
+    assert marked.verdict.best == plain.verdict.best and marked.verdict.score == plain.verdict.score
+
+
 async def test_quit_and_exit_are_small_talk_not_questions(tiny_knowledge: KnowledgeBase, store: Store) -> None:
     answerer = Answerer.build(tiny_knowledge, ConfidenceGate(), store)
     for text in ("quit", "Exit", "exit!"):

@@ -360,6 +360,14 @@ class TestCooldown:
         assert world.general.last_message.id == sent.id  # no reply
         assert len(asks(world.db)) == 1
 
+    async def test_the_slow_down_notice_never_says_zero_seconds(self, world: World) -> None:
+        await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+        await world.env.advance_time(29.8)
+
+        second = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+
+        assert second.response.content == "Slow down a little: you can ask again in 1s."
+
     async def test_member_can_ask_again_once_the_cooldown_has_passed(self, world: World) -> None:
         await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
         await world.env.advance_time(31)
@@ -368,6 +376,26 @@ class TestCooldown:
 
         assert not again.ephemeral, again.response.content
         assert again.response.embeds[0].title.startswith("Is a Cloud Technical Lead")
+
+
+@pytest.mark.usefixtures("world")
+class TestCooldownInAnAnswerChannel:
+    """The cooldown in an answer channel, where plain questions are answered."""
+
+    @pytest.fixture
+    def bot_config(self) -> Config:
+        return Config(discord=DiscordConfig(cooldown_seconds=30.0, answer_channels=(PLACEHOLDER_CHANNEL_ID,)))
+
+    async def test_a_confident_question_within_the_cooldown_gets_an_hourglass(self, world: World) -> None:
+        channel = world.guild.create_text_channel("ask-the-bot")
+        configure_discord(world.bot, answer_channels=(channel.id,))
+        await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+
+        sent = await world.alice.send(channel, MANAGER_QUESTION)
+
+        [message] = [message for message in channel.history() if message.id == sent.id]
+        assert [str(reaction.emoji) for reaction in message.reactions] == ["⏳"]
+        assert bot_replies(channel, world.env) == []
 
 
 # ---------------------------------------------------------------- mentions and DMs

@@ -249,6 +249,32 @@ async def test_answer_with_faq_by_a_plain_member_answers_only_them(world: World,
     assert bot_replies(world.general, world.env) == []  # no public reply
 
 
+async def test_answer_with_faq_by_a_plain_member_never_queues_or_counts_the_authors_message(world: World) -> None:
+    chatter = await world.mona.send(world.general, OFF_TOPIC)
+
+    result = await world.alice.context_menu(world.general, "Answer with FAQ", chatter)
+
+    assert result.ephemeral
+    assert "no confident answer" in result.response.content
+    assert "passed it to the editors" not in result.response.content
+    assert "/ask" in result.response.content  # how to pass it on in their own name
+    # Nothing was recorded in the author's name: no queue item to resolve, so nobody is ever told (pinged) about it.
+    assert queued_questions(world.db) == []
+    assert asks(world.db) == []
+
+
+async def test_answer_with_faq_on_a_bots_message_is_refused_and_records_nothing(world: World) -> None:
+    await world.alice.slash(world.general, "ask", question=OFF_TOPIC)  # queued in alice's name, as it should be
+    queued = queued_questions(world.db)
+    [bot_message] = bot_replies(world.general, world.env)
+
+    result = await world.mona.context_menu(world.general, "Answer with FAQ", bot_message)
+
+    assert result.ephemeral
+    assert "from a bot" in result.response.content
+    assert queued_questions(world.db) == queued  # the bot's own words are never a member's question
+
+
 async def test_answer_with_faq_on_small_talk_does_not_claim_it_was_passed_to_the_editors(world: World) -> None:
     chat = await world.alice.send(world.general, "thanks!")
 

@@ -1,5 +1,6 @@
 """The editors' one-click controls under /unanswered list (SimCord): resolve from a menu, Dismiss with a reason,
-confirm or reject what a member picked, correct a 👎; editors only, private, and still working after a restart.
+confirm or reject what a member picked, correct a 👎 or a mistaken resolve; editors only, private, and still working
+after a restart.
 """
 
 from __future__ import annotations
@@ -104,6 +105,46 @@ async def test_a_downvoted_answer_is_shown_with_the_rejected_entry_and_resolving
     assert result.response.content == f"#{item.id} is marked answered by `{right}`; learned 1 phrasing(s)."
     again = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
     assert title(again) == knowledge.get(right).title != knowledge.get(MANAGER_ENTRY).title
+
+
+# ---------------------------------------------------------------- a mistaken resolve is corrected by resolving again
+
+
+async def test_resolving_again_moves_the_question_s_phrasing_to_the_right_entry(
+    world: World, knowledge: KnowledgeBase
+) -> None:
+    wrong, right = "glance-certifications", MANAGER_ENTRY
+    question_id = await queue(world, MANAGER_QUESTION)
+    await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=wrong)
+    mistaken = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+    assert title(mistaken) == knowledge.get(wrong).title
+
+    result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=right)
+
+    assert result.response.content == (
+        f"#{question_id} is marked answered by `{right}`; learned 0 phrasing(s); moved 1 phrasing(s) here from "
+        f"`{wrong}`."
+    )
+    assert title(await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)) == knowledge.get(right).title
+    assert [(item.entry_id, item.question_id) for item in await world.bot.store.learned()] == [(right, question_id)]
+
+
+async def test_a_phrasing_taught_from_the_command_line_is_refused_with_the_command_that_removes_it(
+    world: World,
+) -> None:
+    question_id = await queue(world, MANAGER_QUESTION)
+    store = world.bot.store
+    await store.teach(question_id, "glance-certifications", scope=None, guild_id=None, user_id=None)  # everywhere
+    [learned] = await store.learned()
+
+    result = await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=MANAGER_ENTRY)
+
+    assert result.response.content == (
+        f'#{question_id} was not resolved: "{MANAGER_QUESTION}" already belongs to `glance-certifications` '
+        f"(learned phrasing {learned.id}). Pick that entry, or remove that phrasing first (in Discord: "
+        "`/knowledge forget`; from the command line: `faqbot knowledge learned remove ID`)."
+    )
+    assert [item.entry_id for item in await store.learned()] == ["glance-certifications"]
 
 
 # ---------------------------------------------------------------- Dismiss asks for a reason, and acts on the group
@@ -262,3 +303,76 @@ class TestProposals:
         relisted = await world.eddie.slash(world.general, "unanswered list")
         assert "💡" not in relisted.response.embeds[0].description
         assert labels(relisted) == [f"Dismiss #{question.id}"]
+
+    async def test_a_member_clicking_again_is_one_pick_and_only_the_buttoned_pick_says_below(
+        self, world: World
+    ) -> None:
+        offer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+        shown = [b["custom_id"] for b in buttons(offer.response) if b["custom_id"].startswith("faqbot:show:")]
+        assert f"faqbot:show:{MANAGER_ENTRY}" in shown and len(shown) >= 3
+        others = [custom_id for custom_id in shown if custom_id != f"faqbot:show:{MANAGER_ENTRY}"][:2]
+        for _ in range(6):
+            await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
+        for custom_id in others:
+            await world.alice.click(offer.response, custom_id=custom_id)
+        [question] = await world.bot.store.questions(scope=None)
+
+        listing = await world.eddie.slash(world.general, "unanswered list")
+
+        lines = [line for line in listing.response.embeds[0].description.splitlines() if "💡" in line]
+        assert lines[0] == (
+            f"  💡 members picked `{MANAGER_ENTRY}` ×1 for #{question.id}: confirm or reject it below"
+        )  # six clicks by one member are one pick
+        assert [line.endswith(": pick it in the menu to confirm it") for line in lines[1:]] == [True, True]
+        assert labels(listing)[1:] == [
+            f"Confirm #{question.id} → {MANAGER_ENTRY}",
+            f"Reject the pick for #{question.id}",
+        ]  # the buttons are for that one pick only
+        described = {o["value"]: o.get("description") for o in menu(listing, question.id)["options"]}
+        assert described[MANAGER_ENTRY] == f"{MANAGER_ENTRY} · picked by members ×1"
+
+
+async def test_a_group_with_many_member_picks_still_lists_clipped(world: World, knowledge: KnowledgeBase) -> None:
+    phrasings = [
+        "how do I bake sourdough bread?",
+        "how to bake sourdough bread",
+        "how do you bake sourdough bread?",
+        "how can I bake sourdough bread?",
+        "how should I bake sourdough bread?",
+        "how do I bake sourdough bread at home?",
+        "how do we bake sourdough bread?",
+        "how would I bake sourdough bread?",
+    ]
+    entries = [entry.id for entry in knowledge.entries[:8]]
+    for number, text in enumerate(phrasings, start=1):
+        origin = Origin("discord", world.guild.id, world.general.id, number)
+        await world.bot.store.log_unanswered(text, origin, best_score=0.05, best_entry_id=None)
+        for member, entry_id in enumerate(entries, start=1):
+            await world.bot.store.propose(text, entry_id, origin, user_id=member)
+
+    listing = await world.eddie.slash(world.general, "unanswered list")
+
+    assert title(listing) == "Unanswered questions: open (8)"
+    description = listing.response.embeds[0].description
+    assert len(description) <= 4096
+    assert "asks in 8 phrasings" in description  # one group, shown whole
+    assert [line for line in description.splitlines() if "💡" in line][-1] == "  💡 … 61 more pick(s)"
+
+
+async def test_turning_a_page_of_a_list_opened_before_a_restart_says_it_is_out_of_date(
+    world: World, second_bot: FaqBot
+) -> None:
+    texts = ["how do I bake sourdough bread", "is there parking at the office", "can I bring my dog to work",
+             "what is the best pizza topping", "who won the football world cup", "how tall is mount everest",
+             "what time does the cafeteria close"]  # fmt: skip
+    for number, text in enumerate(texts, start=1):  # seven groups: more than one page
+        await queue(world, text, message_id=number)
+    listing = await world.eddie.slash(world.general, "unanswered list")
+    turned = await world.eddie.click(listing.response, label="Next ▶")
+    assert turned.response.embeds[0].footer.text.startswith("Page 2/")  # this process turns its own list
+
+    await world.env.restart_bot(second_bot)
+    stale = await world.eddie.click(listing.response, label="Next ▶")
+
+    assert stale.ephemeral
+    assert stale.response.content == "This list is out of date (I restarted since): run /unanswered list again."

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import simcord
-from discord_helpers import World, buttons, configure_discord, custom_ids
+from discord_helpers import World, bot_replies, buttons, configure_discord, custom_ids, rows
 
-from bot.config import Config
+from bot.config import Config, DiscordConfig
 from bot.core.answering import Answerer
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
@@ -29,11 +29,22 @@ NEITHER = "do i need a degree for this job"  # both roles answer it
 
 
 @pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def two_roles(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("two-roles")
     shutil.copy(ROOT / "knowledge" / "cloud-technical-lead.yaml", folder)
     command_import(ROOT / "tests" / "data" / "site-reliability-engineer.txt", None, folder)
-    return load_knowledge(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def knowledge(two_roles: Path) -> KnowledgeBase:
+    return load_knowledge(two_roles)
+
+
+@pytest.fixture
+def bot_config(two_roles: Path) -> Config:
+    """The shared test config, with the two roles' folder as the knowledge a reload reads."""
+    return Config(knowledge_path=two_roles, discord=DiscordConfig(cooldown_seconds=0.0))
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +129,37 @@ async def test_a_question_both_roles_answer_asks_which_role_with_a_button_per_ro
     labels = [button["label"] for button in buttons(result.response)]
     assert any(label.startswith(f"{CLOUD}: ") for label in labels)
     assert any(label.startswith(f"{SRE}: ") for label in labels)
+
+
+SRE_ONLY = "how do i tune alert rules to cut noise?"  # the SRE page answers it; the Cloud page does not
+
+
+async def test_a_reload_never_answers_a_queued_question_from_a_role_its_server_does_not_cover(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
+    await world.alice.send(world.general, f"{world.bot.user.mention} {SRE_ONLY}")
+    assert bot_replies(world.general, world.env)[-1].embeds[0].title != "Answer"  # not known for this server
+    posted = len(bot_replies(world.general, world.env))
+
+    result = await world.eddie.slash(world.general, "knowledge reload")
+
+    assert result.response.content.endswith("0 open question(s) can now be answered and were marked answered.")
+    statuses = rows(world.db, "SELECT status FROM questions WHERE text = ?", (SRE_ONLY,))
+    assert [row["status"] for row in statuses] == ["open"]
+    assert len(bot_replies(world.general, world.env)) == posted  # nobody was told an SRE answer
+
+
+async def test_the_editors_menu_offers_only_entries_of_the_roles_the_server_covers(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
+    await world.alice.send(world.general, f"{world.bot.user.mention} {SRE_ONLY}")
+
+    result = await world.eddie.slash(world.general, "unanswered list")
+
+    options = [
+        option["value"]
+        for row in result.response.components
+        for component in row["components"]
+        if component["type"] == 3
+        for option in component["options"]
+    ]
+    offered = [value.rsplit(":", 1)[-1] for value in options]
+    assert offered and all(world.bot.answerer.knowledge.get(entry_id).role == CLOUD for entry_id in offered)

@@ -136,3 +136,17 @@ async def test_with_no_server_list_the_bot_serves_a_new_server_in_its_own_scope(
     [question] = await world.bot.store.questions(scope=Scope.of(other.guild.id))
     assert question.text == PARKING
     assert await world.bot.store.questions(scope=Scope.of(world.guild.id)) == []
+
+
+async def test_help_in_another_server_names_only_that_server_s_answer_channels(world: World, other: Other) -> None:
+    ours = world.guild.create_text_channel("ask-the-bot")
+    theirs = other.guild.create_text_channel("ask-here")
+    configure_discord(world.bot, answer_channels=(ours.id, theirs.id))
+
+    in_b = await other.carl.slash(other.lobby, "help")
+    in_a = await world.alice.slash(world.general, "help")
+
+    assert f"<#{theirs.id}>" in in_b.response.embeds[0].description
+    assert f"<#{ours.id}>" not in in_b.response.embeds[0].description  # not a place carl can ask, nor his to see
+    assert f"<#{ours.id}>" in in_a.response.embeds[0].description
+    assert f"<#{theirs.id}>" not in in_a.response.embeds[0].description

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 import simcord
 from discord_helpers import World
@@ -62,3 +63,40 @@ async def test_a_conflicting_phrasing_is_refused_in_one_line(world: World) -> No
     assert result.response.content.startswith(f"#{question_id} was not resolved: ")
     assert f"already belongs to `{owner.id}`" in result.response.content
     assert await world.bot.store.learned() == []
+
+
+async def test_an_editor_forgets_a_mistaken_resolve_and_the_answer_goes_back(world: World) -> None:
+    wrong = world.bot.answerer.knowledge.get("intro")
+    before = title(await world.alice.slash(world.general, "ask", question=QUESTION))
+    question_id = await queue(world, QUESTION)
+    await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry="intro")
+    assert title(await world.alice.slash(world.general, "ask", question=QUESTION)) == wrong.title  # the mistake
+
+    [choice] = await world.eddie.autocomplete(world.general, "knowledge forget", "phrasing", "certification")
+    forgot = await world.eddie.slash(world.general, "knowledge forget", phrasing=choice["value"])
+
+    assert choice["name"] == f"{QUESTION} → intro"
+    assert forgot.response.content.startswith(f'Forgot "{QUESTION}" (it asked for `intro`)')
+    assert await world.bot.store.learned() == []
+    assert title(await world.alice.slash(world.general, "ask", question=QUESTION)) == before  # back to what it was
+
+
+async def test_another_servers_editor_can_neither_see_nor_forget_this_servers_phrasings(
+    world: World, elsewhere: tuple[simcord.ChannelHandle, simcord.MemberActor]
+) -> None:
+    lobby, _ = elsewhere
+    their_editor = lobby.guild.add_member(
+        world.env.create_user("bea"),
+        roles=[lobby.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))],
+    )
+    await world.env.settle()
+    question_id = await queue(world, QUESTION)
+    await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=ENTRY)
+    [learned] = await world.bot.store.learned()
+
+    offered = await their_editor.autocomplete(lobby, "knowledge forget", "phrasing", "")
+    refused = await their_editor.slash(lobby, "knowledge forget", phrasing=str(learned.id))
+
+    assert offered == []
+    assert refused.response.content.startswith("No phrasing")
+    assert await world.bot.store.learned() == [learned]

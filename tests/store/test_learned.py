@@ -1,4 +1,5 @@
-"""Learned phrasings in the store (SQLite and PostgreSQL): the 0005 migration, teaching, conflicts, forgetting."""
+"""Learned phrasings in the store (SQLite and PostgreSQL): the 0005 migration, teaching, conflicts, moving a
+question's own phrasing when it is resolved again, forgetting."""
 
 from __future__ import annotations
 
@@ -48,6 +49,40 @@ async def test_teaching_is_scoped_and_refuses_another_entry_s_phrasing(store: St
     assert taught_there is not None and taught_there.learned == ("who pays for exams",)
     assert [item.guild_id for item in await store.learned(guild_id=THERE)] == [THERE]
     assert len(await store.learned()) == 2
+
+
+async def test_resolving_a_question_again_moves_its_own_phrasing(store: Store) -> None:
+    question_id = await queue(store, "who pays for exams")
+    await store.teach(question_id, "entry-a", scope=Scope.of(HERE), guild_id=HERE, user_id=1)
+
+    again = await store.teach(question_id, "entry-b", scope=Scope.of(HERE), guild_id=HERE, user_id=2)
+
+    assert again is not None
+    assert (again.resolved, again.learned, again.refused) == ((question_id,), (), ())
+    assert again.moved == (("who pays for exams", "entry-a"),)
+    [item] = await store.learned()
+    assert (item.entry_id, item.guild_id, item.question_id) == ("entry-b", HERE, question_id)
+    assert (await store.question(question_id, scope=None)).answer_entry_id == "entry-b"
+
+
+async def test_another_question_or_another_place_is_still_refused_and_names_the_phrasing(store: Store) -> None:
+    taught_here = await queue(store, "who pays for exams")
+    elsewhere = await queue(store, "Who pays for exams?", guild_id=THERE)
+    from_the_cli = await queue(store, "can I expense my exam fee")
+    await store.teach(taught_here, "entry-a", scope=Scope.of(HERE), guild_id=HERE, user_id=1)
+    await store.teach(from_the_cli, "entry-a", scope=None, guild_id=None, user_id=None)
+    learned = {item.text: item.id for item in await store.learned()}
+
+    # From the command line another server's question with that text is refused; so is a server's editor moving
+    # a phrasing the command line taught (it answers everywhere).
+    other_question = await store.teach(elsewhere, "entry-b", scope=None, guild_id=None, user_id=None)
+    everywhere = await store.teach(from_the_cli, "entry-b", scope=Scope.of(HERE), guild_id=HERE, user_id=1)
+
+    assert other_question is not None and other_question.refused == (("Who pays for exams?", "entry-a"),)
+    assert other_question.removable == (("Who pays for exams?", learned["who pays for exams"]),)
+    assert everywhere is not None and everywhere.resolved == () and everywhere.moved == ()
+    assert everywhere.removable == (("can I expense my exam fee", learned["can I expense my exam fee"]),)
+    assert {item.entry_id for item in await store.learned()} == {"entry-a"}
 
 
 async def test_forget_removes_one_phrasing(store: Store) -> None:

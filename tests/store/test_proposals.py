@@ -1,5 +1,6 @@
 """Members' picks and group dismissal in the store (SQLite and PostgreSQL): the 0007 migration, proposals that
-never teach on their own, confirming through a resolve, rejecting, and dismissing a group that keeps answers."""
+never teach on their own, one pick per member (0008), confirming through a resolve, rejecting, and dismissing a group
+that keeps answers."""
 
 from __future__ import annotations
 
@@ -45,6 +46,43 @@ async def test_a_pick_attaches_to_the_open_question_counts_and_does_not_teach(st
     assert await store.learned() == []  # a pick never teaches on its own
     [question] = await store.questions(scope=None)
     assert (question.id, question.ask_count, question.status) == (question_id, 1, "open")
+
+
+async def test_a_member_who_picks_the_same_entry_again_counts_once(store: Store) -> None:
+    question_id = await store.log_unanswered(STOCK, origin(), best_score=0.3, best_entry_id="intro")
+
+    for message_id in (7, 8, 9, 10, 11, 12):
+        await store.propose(STOCK, "intro", origin(message_id=message_id), user_id=1)
+    again = await store.propose(STOCK, "intro", origin(message_id=13), user_id=1)
+    other = await store.propose(STOCK, "intro", origin(message_id=14), user_id=2)
+    elsewhere = await store.propose(STOCK, "benefits", origin(message_id=15), user_id=1)
+
+    assert again is not None and again.picks == 1  # six clicks by one member are one pick
+    assert other is not None and other.picks == 2
+    assert elsewhere is not None and elsewhere.picks == 1  # the same member may pick another entry
+    assert [(p.entry_id, p.picks) for p in (await store.proposals([question_id]))[question_id]] == [
+        ("intro", 2),
+        ("benefits", 1),
+    ]
+
+
+async def test_0008_keeps_the_first_picker_of_an_existing_proposal(db: Path | str) -> None:
+    dialect = "postgres" if isinstance(db, str) else "sqlite"
+    migrations = bundled_migrations(dialect)
+    async with await Store.open(db, migrations=[m for m in migrations if m.version < 8]) as old:
+        question_id = await old.log_unanswered(STOCK, origin(), best_score=0.3, best_entry_id="intro")
+        # The row a version-7 faqbot wrote when member 1 picked "intro" (today's propose also writes its picker).
+        await old._db.execute(
+            "INSERT INTO proposals (id, question_id, entry_id, picks, proposed_by, proposed_at, last_picked_at) "
+            "VALUES (5, ?, 'intro', 1, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            (question_id, await old._user_hash(1)),
+        )
+    async with await Store.open(db) as store:
+        assert await store.schema_version() == migrations[-1].version >= 8
+        again = await store.propose(STOCK, "intro", origin(), user_id=1)
+        other = await store.propose(STOCK, "intro", origin(), user_id=2)
+    assert again is not None and other is not None
+    assert (again.id, again.picks, other.picks) == (5, 1, 2)  # member 1's earlier pick is remembered
 
 
 async def test_a_pick_without_a_queued_question_queues_it_and_none_after_it_is_closed(store: Store) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import discord
@@ -21,10 +22,19 @@ from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, re
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
 from bot.discord_app.notify import tell_askers, with_telling
-from bot.discord_app.render import clip, echo, entry_choices, queue_chunks, queue_pages, stats_embed
+from bot.discord_app.render import (
+    AUTOCOMPLETE_LIMIT,
+    clip,
+    echo,
+    entry_choices,
+    queue_chunks,
+    queue_pages,
+    stats_embed,
+)
 from bot.discord_app.views import EDITOR_CONTROLS, MAX_ROWS, ItemControls, Pager, rows_needed
 from bot.errors import KnowledgeError
-from bot.store import STATUSES, Proposal, Scope
+from bot.folding import visible_words
+from bot.store import STATUSES, Learned, Proposal, Scope
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,7 @@ class Editors(commands.Cog):
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
+        self.live_lists: set[int] = set()  # the lists whose pages this process can turn (Pager.list_id)
         bot.add_dynamic_items(*EDITOR_CONTROLS)  # the list's menus and buttons keep working after a restart
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
@@ -86,16 +97,19 @@ class Editors(commands.Cog):
                 pages, controls = queue_pages(groups, title), None
             else:
                 proposals = await store.proposals([question.id for group in groups for question in group.members])
-                by_group = await asyncio.to_thread(item_controls, groups, proposals, answerer)
+                roles_for = self.bot.config.discord.roles_for
+                by_group = await asyncio.to_thread(item_controls, groups, proposals, answerer, roles_for)
 
                 def fits(chunk: list[QuestionGroup]) -> bool:
                     return rows_needed([by_group[group.representative.id] for group in chunk]) <= MAX_ROWS
 
-                pages = queue_pages(groups, title, proposals=proposals, fits=fits)
-                chunks = queue_chunks(groups, proposals=proposals, fits=fits)
+                buttoned = {item.proposal.id for item in by_group.values() if item.proposal is not None}
+                pages = queue_pages(groups, title, proposals=proposals, fits=fits, buttoned=buttoned)
+                chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
                 controls = [[by_group[group.representative.id] for group in chunk] for chunk in chunks]
-            pager = Pager(pages, interaction.user.id, controls=controls)
+            pager = Pager(pages, interaction.user.id, controls=controls, list_id=interaction.id, live=self.live_lists)
             if not pager.children:
+                self.live_lists.discard(pager.list_id)  # nothing to turn: never sent, so it never times out
                 await interaction.followup.send(embed=pages[0], ephemeral=True)
                 return
             pager.message = await interaction.followup.send(embed=pages[0], view=pager, ephemeral=True, wait=True)
@@ -125,7 +139,7 @@ class Editors(commands.Cog):
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
                 await interaction.followup.send(replies.no_entry(echo(entry_name, 100), closest), ephemeral=True)
                 return
-            if outcome.learned:
+            if outcome.taught:
                 await answerer.learn()  # this server's members get the new phrasings from their next question on
             line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
             telling = await tell_askers(self.bot, outcome.resolved)  # each member who asked hears back once
@@ -156,6 +170,45 @@ class Editors(commands.Cog):
             )
             await interaction.followup.send(outcome.summary(question_id), ephemeral=True)
 
+    @knowledge.command(name="forget")
+    @app_commands.describe(phrasing="A phrasing this server's editors or mentors taught (start typing to search)")
+    async def forget(self, interaction: discord.Interaction, phrasing: str) -> None:
+        """Forget a phrasing taught in this server (a mistaken resolve): answers go back to what they were."""
+        async with self.bot.busy():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            taught = await self.taught_here(interaction.guild_id)
+            chosen = next((item for item in taught if str(item.id) == phrasing.strip().lstrip("#")), None)
+            if chosen is None:
+                await interaction.followup.send(replies.not_taught_here(echo(phrasing, 100)), ephemeral=True)
+                return
+            removed = await self.bot.store.forget(chosen.id)
+            if removed is not None:
+                await self.bot.answerer.learn()  # this server's members are answered without it from now on
+            text = f'Forgot "{echo(chosen.text, 100)}" (it asked for `{chosen.entry_id}`); answers go back to what '
+            await interaction.followup.send(text + "they were without it.", ephemeral=True)
+
+    @forget.autocomplete("phrasing")
+    async def forget_phrasing_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The server's own learned phrasings, newest first, matching what was typed (text or entry id)."""
+        wanted = current.casefold().strip()
+        taught = [
+            item
+            for item in reversed(await self.taught_here(interaction.guild_id))
+            if wanted in item.text.casefold() or wanted in item.entry_id.casefold()
+        ]
+        return [
+            app_commands.Choice(name=clip(f"{visible_words(item.text)} → {item.entry_id}", 100), value=str(item.id))
+            for item in taught[:AUTOCOMPLETE_LIMIT]
+        ]
+
+    async def taught_here(self, guild_id: int | None) -> list[Learned]:
+        """The learned phrasings of this server alone (those taught from the command line apply everywhere)."""
+        if guild_id is None:
+            return []
+        return [item for item in await self.bot.store.learned(guild_id=guild_id) if item.guild_id == guild_id]
+
     @knowledge.command(name="reload")
     async def reload(self, interaction: discord.Interaction) -> None:
         """Reload the knowledge from disk without a restart; a bad file is rejected and the old knowledge stays."""
@@ -171,7 +224,9 @@ class Editors(commands.Cog):
                 )
                 return
             self.bot.metrics.reload(ok=True)
-            resolved = await self.bot.answerer.recheck_open_questions(self.scope(interaction))
+            resolved = await self.bot.answerer.recheck_open_questions(
+                self.scope(interaction), self.bot.config.discord.roles_for
+            )
             telling = await tell_askers(self.bot, [question_id for question_id, _ in resolved])
             line = (
                 f"Reloaded {len(knowledge.entries)} entries from {len(knowledge.files)} file(s). "
@@ -196,16 +251,23 @@ class Editors(commands.Cog):
 
 
 def item_controls(
-    groups: list[QuestionGroup], proposals: dict[int, tuple[Proposal, ...]], answerer: Answerer
+    groups: list[QuestionGroup],
+    proposals: dict[int, tuple[Proposal, ...]],
+    answerer: Answerer,
+    roles_for: Callable[[int | None], tuple[str, ...] | None],
 ) -> dict[int, ItemControls]:
-    """Each group's controls, by its representative: its likeliest entries (members' picks first) and Dismiss."""
+    """Each group's controls, by its representative: its likeliest entries (members' picks first) and Dismiss.
+
+    The entries offered are those of the roles the question's server covers (`roles_for`), found with that
+    server's learned phrasings, as its members' questions are answered.
+    """
     controls = {}
     for group in groups:
         question = group.representative
         picks = tuple(
             sorted((p for member in group.members for p in proposals.get(member.id, ())), key=lambda p: -p.picks)
         )
-        candidates = entry_candidates(answerer.retriever, question, answerer.knowledge)
+        candidates = entry_candidates(answerer, question, roles=roles_for(question.guild_id))
         controls[question.id] = ItemControls.of(question.id, candidates, picks, answerer.knowledge)
     return controls
 

@@ -15,7 +15,7 @@ from bot.core.answering import looks_like_question
 from bot.core.gate import Status
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_editor, is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, precheck
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, precheck, question_text
 from bot.discord_app.render import echo, help_embed, origin_of, role_choices
 from bot.discord_app.views import ShowEntryButton, VoteButton
 from bot.store import Origin
@@ -48,7 +48,8 @@ class Members(commands.Cog):
         async with self.bot.busy():
             index = self.bot.answerer.role_index
             if role is not None and index.resolve(role) is None:
-                await interaction.response.send_message(echo(replies.unknown_role(role, index.roles)), ephemeral=True)
+                text = replies.unknown_role(echo(role, 100), index.roles)
+                await interaction.response.send_message(text, ephemeral=True)
                 return
             checked = precheck(self.bot, interaction.user.id, question)
             if not checked.ok:
@@ -85,9 +86,11 @@ class Members(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """What this bot knows and how to ask it."""
+        guild = interaction.guild  # only this server's answer channels: another's are no place to ask, nor to show
+        channels = tuple(c for c in self.bot.config.discord.answer_channels if guild and guild.get_channel(c))
         embed = help_embed(
             self.bot.answerer.knowledge,
-            self.bot.config.discord.answer_channels,
+            channels,
             mentor=is_mentor(interaction.user, interaction.guild_id, self.bot.config),
             editor=is_editor(interaction.user, interaction.guild_id, self.bot.config),
             roles=self.bot.config.discord.roles_for(interaction.guild_id),
@@ -153,12 +156,10 @@ class Members(commands.Cog):
 
     async def answer_message(self, message: discord.Message, question: str) -> None:
         """Reply to a mention or DM with the same answer /ask gives."""
-        checked = precheck(self.bot, message.author.id, question, how_to_ask="mention me with")
+        how_to_ask = "" if message.guild is None else "mention me with"  # a DM is the question itself
+        checked = precheck(self.bot, message.author.id, question, how_to_ask=how_to_ask)
         if checked.cooling_down:
-            try:
-                await message.add_reaction("⏳")
-            except discord.HTTPException:
-                log.debug("could not add the cooldown reaction")
+            await self.hourglass(message)
             return
         if not checked.ok:
             await message.reply(checked.problem, mention_author=False)
@@ -171,8 +172,11 @@ class Members(commands.Cog):
         )
 
     async def answer_quietly(self, message: discord.Message) -> None:
-        """In an answer channel, people also chat: reply only to confident answers to questions."""
-        question = message.content.strip()
+        """In an answer channel, people also chat: reply only to confident answers to questions.
+
+        A confident answer during the member's cooldown gets the ⏳ reaction, as a mention does, and no reply.
+        """
+        question = question_text(message.content)
         if not question or len(question) > self.bot.config.max_question_chars or not looks_like_question(question):
             return
         answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message), guild_id=guild_of(message))
@@ -181,8 +185,17 @@ class Members(commands.Cog):
             self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
             return
         if self.bot.cooldown.retry_after(message.author.id):
+            await self.hourglass(message)
             return
         await deliver(self.bot, answer, self.replier(message), lambda _: self.origin(message))
+
+    @staticmethod
+    async def hourglass(message: discord.Message) -> None:
+        """The cooldown's answer to a message: ⏳, which says "ask again in a moment" without a word in the channel."""
+        try:
+            await message.add_reaction("⏳")
+        except discord.HTTPException:
+            log.debug("could not add the cooldown reaction")
 
     def scope(self, message: discord.Message) -> tuple[str, ...] | None:
         """The roles the message's server covers (None: all, and in DMs)."""

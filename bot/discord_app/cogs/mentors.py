@@ -16,12 +16,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import replies
+from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.knowledge import Entry
 from bot.core.queue import resolve_question
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, question_text
 from bot.discord_app.notify import tell_askers, with_telling
 from bot.discord_app.render import clip, echo, entry_choices, entry_embed, origin_of
 from bot.discord_app.views import vote_view
@@ -117,7 +118,7 @@ class Mentors(commands.Cog):
         line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
         if not outcome.done:
             return line
-        if outcome.learned:
+        if outcome.taught:
             await answerer.learn()  # this server's members get it from their next question on
         await self.bot.store.claim_askers(outcome.resolved, asker_id=asker_id, outcome="told")
         return with_telling(line, await tell_askers(self.bot, outcome.resolved))
@@ -130,9 +131,19 @@ class Mentors(commands.Cog):
         return entry_choices(self.bot.answerer.knowledge, current)
 
     async def answer_with_faq(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Reply to a member's message with the best answer (mentors), or show it privately (anyone else)."""
+        """Reply to a member's message with the best answer (mentors), or show it privately (anyone else).
+
+        Only a mentor's use speaks for the member: their message is then counted, queued when it is not known, and
+        its author told once it is resolved. Anyone else only looks the answer up for themselves: nothing is
+        recorded in the author's name, so a member is never queued, counted or pinged for a message they did not
+        ask the bot about.
+        """
         async with self.bot.busy():
-            question = message.content.strip()
+            question = question_text(message.content)
+            if message.author.bot or message.webhook_id is not None:
+                text = "That message is from a bot, not a member's question; there is nothing to answer."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
@@ -141,9 +152,11 @@ class Mentors(commands.Cog):
                 question = question[: limit - 1] + "…"  # judged and stored cut short, with the mark that says so
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
             answer = await self.bot.answerer.judge_in_turn(question, roles=scope, guild_id=interaction.guild_id)
+            if not is_mentor(interaction.user, interaction.guild_id, self.bot.config):
+                await self.show_privately(interaction, answer)
+                return
             verdict = answer.verdict
             origin = asked_by(origin_of(interaction.guild_id, message.channel.id, message.id), message.author)
-            mentor = is_mentor(interaction.user, interaction.guild_id, self.bot.config)
             if verdict is None or verdict.answer is None:
                 if answer.status is Status.SMALLTALK:
                     text = "That message is small talk, not a question; there is nothing to answer."
@@ -151,7 +164,7 @@ class Mentors(commands.Cog):
                     return
                 recorded = await self.bot.answerer.record(answer, origin, queue=QUEUE_UNCERTAIN)  # unsure marked
                 candidates = self.candidates(question, interaction.guild_id, verdict.alternatives)
-                if mentor and recorded.logged_question_id is not None and candidates:
+                if recorded.logged_question_id is not None and candidates:
                     picker = EntryPicker(self, recorded.logged_question_id, message, candidates, interaction.user.id)
                     await interaction.response.send_message(
                         "I have no confident answer to that message; I've passed it to the editors. Pick the entry "
@@ -169,20 +182,37 @@ class Mentors(commands.Cog):
                 await interaction.response.send_message(text, ephemeral=True)
                 return
             entry = verdict.answer.entry
-            if not mentor:
-                await interaction.response.send_message(
-                    "Only mentors and editors can answer for someone else; here is the answer for you.",
-                    embed=entry_embed(entry, question, verdict.alternatives),
-                    ephemeral=True,
-                )
-                return
 
             async def send(reply: Reply) -> int | None:
                 sent = await message.reply(mention_author=False, **reply.message_kwargs)
                 return sent.id
 
-            await deliver(self.bot, answer, send, lambda _: origin)
+            delivered = await deliver(self.bot, answer, send, lambda _: origin)
+            if not delivered.sent:
+                text = "I could not post in that channel (the bot lacks permission there); the question is recorded."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
             await interaction.response.send_message(f"Answered with `{entry.id}`.", ephemeral=True)
+
+    @staticmethod
+    async def show_privately(interaction: discord.Interaction, answer: Answer) -> None:
+        """Anyone but a mentor: the answer to someone's message for their own eyes, nothing recorded."""
+        verdict = answer.verdict
+        if verdict is not None and verdict.answer is not None:
+            await interaction.response.send_message(
+                "Only mentors and editors can answer for someone else; here is the answer for you.",
+                embed=entry_embed(verdict.answer.entry, answer.question, verdict.alternatives),
+                ephemeral=True,
+            )
+            return
+        if answer.status is Status.SMALLTALK:
+            text = "That message is small talk, not a question; there is nothing to answer."
+        else:
+            text = (
+                "I have no confident answer to that message. Only mentors and editors can pass someone else's "
+                "message to the editors; to pass it on yourself, ask it with `/ask`."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
 
     def candidates(self, question: str, guild_id: int | None, offered: tuple[Hit, ...]) -> list[Entry]:
         """The entries to offer a mentor: the "did you mean" ones first, then the retriever's next best."""
