@@ -14,11 +14,11 @@ from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import duplicate_key
 from bot.core.replies import MAX_QUESTION_CHARS
 from bot.errors import ConfigError
+from bot.store.urls import POSTGRES_SCHEMES, postgres_url_problem
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 LONGEST_QUESTION_LIMIT = 4000  # the store keeps up to this many characters of a question, so no limit may exceed it
 DATABASE_URL_ENV = "FAQBOT_DATABASE_URL"
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Secret:
@@ -156,11 +156,11 @@ def _id(key: str, value: Any) -> int | None:
 
 
 def _token(key: str, value: Any) -> Secret | None:
-    if value is None or value == "":
+    if value is None:
         return None
     if not isinstance(value, str):
         raise ConfigError(f"{key} must be a string")
-    return Secret(value.strip())
+    return Secret(value.strip()) if value.strip() else None  # blank: no token, and `run` says how to set one
 
 
 def _shards(key: str, value: Any) -> int | Literal["auto"] | None:
@@ -194,6 +194,9 @@ def _database_url(key: str, value: Any) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip().startswith(POSTGRES_SCHEMES):
         raise ConfigError(f"{key} must be a postgresql://user:password@host:port/database URL")
+    problem = postgres_url_problem(value.strip())
+    if problem is not None:
+        raise ConfigError(f"{key}: {problem}")
     return value.strip()
 
 

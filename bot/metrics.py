@@ -38,6 +38,11 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.record_failures = Counter(
+            "faqbot_record_failures",
+            "Judged questions the store could not record (disk full, database unreachable): lost to the editors",
+            registry=self.registry,
+        )
         self.gateway_latency = Gauge(
             "faqbot_gateway_latency_seconds",
             "Discord gateway heartbeat latency (NaN until connected)",
@@ -49,6 +54,10 @@ class Metrics:
         self.questions.labels(outcome=outcome).inc()
         if seconds is not None:
             self.latency.observe(seconds)
+
+    def record_failed(self) -> None:
+        """Count one question the store could not record."""
+        self.record_failures.inc()
 
     def reload(self, ok: bool) -> None:
         """Count one knowledge reload."""

@@ -5,6 +5,11 @@ from __future__ import annotations
 MAX_QUESTION_CHARS = 1000  # the default of limits.max_question_chars: the CLI and Discord read that setting
 
 UNKNOWN = "I don't know that yet; I've passed it to the editors."
+# When the store could not record a question that a reply said was passed on: the member is told the truth.
+NOT_PASSED_ON = (
+    "Correction: I could not pass that question to the editors just now (my storage is failing). "
+    "Please ask again later."
+)
 UNKNOWN_NOT_PASSED = "I don't know that yet."  # when nothing could be recorded (a read-only database)
 SUGGEST_INTRO = "I'm not sure. Did you mean:"
 NO_WORDS = "I need a question in words, e.g. how many years of experience?"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from bot.core.answering import QUEUED, Answer
 from bot.core.gate import Status
 from bot.discord_app.render import answer_embed
 from bot.discord_app.views import suggestion_view, vote_view
+from bot.errors import FaqbotError
 from bot.store import Origin
 
 if TYPE_CHECKING:
@@ -120,6 +122,7 @@ async def deliver(
     *,
     queue: frozenset[Status] = QUEUE_UNCERTAIN,
     received: float | None = None,
+    correct: Callable[[str], Awaitable[object]] | None = None,
 ) -> Delivery:
     """Render and send a judged answer, then record it (and the message that carries it) through the answering layer.
 
@@ -127,7 +130,9 @@ async def deliver(
     Discord, who asked: `Origin.user_id`, see `asked_by`), given it.
     `received` (time.monotonic) is when the question arrived, for the latency metric; default: now.
     A reply Discord refuses (no permission in the channel, say) is logged in one line and the question recorded all
-    the same: it is not lost, and the caller learns from `Delivery.sent` that nobody saw a reply.
+    the same: it is not lost, and the caller learns from `Delivery.sent` that nobody saw a reply. A question the store
+    cannot record (disk full, database unreachable) is logged in one line and counted in the metrics, and when its
+    reply said it was passed to the editors, `correct` sends the member the correction.
     """
     started = time.monotonic() if received is None else received
     try:
@@ -136,9 +141,37 @@ async def deliver(
         # No permission to post there (or the channel is gone): the question still counts and, when it was not
         # known, still reaches the editors; the log says why the member got no reply.
         log.warning("could not post the reply (%s %s): the question is recorded without one", error.status, error.text)
-        recorded = await bot.answerer.record(answer, origin(None), queue=queue)
+        recorded = await _record(bot, answer, origin(None), queue, None, None)
         bot.metrics.question(answer.status.value, None)
         return Delivery(recorded, sent=False)
-    recorded = await bot.answerer.record(answer, origin(message_id), queue=queue, message_id=message_id)
+    recorded = await _record(bot, answer, origin(message_id), queue, message_id, correct)
     bot.metrics.question(answer.status.value, time.monotonic() - started)
     return Delivery(recorded, sent=True)
+
+
+async def _record(
+    bot: FaqBot,
+    answer: Answer,
+    origin: Origin,
+    queue: frozenset[Status],
+    message_id: int | None,
+    correct: Callable[[str], Awaitable[object]] | None,
+) -> Answer:
+    """Record an answer; when the store cannot (disk full, database unreachable), say so instead of losing it quietly.
+
+    One line for the operator, a metric to alert on, and the truth for the member whose reply said the question was
+    passed to the editors.
+    """
+    try:
+        return await bot.answerer.record(answer, origin, queue=queue, message_id=message_id)
+    except (FaqbotError, sqlite3.Error, OSError) as error:
+        log.error("could not record a %s question: %s", answer.status.value, error)
+        bot.metrics.record_failed()
+        if answer.status in queue and correct is not None:
+            await correct(replies.NOT_PASSED_ON)
+        return answer
+
+
+async def record_quietly(bot: FaqBot, answer: Answer, origin: Origin) -> None:
+    """Record a question the bot does not reply to (an unsure one in an answer channel): queued for the editors."""
+    await _record(bot, answer, origin, QUEUE_UNCERTAIN, None, None)

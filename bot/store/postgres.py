@@ -13,7 +13,7 @@ from typing import Any, Self
 
 import asyncpg
 
-from bot.store.urls import redact_url
+from bot.store.urls import postgres_url_problem, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,14 @@ class PgConnection:
     async def connect(cls, url: str) -> Self:
         """Open a small pool and make sure the schema table exists; connection failures raise sqlite3 errors."""
         display = redact_url(url)
+        problem = postgres_url_problem(url)
+        if problem is not None:
+            raise sqlite3.OperationalError(problem)
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
+        except ValueError:  # a DSN asyncpg cannot read: its message may quote the password
+            raise sqlite3.OperationalError(f"cannot connect to {display}: the URL does not parse") from None
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise sqlite3.OperationalError(f"cannot connect to {display}: {error}") from None
         connection = cls(pool, display)
         try:

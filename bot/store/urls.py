@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import re
+from urllib.parse import urlsplit
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_PASSWORD_PARAMETER = re.compile(r"([?&](?:password|sslpassword)=)[^&#]*", re.IGNORECASE)
 
 
 def is_postgres_url(target: object) -> bool:
@@ -13,10 +15,29 @@ def is_postgres_url(target: object) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password, for logs and error lines."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL without its password, for logs and error lines, whatever the password holds.
+
+    Read by position, not parsed: a password with an unencoded `/`, `?`, `#` or `@` defeats a URL parser, and a
+    `?password=` parameter is a password too. The user info ends at the last `@` before the host.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if "@" in rest:
+        userinfo, host = rest.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        rest = f"{user}:***@{host}" if colon else f"{user}@{host}"
+    return scheme + "://" + _PASSWORD_PARAMETER.sub(r"\1***", rest)
+
+
+def postgres_url_problem(url: str) -> str | None:
+    """What is wrong with a PostgreSQL URL before anything connects (None: nothing), shown without its password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number from 0 to 65535
+    except ValueError:  # its message quotes the URL's text, which may be part of the password
+        shown = redact_url(url)
+        return f"{shown} is not a usable PostgreSQL URL (its port is not a number); URL-encode / ? # @ : in a password"
+    if not parts.hostname and "host=" not in parts.query:
+        return f"{redact_url(url)} names no host: write postgresql://user:password@host:port/database"
+    return None

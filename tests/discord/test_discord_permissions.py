@@ -1,12 +1,15 @@
-"""Where the bot cannot post, a question is still not lost: it is counted, queued when not known, and logged once."""
+"""Where the bot cannot post, or its store cannot write, a question is not lost quietly: logged once, and told."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import discord
 import pytest
 from discord_helpers import World, asks, queued_questions
+
+from bot.core import replies
 
 UNKNOWN = "how do I bake sourdough bread?"
 KNOWN = "which certifications should I get?"
@@ -47,3 +50,20 @@ async def test_a_mentors_answer_where_the_bot_cannot_post_says_so_privately(worl
     assert result.ephemeral
     assert "could not post in that channel" in result.response.content
     assert [row["status"] for row in asks(world.db)] == ["answered"]
+
+
+async def test_a_question_the_store_cannot_record_is_logged_counted_and_the_member_told_the_truth(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with sqlite3.connect(world.db) as broken:  # the database stops taking writes, as on a full disk
+        broken.execute("DROP TABLE asks")
+    caplog.set_level(logging.ERROR)
+
+    result = await world.alice.slash(world.general, "ask", question=UNKNOWN)
+
+    assert result.response.embeds[0].description == replies.UNKNOWN  # sent before the store was written
+    [correction] = result.followups
+    assert correction.ephemeral and correction.content == replies.NOT_PASSED_ON
+    [error] = [record for record in caplog.records if record.name == "bot.discord_app.flow"]
+    assert "could not record a unknown question" in error.getMessage() and error.exc_info is None
+    assert b"faqbot_record_failures_total 1.0" in world.bot.metrics.render()  # an alert can fire on it

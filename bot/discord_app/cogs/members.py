@@ -15,7 +15,7 @@ from bot.core.answering import looks_like_question
 from bot.core.gate import Status
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_editor, is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, precheck, question_text
+from bot.discord_app.flow import Reply, asked_by, deliver, precheck, question_text, record_quietly
 from bot.discord_app.render import echo, help_embed, origin_of, role_choices
 from bot.discord_app.views import ShowEntryButton, VoteButton
 from bot.store import Origin
@@ -73,6 +73,7 @@ class Members(commands.Cog):
                     origin_of(interaction.guild_id, interaction.channel_id, sent_id), interaction.user
                 ),
                 received=checked.received,
+                correct=lambda text: interaction.followup.send(text, ephemeral=True),
             )
 
     @ask.autocomplete("role")
@@ -168,7 +169,12 @@ class Members(commands.Cog):
             checked.question, roles=self.scope(message), guild_id=guild_of(message)
         )
         await deliver(
-            self.bot, answer, self.replier(message), lambda _: self.origin(message), received=checked.received
+            self.bot,
+            answer,
+            self.replier(message),
+            lambda _: self.origin(message),
+            received=checked.received,
+            correct=lambda text: message.reply(text, mention_author=False),
         )
 
     async def answer_quietly(self, message: discord.Message) -> None:
@@ -181,7 +187,7 @@ class Members(commands.Cog):
             return
         answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message), guild_id=guild_of(message))
         if answer.status is not Status.ANSWERED:
-            await self.bot.answerer.record(answer, self.origin(message), queue=QUEUE_UNCERTAIN)
+            await record_quietly(self.bot, answer, self.origin(message))
             self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
             return
         if self.bot.cooldown.retry_after(message.author.id):

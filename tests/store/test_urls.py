@@ -1,0 +1,53 @@
+"""A PostgreSQL URL is shown without its password, whatever the password holds, and a bad one is one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import ConfigError, StoreError
+from bot.store import Store
+from bot.store.urls import redact_url
+
+SECRET = "S3CRET"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://faqbot:{SECRET}@127.0.0.1:54329/faqbot",
+        f"postgresql://faqbot:{SECRET}/pw@127.0.0.1:54329/faqbot",  # an unencoded / defeats a URL parser
+        f"postgresql://faqbot:{SECRET}?#@127.0.0.1:54329/faqbot",
+        f"postgresql://faqbot:pa@{SECRET}@127.0.0.1:54329/faqbot",
+        f"postgresql://faqbot@127.0.0.1:54329/faqbot?sslmode=require&password={SECRET}",
+    ],
+)
+def test_the_password_never_shows(url: str) -> None:
+    shown = redact_url(url)
+    assert SECRET not in shown
+    assert shown.startswith("postgresql://faqbot") and "127.0.0.1:54329" in shown
+
+
+def test_a_url_without_a_password_shows_as_it_is() -> None:
+    assert redact_url("postgresql://faqbot@db:5432/faqbot") == "postgresql://faqbot@db:5432/faqbot"
+
+
+async def test_a_url_with_a_bad_port_is_one_line_without_the_password() -> None:
+    with pytest.raises(StoreError) as raised:
+        await Store.open(f"postgresql://faqbot:{SECRET}@127.0.0.1:54x/faqbot")
+    assert SECRET not in str(raised.value) and "port is not a number" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_config_with_an_unencoded_slash_in_the_password_is_refused_without_showing_it(tmp_path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"storage:\n  url: postgresql://faqbot:{SECRET}/x@127.0.0.1:54329/faqbot\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+    assert SECRET not in str(raised.value) and "URL-encode" in str(raised.value)
+
+
+def test_a_blank_token_in_the_config_is_no_token(tmp_path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text('discord:\n  token: "   "\n')
+    assert load_config(config, environ={}).discord.token is None  # so `faqbot run` says how to set one
