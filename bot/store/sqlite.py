@@ -287,7 +287,9 @@ class Store:
             if await self._scalar("PRAGMA user_version") >= migration.version:
                 return  # another process applied it first
             raise
-        if await self._scalar("PRAGMA user_version") != migration.version:
+        # Read after the script's lock is released: another process may already have applied the next migration,
+        # so the schema is at this version or beyond (seen as "did not record itself" with three processes at once).
+        if await self._scalar("PRAGMA user_version") < migration.version:
             raise StoreError(f"migration {migration.version:04d}_{migration.name} did not record itself")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
