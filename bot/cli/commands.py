@@ -36,6 +36,7 @@ from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promo
 from bot.errors import FaqbotError
 from bot.folding import name_key
 from bot.store import DM_SCOPE, Origin, Proposal, QueuedQuestion, Scope, Store
+from bot.store.migrations import bundled_migrations
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,15 @@ async def open_for_reading(config: Config) -> Store:
             f"no database at {shown(str(config.database_path))}: the bot creates it when it first answers a question "
             "(check --db or storage.database)"
         )
-    return await Store.open(config.database, allow_read_only=True)
+    store = await Store.open(config.database, allow_read_only=True, migrate=False)
+    version, latest = await store.schema_version(), bundled_migrations(store.dialect)[-1].version
+    if version < latest:  # a report never changes the schema under the bots that use it
+        await store.close()
+        raise FaqbotError(
+            f"{shown(str(store.path))} is at schema version {version}, behind this faqbot's {latest}: reports never "
+            "upgrade a database. Back it up (faqbot db backup), then start faqbot run once to upgrade it"
+        )
+    return store
 
 
 async def count_learned(config: Config, knowledge: KnowledgeBase) -> tuple[int, int] | None:

@@ -36,7 +36,8 @@ def database_config(args: argparse.Namespace) -> Config:
 
 def command_db(args: argparse.Namespace) -> int:
     """Faqbot db backup PATH | check: a consistent copy while the bot runs, or the integrity check in one line."""
-    from bot.store.maintenance import backup_sqlite, check_sqlite
+    from bot.store.maintenance import backup_sqlite, check_sqlite, schema_note, schema_problem
+    from bot.store.migrations import bundled_migrations
     from bot.store.urls import redact_url
 
     config = database_config(args)
@@ -52,20 +53,27 @@ def command_db(args: argparse.Namespace) -> int:
         sys.stdout.write(f"backed up {path} to {args.path} ({size} bytes, schema version {result.schema_version})\n")
         return 0
     result = check_sqlite(path)
-    if result.ok:
-        sys.stdout.write(
-            f"ok: {path} passed the integrity check ({result.tables} tables, schema version {result.schema_version})\n"
-        )
-        return 0
-    sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
-    return 1
+    if not result.ok:
+        sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
+        return 1
+    latest = bundled_migrations()[-1].version
+    problem = schema_problem(result.schema_version, latest, result.tables)
+    if problem is not None:
+        sys.stdout.write(f"unusable: {path} passed the integrity check, but {problem}\n")
+        return 1
+    note = schema_note(result.schema_version, latest)
+    sys.stdout.write(f"ok: {path} passed the integrity check ({result.tables} tables, {note})\n")
+    return 0
 
 
 async def check_postgres(url: str, where: str) -> int:
-    """PostgreSQL checks its own pages; here: reachable, and at the schema version this faqbot expects."""
+    """PostgreSQL checks its own pages; here: reachable, and what its schema version means for this faqbot."""
     from bot.store import Store
+    from bot.store.maintenance import schema_note
+    from bot.store.migrations import bundled_migrations
 
     async with await Store.open(url, migrate=False) as store:
         version = await store.schema_version()
-    sys.stdout.write(f"ok: {where} is reachable at schema version {version} (PostgreSQL checks its own pages)\n")
+    note = schema_note(version, bundled_migrations("postgres")[-1].version)
+    sys.stdout.write(f"ok: {where} is reachable ({note}; PostgreSQL checks its own pages)\n")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -42,6 +43,13 @@ CONCEPT_SAMPLE_DOCUMENTS = 5_000
 CONCEPT_FEATURES = 1 << 15
 # How many of the question's closest phrasings vote on whether the best entry is a clear winner.
 NEIGHBOUR_PHRASINGS = 5
+# From this many phrasings on, the closest ones are looked for among the few that score at least a known bound
+# (`_nearest_phrasings`); below it a partial sort of all of them costs less than the dozen numpy calls that takes.
+BOUNDED_NEAREST_PHRASINGS = 20_000
+
+
+# A question's word row (features, weights) and its word scores over phrasings then bodies (`_word_channel`).
+_WordChannel = tuple[tuple[np.ndarray, np.ndarray], np.ndarray]
 
 
 def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]:
@@ -139,13 +147,12 @@ class TfidfRetriever:
         self.phrasing_counts_ = np.diff(np.r_[self.group_starts_, len(self.owners_)])
         # Entry x phrasing slot: each entry's phrasing rows, the last one repeated to fill the row.
         slots = np.minimum(np.arange(self.phrasing_counts_.max()), self.phrasing_counts_[:, None] - 1)
-        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.int32)
+        self.phrasing_table_ = (self.group_starts_[:, None] + slots).astype(np.intp)
         self.phrasing_slots_ = np.arange(slots.shape[1]) < self.phrasing_counts_[:, None]  # the slots that are real
-        # The best phrasing of every entry: np.maximum.reduceat costs about 27 ns an entry, slot by slot over the
-        # table about 1 ns an entry plus 3 us a slot: the second wins for many entries with few phrasings each.
-        entries, width = self.phrasing_table_.shape
-        by_slot = width * (1.1 * entries + 3_000) < 27 * entries
-        self.slot_rows_ = np.ascontiguousarray(self.phrasing_table_.T, dtype=np.intp) if by_slot else None
+        # The best phrasing of every entry: np.maximum.reduceat costs about 27 ns an entry; window maxima (see
+        # `_best_phrasings`) about 2 ns a phrasing and 4 ns an entry plus some 10 us: they win for many entries.
+        by_windows = 1.6 * len(self.owners_) + 4 * len(self.entries_) + 10_000 < 27 * len(self.entries_)
+        self.best_windows_ = self._phrasing_windows() if by_windows else None
         # The character index is the largest piece and mostly numpy/scipy work, which runs outside the GIL:
         # build it on a second thread while this one builds the word index and the speller.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -190,8 +197,7 @@ class TfidfRetriever:
 
     def _upper_bounds(self, scored: list[str], soft: frozenset[str]) -> np.ndarray:
         """Every entry's score bound from its single best phrasing and its body, before coverage and hubness."""
-        word_query = self._word_query(scored, soft)
-        phrasing, body = self._channel_scores(scored, soft, word_query)
+        phrasing, body = self._channel_scores(scored, soft, self._word_channel(scored, soft)[1])
         return self._blend(self._best_phrasings(phrasing), body)
 
     def _uncalibrated(self) -> TfidfRetriever:
@@ -340,12 +346,20 @@ class TfidfRetriever:
         if not keys:
             return self.word_encoder_.weigh([])
         found, present = find_sorted(self.word_keys_, np.asarray(keys + content_keys, dtype=np.int64))
-        known = found[: len(keys)][present[: len(keys)]]
-        row = self.word_encoder_.weigh(known.tolist())
+        known = found[: len(keys)][present[: len(keys)]].tolist()
+        if not light:
+            return self.word_encoder_.weigh(known)
+        content = found[len(keys) :][present[len(keys) :]].tolist()
+        return self._light_row(self.word_encoder_, Counter(known), set(known).difference(content))
+
+    def _light_row(
+        self, encoder: QueryEncoder, counts: Mapping[int, int], light: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The query row of these feature counts with the `light` features lightened (`_lighten`)."""
+        row = encoder.weigh_counts(counts)
         if not light:
             return row
-        content = found[len(keys) :][present[len(keys) :]]
-        return self._lighten(row, np.array(sorted(set(known.tolist()).difference(content.tolist())), dtype=np.int64))
+        return self._lighten(row, np.array([feature in light for feature in row[0].tolist()], dtype=bool))
 
     def _char_feature_indices(self, terms: Sequence[str]) -> list[int]:
         """The char_wb n-grams of a term list that the index knows, by column (each word's looked up once)."""
@@ -443,23 +457,43 @@ class TfidfRetriever:
         keys = entries.astype(np.int64)[:, None] * self.stem_base_ + np.array([rank for rank, _ in known])
         _, present = find_sorted(self.entry_stem_keys_, keys)
         covered = np.where(present, np.array([weight for _, weight in known]), 0.0)
-        return np.cumsum(covered, axis=1)[:, -1] / total
+        return np.add.accumulate(covered, axis=1)[:, -1] / total
+
+    def _word_channel(
+        self, scored: list[str], soft: frozenset[str], earlier: _WordChannel | None = None
+    ) -> _WordChannel:
+        """The question's word row and its word scores (phrasings, then bodies), weighed by `word_weight`.
+
+        `earlier` is another list's (the same question's, with its detail words): where the rows are the same, so
+        are the scores, and they are not computed again.
+        """
+        word_query = self._word_query(scored, soft)
+        if earlier is not None and all(map(np.array_equal, word_query, earlier[0])):
+            return word_query, earlier[1]
+        words = self.word_t_.product(*word_query)
+        words *= self.word_weight  # in place, the float32 w * words of the blend below
+        return word_query, words
 
     def _channel_scores(
-        self, scored: list[str], soft: frozenset[str], word_query: tuple[np.ndarray, np.ndarray]
+        self, scored: list[str], soft: frozenset[str], words: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Similarity of the question to every phrasing and to every entry's whole body (words and characters)."""
+        """Similarity of the question to every phrasing and to every entry's whole body (words and characters).
+
+        `words` are the word channel's scores (`_word_channel`), read only.
+        """
         split = len(self.owners_)
-        words = self.word_t_.product(*word_query)
-        columns = [(word in soft, self._term_columns(word)) for word in scored]
-        char_q = self.char_encoder_.weigh(column for _, found in columns for column in found)
-        if any(is_light for is_light, _ in columns):
-            light = {column for is_light, found in columns if is_light for column in found}
-            light.difference_update(column for is_light, found in columns if not is_light for column in found)
-            char_q = self._lighten(char_q, np.array(sorted(light), dtype=np.int64))
+        heavy: list[int] = []
+        light: list[int] = []
+        for word in scored:
+            (light if word in soft else heavy).extend(self._term_columns(word))
+        counts = Counter(heavy)
+        if light:
+            counts.update(light)
+            char_q = self._light_row(self.char_encoder_, counts, set(light).difference(heavy))
+        else:
+            char_q = self.char_encoder_.weigh_counts(counts)
         # In place, the same float32 operations as w * words + (1 - w) * chars.
         w = self.word_weight
-        words *= w
         phrasing = self.phrasing_char_t_.product(*char_q)
         phrasing *= 1 - w
         phrasing += words[:split]
@@ -468,21 +502,49 @@ class TfidfRetriever:
         body += words[split:]
         return phrasing, body
 
+    def _phrasing_windows(self) -> list[tuple[int, np.ndarray | None, np.ndarray, np.ndarray]]:
+        """For `_best_phrasings`: the entries by the largest power of two `length` within their phrasing count.
+
+        Each group: its length, its entries (None: all of them), and where each entry's first and last window of
+        that length starts. Groups come shortest first.
+        """
+        counts, starts = self.phrasing_counts_, self.group_starts_
+        lengths = np.ones_like(counts)
+        while (longer := lengths * 2 <= counts).any():
+            lengths = np.where(longer, lengths * 2, lengths)
+        windows: list[tuple[int, np.ndarray | None, np.ndarray, np.ndarray]] = []
+        for length in np.unique(lengths).tolist():
+            entries = np.flatnonzero(lengths == length)
+            first = starts[entries].astype(np.intp)
+            last = first + counts[entries] - length
+            windows.append((length, None if len(entries) == len(counts) else entries, first, last))
+        return windows
+
     def _best_phrasings(self, phrasing: np.ndarray) -> np.ndarray:
-        """Each entry's best phrasing score (an entry's phrasing rows are consecutive; see `slot_rows_`)."""
-        if self.slot_rows_ is None:
+        """Each entry's best phrasing score (an entry's phrasing rows are consecutive).
+
+        On a large index, from window maxima: the maximum of every run of 1, 2, 4, ... phrasings comes from the
+        previous length's by one np.maximum over the whole row, and an entry's best is the larger of its first and
+        last window of the longest length that fits in its count (they overlap, and cover all its phrasings).
+        Maxima do not round, so these are the same numbers as a maximum phrasing by phrasing.
+        """
+        if self.best_windows_ is None:
             return np.maximum.reduceat(phrasing, self.group_starts_)
-        best = phrasing.take(self.slot_rows_[0])
-        for rows in self.slot_rows_[1:]:
-            np.maximum(best, phrasing.take(rows), out=best)
+        best = np.empty(len(self.group_starts_), dtype=phrasing.dtype)
+        window_max, width = phrasing, 1
+        for length, entries, first, last in self.best_windows_:
+            while width < length:
+                window_max = np.maximum(window_max[:-width], window_max[width:])
+                width *= 2
+            maxima = np.maximum(window_max[first], window_max[last])
+            if entries is None:
+                return maxima
+            best[entries] = maxima
         return best
 
-    def _lighten(self, row: tuple[np.ndarray, np.ndarray], light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A query row with the `light` features weighed at `function_word_weight`, l2-normalised again."""
+    def _lighten(self, row: tuple[np.ndarray, np.ndarray], is_light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A query row with the features marked in `is_light` weighed at `function_word_weight`, l2-normalised again."""
         features, weights = row
-        if not len(light) or not len(features):
-            return row
-        _, is_light = find_sorted(light, features.astype(np.int64))  # `light` is sorted and distinct
         weights = np.where(is_light, weights * self.function_word_weight, weights)
         norm = float(np.sqrt(np.dot(weights, weights)))
         return features, (weights / norm if norm else weights).astype(weights.dtype)
@@ -503,9 +565,9 @@ class TfidfRetriever:
             if self.phrasing_votes == 1 or self.phrasing_table_.shape[1] == 1:
                 return first  # divided by one vote
             scores = np.where(self.phrasing_slots_[entries], phrasing[self.phrasing_table_[entries]], -np.inf)
-            scores[np.arange(len(entries)), np.argmax(scores, axis=1)] = -np.inf
+            scores.sort(axis=1)  # the runner-up is the second largest, counted with repeats (-inf with one phrasing)
             votes = np.minimum(counts, self.phrasing_votes)
-            return np.where(votes > 1, first + scores.max(axis=1), first) / votes.astype(phrasing.dtype)
+            return np.where(votes > 1, first + scores[:, -2], first) / votes.astype(phrasing.dtype)
         slots = np.arange(self.phrasing_table_.shape[1])
         scores = np.where(slots < counts[:, None], phrasing[self.phrasing_table_[entries]], -np.inf)
         best_first = -np.sort(-scores, axis=1)
@@ -530,7 +592,8 @@ class TfidfRetriever:
         if not terms:
             return SearchResults(query=query, hits=())
         names_role = self._names_role(words)
-        results = self._search_terms(query, scored, soft, names_role, k)
+        word_channel = self._word_channel(scored, soft)
+        results = self._search_terms(query, scored, soft, names_role, k, word_channel)
         model = self.confidence_model_
         if model is None or not results.hits:
             return results
@@ -538,7 +601,9 @@ class TfidfRetriever:
         details = self.detail_terms(terms)
         topic_terms = [term for term in terms if term not in details]
         if details and topic_terms:
-            topic = self._search_terms(query, [word for word in scored if word not in details], soft, names_role, k)
+            topic_scored = [word for word in scored if word not in details]
+            topic_words = self._word_channel(topic_scored, soft, word_channel)  # mostly the question's own
+            topic = self._search_terms(query, topic_scored, soft, names_role, k, topic_words)
             if topic.hits:
                 topic = replace(topic, confidence=round(model.probability(topic), 4))
             results = replace(results, detail_terms=details, topic=topic)
@@ -554,48 +619,52 @@ class TfidfRetriever:
         )
 
     def _search_terms(
-        self, query: str, scored: list[str], soft: frozenset[str], names_role: bool, k: int
+        self, query: str, scored: list[str], soft: frozenset[str], names_role: bool, k: int, words: _WordChannel
     ) -> SearchResults:
-        """Rank the entries for a list of (corrected) words, of which those in `soft` are function words."""
+        """Rank the entries for a list of (corrected) words, of which those in `soft` are function words.
+
+        `words` is the list's word channel (`_word_channel`).
+        """
         terms = [word for word in scored if word not in soft]
-        word_query = self._word_query(scored, soft)
-        phrasing, body = self._channel_scores(scored, soft, word_query)
+        word_query = words[0]
+        phrasing, body = self._channel_scores(scored, soft, words[1])
         best = self._best_phrasings(phrasing)
         upper = self._blend(best, body)
         if self.hub_power > 0:
             upper *= self.hub_
         depth = min(max(k, 10) * 4, len(upper))
-        candidates = np.argpartition(-upper, depth - 1)[:depth]
+        candidates = (-upper).argpartition(depth - 1)[:depth]
         candidates = candidates[upper[candidates] > 0]
         exact = self._blend(self._mean_of_best(phrasing, candidates, best), body[candidates])
         coverage = self.coverage(scored, candidates, soft)
         concepts = np.clip(self.concept_similarity(word_query, candidates), 0.0, 1.0)
         agreement = (1 - self.concept_weight) + self.concept_weight * concepts
         power = self.coverage_power
-        hubs = self.hub_[candidates].tolist()
-        evidence = zip(exact.tolist(), coverage.tolist(), agreement.tolist(), hubs, strict=True)
-        ranked = [
-            (score * share**power * agree * hub, i)
-            for (score, share, agree, hub), i in zip(evidence, candidates.tolist(), strict=True)
+        ids, shares, concept_list = candidates.tolist(), coverage.tolist(), concepts.tolist()
+        scores = [
+            score * share**power * agree
+            for score, share, agree in zip(exact.tolist(), shares, agreement.tolist(), strict=True)
         ]
-        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-        kept = [(score, i) for score, i in ranked[:k] if score > 0]
+        if self.hub_power > 0:  # otherwise every hub factor is 1
+            scores = [score * hub for score, hub in zip(scores, self.hub_[candidates].tolist(), strict=True)]
+        ranked = sorted(zip([-score for score in scores], ids, strict=True))  # best first, then by entry
+        kept = [(-negated, i) for negated, i in ranked[:k] if negated < 0]
         if not kept:
             return SearchResults(query=query, hits=(), term_count=len(terms), names_role=names_role)
-        place = {entry: position for position, entry in enumerate(candidates.tolist())}
+        place = {entry: position for position, entry in enumerate(ids)}
         leaders = np.array([i for _, i in kept])
         kinship = self._kinship(leaders)
         hits = tuple(
             Hit(
                 self.entries_[i],
                 round(score, 4),
-                coverage=round(float(coverage[place[i]]), 4),
-                concept=round(float(concepts[place[i]]), 4),
-                kinship=round(float(kin), 4),
+                coverage=round(shares[place[i]], 4),
+                concept=round(concept_list[place[i]], 4),
+                kinship=round(kin, 4),
             )
             for (score, i), kin in zip(kept, kinship.tolist(), strict=True)
         )
-        votes = self._votes(phrasing, kept[0][1])
+        votes = self._votes(phrasing, self._nearest_phrasings(phrasing, candidates, best), kept[0][1])
         channels = self._channel_agreement(kept[0][1], candidates, best, body, coverage, agreement)
         return SearchResults(
             query=query, hits=hits, term_count=len(terms), names_role=names_role, votes=votes, channels=channels
@@ -616,23 +685,41 @@ class TfidfRetriever:
         of disagreeing signals and more often wrong.
         """
         firsts = [
-            candidates[int(np.argmax(best_phrasing[candidates]))],
-            candidates[int(np.argmax(body[candidates]))],
-            candidates[int(np.argmax(coverage))],
-            candidates[int(np.argmax(agreement))],
+            best_phrasing[candidates].argmax(),
+            body[candidates].argmax(),
+            coverage.argmax(),
+            agreement.argmax(),
         ]
-        return sum(first == best for first in firsts) / len(firsts)
+        return sum(candidates[first] == best for first in firsts) / len(firsts)
 
-    def _votes(self, phrasing: np.ndarray, best: int) -> float:
-        """The best entry's share of the summed similarity of the question's `NEIGHBOUR_PHRASINGS` closest phrasings.
+    def _votes(self, phrasing: np.ndarray, nearest: np.ndarray, best: int) -> float:
+        """The best entry's share of the summed similarity of the question's closest phrasings (`nearest`).
 
         A nearest-neighbour vote: where the closest phrasings belong to several entries, the ranking is a close call.
         """
-        depth = min(NEIGHBOUR_PHRASINGS, len(phrasing))
-        nearest = np.argpartition(-phrasing, depth - 1)[:depth]
         weights = np.maximum(phrasing[nearest], 0)
         total = float(weights.sum())
         return float(weights[self.owners_[nearest] == best].sum()) / total if total > 0 else 0.0
+
+    def _nearest_phrasings(self, phrasing: np.ndarray, candidates: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """The question's `NEIGHBOUR_PHRASINGS` closest phrasings, as np.argpartition of all of them picks them.
+
+        On a large index: the candidates' best phrasings are as many distinct phrasings, so the closest ones score at
+        least the fifth best of those, and only the phrasings at or above it are sorted (a partial sort of every
+        phrasing costs 2 ms at 100k entries). They come closest first, which is the order np.argpartition leaves five
+        in (numpy 2 on x86; the vote adds them in that order). Where a tie crosses the cut, np.argpartition chooses.
+        """
+        depth = min(NEIGHBOUR_PHRASINGS, len(phrasing))
+        if len(phrasing) >= BOUNDED_NEAREST_PHRASINGS and len(candidates) >= depth:
+            chosen = best[candidates]
+            bound = chosen[(-chosen).argpartition(depth - 1)[depth - 1]]  # the fifth best of the candidates' best
+            if bound > 0:
+                near = (phrasing >= bound).nonzero()[0]
+                values = phrasing[near]
+                order = (-values).argsort(kind="stable")
+                if len(near) == depth or values[order[depth - 1]] != values[order[depth]]:
+                    return near[order[:depth]]
+        return (-phrasing).argpartition(depth - 1)[:depth]
 
     def _kinship(self, leaders: np.ndarray) -> np.ndarray:
         """The concept-space cosine of each leading entry's body with the first one's (1 for the first)."""

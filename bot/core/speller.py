@@ -22,6 +22,25 @@ from bot.core.tfidf import (
 )
 
 SPELLER_NGRAMS = (2, 3)
+# How many of the lexicon's words closest in character n-grams are weighed as corrections.
+CANDIDATES = 20
+
+
+def nearest_positive(similarity: np.ndarray, depth: int) -> list[int]:
+    """The positions of the `depth` largest positive values: those of `np.argsort(-similarity)[:depth]`, any order.
+
+    A partial sort finds them in linear time; only when values equal to the next one below the cut are among them (a
+    tie that the sort's order decides) does it sort the whole array as before, so the set is the same either way.
+    """
+    if len(similarity) > depth:
+        negated = -similarity
+        part = negated.argpartition(depth)
+        top = part[:depth]
+        cut = negated[part[depth]]
+        if cut >= 0 or not (negated[top] == cut).any():
+            return top[negated[top] < 0].tolist()
+    order = np.argsort(-similarity)[:depth]
+    return order[similarity[order] > 0].tolist()
 
 
 @functools.cache
@@ -72,7 +91,7 @@ class Speller:
         assert self._encoder is not None
         similarity = product(*self._encoder.weights(word), self._index_t)
         allowed = 1 if len(word) < 9 else 2
-        candidates = [int(i) for i in np.argsort(-similarity)[:20] if similarity[i] > 0]
+        candidates = nearest_positive(similarity, CANDIDATES)
         scored = sorted(
             (OSA.distance(word, self.lexicon[i]), self.lexicon[i])
             for i in candidates

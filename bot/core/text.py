@@ -22,6 +22,12 @@ _NAME = re.compile(r"\b[A-Z]{2,}\b")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 # Appended to a kept function word that a text writes as a name: "IT" is then not the pronoun "it".
 NAME_MARK = "_"
+# A synonym variant that starts with a word character can only match where a run of word characters starts that
+# follows neither one nor ":" (the variant pattern's look-behind), and that whole run is the variant's own first
+# run (the look-ahead, or the non-word character after it, ends the run there too).
+_RUN = re.compile(r"\w+")
+_RUN_START = re.compile(r"(?<![\w:])\w+")
+_JOINS = re.compile(r"[\w:]")  # what may not follow a variant (the pattern's look-ahead)
 
 
 def read_lines(name: str) -> tuple[str, ...]:
@@ -53,7 +59,7 @@ def names_in(text: str, stop_words: frozenset[str]) -> frozenset[str]:
 
     Text in capitals throughout ("WHAT IS IT") is shouting, not naming.
     """
-    if not any(char.isupper() for char in text) or (text.isupper() and " " in text.strip()):
+    if not any(map(str.isupper, text)) or (text.isupper() and " " in text.strip()):
         return frozenset()
     return frozenset(word.lower() for word in _NAME.findall(text)) & stop_words
 
@@ -97,6 +103,15 @@ class Normalizer:
         self._spans_whitespace = any(char.isspace() for variant, _ in pairs for char in variant)
         alternatives = "|".join(re.escape(variant) for variant, _ in pairs)
         self._pattern = re.compile(rf"(?<![\w:])(?:{alternatives})(?![\w:])") if pairs else None
+        # The variants by their first run, each list in the pattern's order (longest first): see `_replace`.
+        self._by_first_run: dict[str, list[str]] = {}
+        self._runs_only = True
+        for variant, _ in pairs:
+            run = _RUN.match(variant)
+            if run is None:
+                self._runs_only = False  # a variant starting otherwise: only the pattern finds it
+            else:
+                self._by_first_run.setdefault(run.group(0), []).append(variant)
         self._remembered: dict[str, tuple[str, ...]] | None = None
 
     def same_rules(
@@ -119,8 +134,33 @@ class Normalizer:
         """Return the folded text with every synonym variant replaced by its canonical term."""
         text = fold(text)
         if self._pattern is not None:
-            text = self._pattern.sub(lambda match: self._replacement[match.group(0)], text)
+            text = self._replace(text) if self._runs_only else self._pattern.sub(self._replaced, text)
         return text
+
+    def _replaced(self, match: re.Match[str]) -> str:
+        return self._replacement[match.group(0)]
+
+    def _replace(self, text: str) -> str:
+        """`self._pattern.sub(self._replaced, text)`, looking only at the starts of runs that begin a variant.
+
+        At each such start the pattern takes the first of its alternatives (the longest) that is there and is not
+        followed by a word character or ":"; then it goes on after it. Here the same, without trying hundreds of
+        alternatives at every character.
+        """
+        pieces: list[str] = []
+        done = 0  # the text before this is replaced already
+        for run in _RUN_START.finditer(text):
+            start = run.start()
+            variants = self._by_first_run.get(run.group(0))
+            if variants is None or start < done:
+                continue
+            for variant in variants:
+                end = start + len(variant)
+                if text.startswith(variant, start) and not _JOINS.match(text, end):
+                    pieces += (text[done:start], self._replacement[variant])
+                    done = end
+                    break
+        return "".join(pieces) + text[done:] if pieces else text
 
     def content_words(self, text: str, names: frozenset[str] | None = None) -> list[str]:
         """The words that carry meaning: normalised, without stop words (unless the text writes one as a name: "IT").

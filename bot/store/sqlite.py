@@ -23,6 +23,7 @@ import aiosqlite
 
 from bot.errors import StoreError
 from bot.folding import question_key
+from bot.store.maintenance import PRIVATE_FOLDER, create_private, disk_trouble, schema_problem
 from bot.store.migrations import Migration, bundled_migrations
 from bot.store.models import (
     DM_SCOPE,
@@ -79,11 +80,12 @@ def _prepare(path: Path, allow_read_only: bool) -> bool:
         raise StoreError(f"{path} is a folder, not a database file: give a file path such as {path / 'faqbot.db'}")
     if not path.exists():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
         if not _writable(path.parent):
             raise StoreError(f"cannot create the database {path}: its folder is not writable")
+        create_private(path)
         return False
     read_only = not (_writable(path) and _writable(path.parent))
     if read_only and not allow_read_only:
@@ -205,20 +207,21 @@ class Store:
             if problems != ["ok"]:
                 raise sqlite3.DatabaseError(f"integrity check failed: {problems[0]}")
         except sqlite3.DatabaseError as error:
+            if disk_trouble(error):
+                raise StoreError(
+                    f"cannot use {self.path}: {error}; the disk holding it is full or failing (or its folder is not "
+                    "writable), which says nothing about the file itself: free space and try again"
+                ) from None
             raise StoreError(
                 f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
                 "Move it aside or point storage.database elsewhere."
             ) from None
-        if version == 0 and tables:
-            raise StoreError(
-                f"{self.path} is another application's SQLite database (it has tables but no faqbot schema); "
-                "it was left untouched. Point storage.database or --db at a new path."
-            )
         latest = migrations[-1].version if migrations else 0
-        if version > latest:
+        problem = schema_problem(version, latest, tables)
+        if problem is not None:
             raise StoreError(
-                f"{self.path} has schema version {version}, newer than this faqbot understands ({latest}); "
-                "upgrade faqbot. The database was left untouched."
+                f"{self.path} cannot be used: {problem}. It was left untouched; point storage.database or --db "
+                "elsewhere if it is the wrong file."
             )
         if self.read_only:
             if version < latest:
@@ -235,6 +238,9 @@ class Store:
         """Apply every pending numbered migration, each in its own transaction; return the schema version."""
         migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         version = await self._scalar("PRAGMA user_version")
+        latest = migrations[-1].version if migrations else 0
+        if 0 < version < latest:  # an existing database changes shape: the operator sees it at any log level
+            log.warning("upgrading the database %s from schema version %d to %d", self.path, version, latest)
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
@@ -281,7 +287,9 @@ class Store:
             if await self._scalar("PRAGMA user_version") >= migration.version:
                 return  # another process applied it first
             raise
-        if await self._scalar("PRAGMA user_version") != migration.version:
+        # Read after the script's lock is released: another process may already have applied the next migration,
+        # so the schema is at this version or beyond (seen as "did not record itself" with three processes at once).
+        if await self._scalar("PRAGMA user_version") < migration.version:
             raise StoreError(f"migration {migration.version:04d}_{migration.name} did not record itself")
 
     async def _scalar(self, sql: str, parameters: tuple[object, ...] = ()) -> int:

@@ -165,3 +165,67 @@ def test_faqbot_health_imports_neither_scikit_learn_nor_discord_nor_a_database_d
         [sys.executable, "-c", probe, str(tmp_path / "none")], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert result.stdout.splitlines()[-1] == "1 []", result.stdout + result.stderr
+
+
+def old_schema_db(path: Path, migrations: int) -> None:
+    """A database as an older faqbot left it: only its first migrations applied."""
+    from bot.store.migrations import bundled_migrations
+
+    async def build() -> None:
+        async with await Store.open(path, migrations=bundled_migrations()[:migrations]):
+            pass
+
+    asyncio.run(build())
+
+
+def test_a_report_never_upgrades_an_older_database_and_says_how_to(tmp_path: Path) -> None:
+    db = tmp_path / "faqbot.db"
+    old_schema_db(db, 5)
+
+    result = faqbot("stats", "--db", str(db))
+
+    assert result.returncode == 2  # a user error, in one line
+    assert "is at schema version 5, behind this faqbot's" in result.stderr and "faqbot db backup" in result.stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (5,)  # untouched: a rollback still works
+
+
+def test_db_check_says_what_the_schema_version_means_for_this_faqbot(tmp_path: Path) -> None:
+    behind, newer, foreign = tmp_path / "behind.db", tmp_path / "newer.db", tmp_path / "other.db"
+    old_schema_db(behind, 5)
+    with sqlite3.connect(newer) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE recipes (name TEXT)")
+
+    checked = {path: faqbot("db", "check", "--db", str(path)) for path in (behind, newer, foreign)}
+
+    assert checked[behind].returncode == 0 and "behind this faqbot's" in checked[behind].stdout
+    assert checked[newer].returncode == 1
+    assert checked[newer].stdout.startswith(f"unusable: {newer} passed the integrity check, but it has schema version")
+    assert checked[foreign].returncode == 1 and "another application's SQLite database" in checked[foreign].stdout
+
+
+def test_upgrading_an_existing_database_is_one_warning_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "faqbot.db"
+    old_schema_db(db, 5)
+    caplog.set_level("WARNING")
+
+    async def upgrade() -> None:
+        async with await Store.open(db):
+            pass
+
+    asyncio.run(upgrade())
+
+    [line] = [record.getMessage() for record in caplog.records if record.name == "bot.store.sqlite"]
+    assert line.startswith(f"upgrading the database {db} from schema version 5 to ")
+
+
+@pytest.mark.parametrize(
+    ("message", "disk"),
+    [("disk I/O error", True), ("database or disk is full", True), ("file is not a database", False)],
+)
+def test_a_full_or_failing_disk_is_never_called_a_damaged_file(message: str, disk: bool) -> None:
+    from bot.store.maintenance import disk_trouble
+
+    assert disk_trouble(sqlite3.OperationalError(message)) is disk

@@ -278,7 +278,7 @@ def test_another_applications_database_is_refused_before_any_write(tmp_path: Pat
     before = digest(other)
     assert main(["ask", "--db", str(other), "how do I bake bread?"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"{other} is another application's SQLite database" in err
+    assert err.count("\n") == 1 and f"{other} cannot be used: it is another application's SQLite database" in err
     assert digest(other) == before and sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 

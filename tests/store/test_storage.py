@@ -142,3 +142,19 @@ def test_every_migration_has_its_postgresql_dialect_with_the_same_number_and_nam
 async def test_a_partial_answer_is_counted_on_both_backends(store: Store) -> None:
     await store.record_ask(Ask("a question", "partial", "intro", Origin()))
     assert (await store.stats(7, scope=None)).partial == 1
+
+
+async def test_a_new_database_its_wal_and_its_backups_are_readable_by_their_owner_alone(tmp_path: Path) -> None:
+    """Questions (DMs too) and askers' ids are personal data: no other local user may read them."""
+    from bot.store import Origin
+    from bot.store.maintenance import backup_sqlite
+
+    db = tmp_path / "data" / "faqbot.db"
+    async with await Store.open(db) as store:
+        await store.log_unanswered("is there parking at the office", Origin(), best_score=None, best_entry_id=None)
+        files = sorted(db.parent.iterdir())
+        assert [path.name for path in files] == ["faqbot.db", "faqbot.db-shm", "faqbot.db-wal"]
+        assert {path.stat().st_mode & 0o777 for path in files} == {0o600}
+    assert db.parent.stat().st_mode & 0o777 == 0o700
+    backup_sqlite(db, tmp_path / "backup.db")
+    assert (tmp_path / "backup.db").stat().st_mode & 0o777 == 0o600
