@@ -225,7 +225,10 @@ class Store:
             )
         if self.read_only:
             if version < latest:
-                raise StoreError(f"{self.path} is read-only and needs a schema upgrade; make it writable once")
+                raise StoreError(
+                    f"{self.path} needs a schema upgrade but cannot be written (SQLite also writes beside it: the file "
+                    "and its folder must both be writable); make them writable once"
+                )
             return
         try:
             await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
