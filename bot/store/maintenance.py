@@ -20,10 +20,16 @@ PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
 
 
-def create_private(path: Path) -> None:
-    """Create an empty file only its owner can read, for SQLite to fill (a new database, a backup's copy)."""
+def create_private(path: Path, *, exist_ok: bool = False) -> None:
+    """Create an empty file only its owner can read, for SQLite to fill (a new database, a backup's copy).
+
+    `exist_ok`: another process may create the same new database at the same moment; its file is then the one used.
+    """
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    except FileExistsError:
+        if not exist_ok:
+            raise StoreError(f"cannot create {path}: it already exists") from None
     except OSError as error:
         raise StoreError(f"cannot create {path}: {error.strerror}") from None
 

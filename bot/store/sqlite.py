@@ -85,7 +85,7 @@ def _prepare(path: Path, allow_read_only: bool) -> bool:
             raise StoreError(f"cannot create the database folder {path.parent}: {error.strerror}") from None
         if not _writable(path.parent):
             raise StoreError(f"cannot create the database {path}: its folder is not writable")
-        create_private(path)
+        create_private(path, exist_ok=True)  # several processes may start on one new file at once
         return False
     read_only = not (_writable(path) and _writable(path.parent))
     if read_only and not allow_read_only:
