@@ -165,7 +165,7 @@ async def _record(
     try:
         return await bot.answerer.record(answer, origin, queue=queue, message_id=message_id)
     except (FaqbotError, sqlite3.Error, OSError) as error:
-        log.error("could not record a %s question: %s", answer.status.value, error)
+        log.error("could not record a question (%s): %s", answer.status.value, error)
         bot.metrics.record_failed()
         if answer.status in queue and correct is not None:
             await correct(replies.NOT_PASSED_ON)

@@ -65,5 +65,5 @@ async def test_a_question_the_store_cannot_record_is_logged_counted_and_the_memb
     [correction] = result.followups
     assert correction.ephemeral and correction.content == replies.NOT_PASSED_ON
     [error] = [record for record in caplog.records if record.name == "bot.discord_app.flow"]
-    assert "could not record a unknown question" in error.getMessage() and error.exc_info is None
+    assert "could not record a question (unknown)" in error.getMessage() and error.exc_info is None
     assert b"faqbot_record_failures_total 1.0" in world.bot.metrics.render()  # an alert can fire on it
