@@ -11,36 +11,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from e2e_bot import LAUNCHER, ROOT, TOKEN, start_faqbot
 from fake_discord import FakeDiscord, message_body
-
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = ROOT / "tests" / "helpers" / "e2e_launcher.py"
-TOKEN = "e2e-secret-token-value"
 
 
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, asyncio.subprocess.Process, Path]]:
     """The fake Discord, and `faqbot run` started against it; the bot is killed if a test leaves it running."""
     async with FakeDiscord(token=TOKEN, max_lifetime=120) as fake:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"knowledge:\n  path: {ROOT / 'knowledge'}\nstorage:\n  database: {tmp_path / 'faqbot.db'}\n"
-            f"logging:\n  level: INFO\ndiscord:\n  guild_ids: [{fake.guild_id}]\n  cooldown_seconds: 0\n"
-        )
-        log_path = tmp_path / "bot.log"
-        env = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN}
-        with log_path.open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(LAUNCHER),
-                "run",
-                "--config",
-                str(config),
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=str(tmp_path),
-            )
+        process, log_path = await start_faqbot(fake, tmp_path, f"  guild_ids: [{fake.guild_id}]\n")
         try:
             yield fake, process, log_path
         finally:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from e2e_bot import TOKEN, start_faqbot
 from fake_discord import DEFAULT_PERMISSIONS, FakeDiscord, message_body
 
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = ROOT / "tests" / "helpers" / "e2e_launcher.py"
-TOKEN = "e2e-secret-token-value"
 MANAGE_GUILD = 1 << 5
 BREAD = "how do I bake sourdough bread?"
 
@@ -28,24 +23,7 @@ async def start(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     async def launch(discord_lines: Callable[[FakeDiscord], str]) -> tuple[FakeDiscord, asyncio.subprocess.Process]:
         fake = FakeDiscord(token=TOKEN, max_lifetime=120)
         await fake.start()
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"knowledge:\n  path: {ROOT / 'knowledge'}\nstorage:\n  database: {tmp_path / 'faqbot.db'}\n"
-            f"logging:\n  level: INFO\ndiscord:\n  cooldown_seconds: 0\n{discord_lines(fake)}"
-        )
-        log = (tmp_path / "bot.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(LAUNCHER),
-            "run",
-            "--config",
-            str(config),
-            env={**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=str(tmp_path),
-        )
-        log.close()
+        process, _ = await start_faqbot(fake, tmp_path, discord_lines(fake))
         stack.append((fake, process))
         await fake.wait_identified(timeout=30)
         return fake, process

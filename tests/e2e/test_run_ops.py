@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
@@ -12,11 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from e2e_bot import ROOT, TOKEN, start_faqbot
 from fake_discord import FakeDiscord, message_body
 
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = ROOT / "tests" / "helpers" / "e2e_launcher.py"
-TOKEN = "e2e-secret-token-value"
 ABSENT_GUILD = 123456789012345678  # a server the bot is not in
 QUESTION = "is a cloud technical lead a manager or an engineer?"
 ANSWER_TITLE = "Is a Cloud Technical Lead a manager or an engineer?"
@@ -37,25 +34,7 @@ async def start(tmp_path: Path) -> AsyncIterator[Start]:
         fake = FakeDiscord(token=TOKEN, max_lifetime=120)
         await fake.start()
         prepare(fake)
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"knowledge:\n  path: {ROOT / 'knowledge'}\nstorage:\n  database: {tmp_path / 'faqbot.db'}\n"
-            f"logging:\n  level: INFO\ndiscord:\n  guild_ids: [{guild_ids(fake)}]\n  cooldown_seconds: 0\n"
-        )
-        log_path = tmp_path / "bot.log"
-        environment = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN, **(env or {})}
-        with log_path.open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(LAUNCHER),
-                "run",
-                "--config",
-                str(config),
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=str(tmp_path),
-            )
+        process, log_path = await start_faqbot(fake, tmp_path, f"  guild_ids: [{guild_ids(fake)}]\n", env)
         started.append((fake, process))
         return fake, process, log_path
 
