@@ -84,11 +84,15 @@ async def first_login(
 
 
 async def refresh_queue_size(store: Store, metrics: Metrics, interval: float) -> None:
-    """Keep the queue-size metric current (every `interval` seconds) until cancelled; a failed read is logged once."""
+    """Keep the queue-size metric current (every `interval` seconds) until cancelled; a failed read is logged once.
+
+    A new database is migrated only after login: until then it holds no queue (size 0), and nothing is read.
+    """
     warned = False
     while True:
         try:
-            metrics.set_queue_size(await store.open_count())
+            if await store.schema_version() > 0:
+                metrics.set_queue_size(await store.open_count())
             warned = False
         except Exception as error:  # a metric must never stop the bot
             if not warned:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -11,9 +12,10 @@ import discord
 import pytest
 from discord_helpers import World
 
-from bot.discord_app.runner import DiscordLogLines, first_login
+from bot.discord_app.runner import DiscordLogLines, first_login, refresh_queue_size
 from bot.errors import FaqbotError
 from bot.metrics import Metrics
+from bot.store import Ask, Origin, Store
 
 
 class FlakyLogin:
@@ -127,3 +129,21 @@ async def test_questions_on_discord_are_counted_by_outcome_with_their_latency(wo
     assert 'faqbot_questions_total{outcome="answered"} 1.0' in lines
     assert 'faqbot_questions_total{outcome="unknown"} 1.0' in lines
     assert "faqbot_answer_latency_seconds_count 2.0" in lines
+
+
+async def test_the_queue_gauge_waits_quietly_for_a_new_database_to_be_migrated(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    metrics = Metrics()
+    async with await Store.open(tmp_path / "faqbot.db", migrate=False) as store:  # as at start-up, before login
+        refreshing = asyncio.create_task(refresh_queue_size(store, metrics, 0.01))
+        await asyncio.sleep(0.05)
+        assert b"faqbot_unanswered_queue_size 0.0" in metrics.render()
+        await store.migrate()
+        await store.record_ask(Ask("how do I bake sourdough bread", "unknown", None, Origin(), queue=True))
+        await asyncio.sleep(0.05)
+        refreshing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refreshing
+    assert b"faqbot_unanswered_queue_size 1.0" in metrics.render()
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
