@@ -7,15 +7,14 @@ from collections.abc import Collection, Iterable
 
 import numpy as np
 from rapidfuzz.distance import OSA
-from scipy import sparse
 from spellchecker import SpellChecker
 
 from bot.core.tfidf import (
+    Postings,
     QueryEncoder,
     char_wb_analyzer,
     feature_index,
     ngram_counts_t,
-    product,
     row_document_frequency,
     smooth_idf,
     weigh_columns,
@@ -64,13 +63,13 @@ class Speller:
         self.dictionary = dictionary
         self.min_length = min_length
         self._cache: dict[str, str | None] = {}
-        self._index_t: sparse.csr_matrix | None = None
+        self._index_t: Postings | None = None
         self._encoder: QueryEncoder | None = None
         if self.lexicon:
             # TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True) over the words, transposed
             counts_t, grams = ngram_counts_t([word.lower() for word in self.lexicon], SPELLER_NGRAMS)
             idf = smooth_idf(row_document_frequency(counts_t), len(self.lexicon))
-            self._index_t = weigh_columns(counts_t, idf)
+            self._index_t = Postings(weigh_columns(counts_t, idf))
             self._encoder = QueryEncoder.for_vocabulary(
                 char_wb_analyzer(SPELLER_NGRAMS, str.lower), feature_index(grams), idf
             )
@@ -89,7 +88,8 @@ class Speller:
 
     def _closest(self, word: str) -> str | None:
         assert self._encoder is not None
-        similarity = product(*self._encoder.weights(word), self._index_t)
+        assert self._index_t is not None
+        similarity = self._index_t.product(*self._encoder.weights(word))
         allowed = 1 if len(word) < 9 else 2
         candidates = nearest_positive(similarity, CANDIDATES)
         scored = sorted(

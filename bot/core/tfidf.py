@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse import _sparsetools  # scipy's compiled sparse kernels (see `product`)
+from scipy.sparse import _sparsetools  # scipy's compiled sparse kernels (see `Postings.product`)
 
 DTYPE = np.float32
 
@@ -169,33 +169,6 @@ def ragged_positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
 
 
-def product(features: np.ndarray, weights: np.ndarray, matrix_t: sparse.csr_matrix) -> np.ndarray:
-    """The sparse row (features, weights) times a feature x document matrix, as a dense float32 row.
-
-    The same numbers as scipy's sparse product: each document's sum is built in float32, feature by feature in
-    ascending order. Two of scipy's compiled kernels do the work without its symbolic pass and sparse result: the
-    query's rows are gathered (`csr_row_index`), then multiplied as the columns of a document x feature matrix
-    (`csc_matvec`, which adds column by column). Numpy's equivalent (np.add.at over the gathered postings) costs
-    three times as long, and the sparse-matrix API around the same kernels costs more than the arithmetic for a
-    small knowledge.
-    """
-    scores = np.zeros(matrix_t.shape[1], dtype=DTYPE)
-    if not len(features):
-        return scores
-    indptr = matrix_t.indptr
-    positions = np.asarray(features, dtype=np.intp)  # numpy gathers with intp positions several times faster
-    rows = positions.astype(indptr.dtype)  # scipy's kernels take the index type of the matrix
-    starts = np.empty(len(rows) + 1, dtype=indptr.dtype)
-    starts[0] = 0
-    np.cumsum(indptr[1:][positions] - indptr[positions], out=starts[1:])
-    postings = int(starts[-1])
-    indices = np.empty(postings, dtype=indptr.dtype)
-    data = np.empty(postings, dtype=DTYPE)
-    _sparsetools.csr_row_index(len(rows), rows, indptr, matrix_t.indices, matrix_t.data, indices, data)
-    _sparsetools.csc_matvec(len(scores), len(rows), starts, indices, data, np.asarray(weights, dtype=DTYPE), scores)
-    return scores
-
-
 def reverse_in_place(values: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
     """Reverse a 1-d array in place, `chunk` values at a time (no temporary copy of the whole array)."""
     size = len(values)
@@ -216,8 +189,8 @@ class Postings:
     csc_matvec adds column j's postings Ap[j]..Ap[j + 1] for each j in turn and does nothing for a column that
     ends before it starts: given the columns f1, gap, f2, gap, ..., each gap running backward from the end of one
     feature's run to the start of the next, it walks the query's features in ascending order straight from the
-    index. The same float32 sums as `product`, without gathering the postings first (a third less time on a large
-    knowledge).
+    index. The same float32 sums as scipy's sparse product (each document's sum built in float32, feature by feature
+    in ascending order), without its symbolic pass and sparse result, and without gathering the postings first.
     """
 
     def __init__(self, matrix_t: sparse.csr_matrix) -> None:

@@ -16,7 +16,6 @@ from bot.core.tfidf import (
     keyed_counts,
     ngram_counts,
     ngram_counts_t,
-    product,
     reverse_in_place,
     row_document_frequency,
     smooth_idf,
@@ -100,17 +99,18 @@ def test_keyed_counts_count_each_key_and_document() -> None:
 
 @pytest.mark.parametrize("columns", [50, 6000])
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])  # scipy picks int64 indices for a large index
-def test_product_is_scipys_sparse_product_bit_for_bit(columns: int, index_dtype: type) -> None:
+def test_postings_product_on_a_dense_index_is_scipys_product_bit_for_bit(columns: int, index_dtype: type) -> None:
     rng = np.random.default_rng(7)
     matrix_t = sparse.random(40, columns, density=0.5, format="csr", dtype=np.float32, random_state=rng)
     matrix_t.indptr, matrix_t.indices = matrix_t.indptr.astype(index_dtype), matrix_t.indices.astype(index_dtype)
     features = np.array([1, 4, 5, 9, 17, 30, 31, 39], dtype=np.int32)
     weights = rng.random(len(features)).astype(np.float32)
     row = sparse.csr_matrix((weights, features, [0, len(features)]), shape=(1, 40))
-    ours = product(features, weights, matrix_t)
+    postings = Postings(matrix_t.copy())
+    ours = postings.product(features, weights)
     assert ours.dtype == np.float32
     assert np.array_equal(ours, (row @ matrix_t).toarray().ravel())
-    assert not product(features[:0], weights[:0], matrix_t).any()
+    assert not postings.product(features[:0], weights[:0]).any()
 
 
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
