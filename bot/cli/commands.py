@@ -36,7 +36,7 @@ from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promo
 from bot.errors import FaqbotError
 from bot.folding import name_key
 from bot.store import DM_SCOPE, Origin, Proposal, QueuedQuestion, Scope, Store
-from bot.store.migrations import bundled_migrations
+from bot.store.migrations import bundled_migrations, latest_version
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ async def open_for_reading(config: Config) -> Store:
             "(check --db or storage.database)"
         )
     store = await Store.open(config.database, allow_read_only=True, migrate=False)
-    version, latest = await store.schema_version(), bundled_migrations(store.dialect)[-1].version
+    version, latest = await store.schema_version(), latest_version(bundled_migrations(store.dialect))
     if version < latest:  # a report never changes the schema under the bots that use it
         await store.close()
         raise FaqbotError(

@@ -37,7 +37,7 @@ def database_config(args: argparse.Namespace) -> Config:
 def command_db(args: argparse.Namespace) -> int:
     """Faqbot db backup PATH | check: a consistent copy while the bot runs, or the integrity check in one line."""
     from bot.store.maintenance import backup_sqlite, check_sqlite, schema_note, schema_problem
-    from bot.store.migrations import bundled_migrations
+    from bot.store.migrations import bundled_migrations, latest_version
     from bot.store.urls import redact_url
 
     config = database_config(args)
@@ -56,7 +56,7 @@ def command_db(args: argparse.Namespace) -> int:
     if not result.ok:
         sys.stdout.write(f"damaged: {path} failed the integrity check: {result.problem}\n")
         return 1
-    latest = bundled_migrations()[-1].version
+    latest = latest_version(bundled_migrations())
     problem = schema_problem(result.schema_version, latest, result.tables)
     if problem is not None:
         sys.stdout.write(f"unusable: {path} passed the integrity check, but {problem}\n")
@@ -70,10 +70,10 @@ async def check_postgres(url: str, where: str) -> int:
     """PostgreSQL checks its own pages; here: reachable, and what its schema version means for this faqbot."""
     from bot.store import Store
     from bot.store.maintenance import schema_note
-    from bot.store.migrations import bundled_migrations
+    from bot.store.migrations import bundled_migrations, latest_version
 
     async with await Store.open(url, migrate=False) as store:
         version = await store.schema_version()
-    note = schema_note(version, bundled_migrations("postgres")[-1].version)
+    note = schema_note(version, latest_version(bundled_migrations("postgres")))
     sys.stdout.write(f"ok: {where} is reachable ({note}; PostgreSQL checks its own pages)\n")
     return 0

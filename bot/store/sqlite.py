@@ -24,7 +24,7 @@ import aiosqlite
 from bot.errors import StoreError
 from bot.folding import question_key
 from bot.store.maintenance import PRIVATE_FOLDER, create_private, disk_trouble, schema_problem
-from bot.store.migrations import Migration, bundled_migrations
+from bot.store.migrations import Migration, bundled_migrations, latest_version
 from bot.store.models import (
     DM_SCOPE,
     STATUSES,
@@ -216,7 +216,7 @@ class Store:
                 f"{self.path} is not a usable SQLite database ({error}); it was left untouched. "
                 "Move it aside or point storage.database elsewhere."
             ) from None
-        latest = migrations[-1].version if migrations else 0
+        latest = latest_version(migrations)
         problem = schema_problem(version, latest, tables)
         if problem is not None:
             raise StoreError(
@@ -241,7 +241,7 @@ class Store:
         """Apply every pending numbered migration, each in its own transaction; return the schema version."""
         migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         version = await self._scalar("PRAGMA user_version")
-        latest = migrations[-1].version if migrations else 0
+        latest = latest_version(migrations)
         if 0 < version < latest:  # an existing database changes shape: the operator sees it at any log level
             log.warning("upgrading the database %s from schema version %d to %d", self.path, version, latest)
         for migration in migrations:

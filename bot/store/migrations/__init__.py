@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -65,3 +66,8 @@ def bundled_migrations(dialect: str = "sqlite") -> list[Migration]:
         where = "bot/store/migrations" + ("/postgres" if dialect == "postgres" else "")
         raise StoreError(f"{where} must be numbered 0001, 0002, ... without gaps")
     return migrations
+
+
+def latest_version(migrations: Sequence[Migration]) -> int:
+    """The schema version these migrations bring a database to (0: none)."""
+    return migrations[-1].version if migrations else 0
