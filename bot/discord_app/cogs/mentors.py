@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 MEMBER_WINDOW = timedelta(hours=1)  # `/faq member:` resolves the member's open question asked within this window
 CANDIDATES = 10  # entries offered to a mentor when the bot is unsure ("Answer with FAQ")
 PICK_TIMEOUT_SECONDS = 600.0
+# Answer with FAQ on a chat message, by a mentor or anyone else:
+SMALL_TALK_MESSAGE = "That message is small talk, not a question; there is nothing to answer."
 
 
 class Mentors(commands.Cog):
@@ -159,7 +161,7 @@ class Mentors(commands.Cog):
             origin = asked_by(origin_of(interaction.guild_id, message.channel.id, message.id), message.author)
             if verdict is None or verdict.answer is None:
                 if answer.status is Status.SMALLTALK:
-                    text = "That message is small talk, not a question; there is nothing to answer."
+                    text = SMALL_TALK_MESSAGE
                     await interaction.response.send_message(text, ephemeral=True)
                     return
                 recorded = await self.bot.answerer.record(answer, origin, queue=QUEUE_UNCERTAIN)  # unsure marked
@@ -206,7 +208,7 @@ class Mentors(commands.Cog):
             )
             return
         if answer.status is Status.SMALLTALK:
-            text = "That message is small talk, not a question; there is nothing to answer."
+            text = SMALL_TALK_MESSAGE
         else:
             text = (
                 "I have no confident answer to that message. Only mentors and editors can pass someone else's "
