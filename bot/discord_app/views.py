@@ -247,7 +247,7 @@ PAGE_PREFIX = "faqbot:page"  # the pager's buttons: faqbot:page:previous|next:LI
 
 
 class StalePageButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"faqbot:page:(?P<step>previous|next):(?P<list>[0-9]+)"
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"{PAGE_PREFIX}:(?P<step>previous|next):(?P<list>[0-9]+)"
 ):
     """◀ / ▶ of a list this process cannot turn (it was opened before a restart): says so instead of failing.
 
