@@ -88,10 +88,11 @@ async def refresh_queue_size(store: Store, metrics: Metrics, interval: float) ->
 
     A new database is migrated only after login: until then it holds no queue (size 0), and nothing is read.
     """
-    warned = False
+    warned = migrated = False
     while True:
         try:
-            if await store.schema_version() > 0:
+            migrated = migrated or await store.schema_version() > 0  # asked until it is, then never again
+            if migrated:
                 metrics.set_queue_size(await store.open_count())
             warned = False
         except Exception as error:  # a metric must never stop the bot
