@@ -22,6 +22,11 @@ def without_terminal_codes(text: str) -> str:
     return _TERMINAL_CODES.sub("", text)
 
 
+def invisible(char: str) -> bool:
+    """Whether a character is a format character: a soft hyphen, a zero-width mark, a bidirectional override."""
+    return unicodedata.category(char) == "Cf"
+
+
 def visible_words(text: str) -> str:
     """The text's visible words on one line (for titles written into files): no terminal codes or invisible marks.
 
@@ -31,9 +36,7 @@ def visible_words(text: str) -> str:
     text = without_terminal_codes(text)
     if not text.isascii():
         text = "".join(
-            " " if unicodedata.category(char) in {"Zl", "Zp"} else char
-            for char in text
-            if unicodedata.category(char) != "Cf"
+            " " if unicodedata.category(char) in {"Zl", "Zp"} else char for char in text if not invisible(char)
         )
     return " ".join(text.split())
 
@@ -48,7 +51,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and not invisible(ch))
     return text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", " - ")
 
 
