@@ -346,7 +346,9 @@ class Store:
         """Count one judged question and, in the same transaction, its reply message and its place in the queue.
 
         Returns the queued question's id when it was queued. Nothing is half-recorded: a failure leaves no count
-        without its queued question, and no queued question without its count.
+        without its queued question, and no queued question without its count. A message already recorded (a
+        mentor's "Answer with FAQ" on a message the bot saw, or used twice) is one question: it is not counted
+        again, and where it is queued already, that queued question's id is returned.
         """
         text = ask.question.strip()[:MAX_STORED_QUESTION_CHARS]
         queue = ask.queue and bool(question_key(text))
@@ -354,14 +356,20 @@ class Store:
         origin = ask.origin
 
         async def work(db: Connection) -> int | None:
-            await db.execute(
-                "INSERT INTO asks (asked_at, origin, status, entry_id, guild_id) VALUES (?, ?, ?, ?, ?)",
-                (now, origin.kind, ask.status, ask.entry_id, scope_key(origin.guild_id)),
-            )
+            async with db.execute(
+                """
+                INSERT INTO asks (asked_at, origin, status, entry_id, guild_id, message_id) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING RETURNING id
+                """,
+                (now, origin.kind, ask.status, ask.entry_id, scope_key(origin.guild_id), origin.message_id),
+            ) as cursor:
+                counted = await cursor.fetchone() is not None
             if ask.reply_message_id is not None:
                 await _insert_post(db, ask.reply_message_id, text, ask.entry_id, origin, now)
             if not queue:
                 return None
+            if not counted and (queued := await _queued_from(db, origin)) is not None:
+                return queued
             return await _queue_question(
                 db, text, origin, now, ask.best_score, ask.best_entry_id, "unanswered", None, ask.unsure
             )
@@ -1008,6 +1016,20 @@ async def _queue_question(
         ),
     )
     return question_id
+
+
+async def _queued_from(db: Connection, origin: Origin) -> int | None:
+    """The open question a message is already queued as (the latest, if several), inside the caller's transaction."""
+    async with db.execute(
+        """
+        SELECT questions.id FROM question_asks JOIN questions ON questions.id = question_asks.question_id
+        WHERE question_asks.guild_id = ? AND question_asks.message_id = ? AND questions.status = 'open'
+        ORDER BY question_asks.id DESC LIMIT 1
+        """,
+        (scope_key(origin.guild_id), origin.message_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 async def _insert_post(

@@ -236,6 +236,18 @@ async def test_answer_with_faq_on_an_unanswerable_message_tells_the_mentor_and_q
     assert queued["jump_url"] == f"https://discord.com/channels/{world.guild.id}/{world.general.id}/{question.id}"
 
 
+async def test_answer_with_faq_twice_on_one_message_queues_and_counts_it_once(world: World) -> None:
+    question = await world.alice.send(world.general, OFF_TOPIC)
+
+    for _ in range(2):
+        result = await world.mona.context_menu(world.general, "Answer with FAQ", question)
+        assert "passed it to the editors" in result.response.content
+
+    [queued] = queued_questions(world.db)  # one place, asked once: the editors see one member's question
+    assert (queued["message_id"], queued["ask_count"]) == (question.id, 1)
+    assert len(asks(world.db)) == 1  # /stats counts the message once
+
+
 async def test_answer_with_faq_by_a_plain_member_answers_only_them(world: World, knowledge: KnowledgeBase) -> None:
     entry = knowledge.get(MANAGER_ENTRY)
     assert entry is not None

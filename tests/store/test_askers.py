@@ -146,3 +146,29 @@ async def test_purge_removes_the_askers_and_their_markers(db: Path | str) -> Non
         assert (counts.questions, counts.places) == (1, 1)
         assert await store.told(question_id) == {}
         assert await store._scalar("SELECT count(*) FROM question_asks WHERE asker_id IS NOT NULL") == 0
+
+
+async def test_a_message_recorded_twice_is_one_ask_and_one_place_in_the_queue(db: Path | str) -> None:
+    """A mentor's "Answer with FAQ" used twice on one message (or on one the bot saw) counts and queues it once."""
+    async with await Store.open(db, clock=Clock()) as store:
+        first = await ask(store, "do TLs get stock options?", place(2, 30, ALICE), unsure=True)
+        again = await ask(store, "do TLs get stock options?", place(2, 30, ALICE), unsure=True)
+        other = await ask(store, "do TLs get stock options?", place(2, 31, BOB), unsure=True)
+
+        assert again == first == other
+        item = await store.question(first, scope=None)
+        assert item is not None
+        assert item.ask_count == 2  # messages 30 and 31, not three judgments
+        assert len(item.places) == 2
+        stats = await store.stats(7, scope=Scope.of(HERE))
+        assert stats.asked == 2
+
+
+async def test_a_message_without_an_id_is_counted_each_time(db: Path | str) -> None:
+    """Only a message id makes two records one: the command line's questions (no message) each count."""
+    async with await Store.open(db, clock=Clock()) as store:
+        cli = Origin("cli", None, None, None, None, None)
+        for _ in range(2):
+            await store.record_ask(Ask("what is a TL", "unknown", None, cli, queue=True))
+        stats = await store.stats(7, scope=None)
+        assert stats.asked == 2

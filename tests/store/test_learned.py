@@ -3,6 +3,8 @@ question's own phrasing when it is resolved again, forgetting."""
 
 from __future__ import annotations
 
+import itertools
+
 from pathlib import Path
 
 from bot.store import Ask, Origin, Scope, Store
@@ -11,10 +13,12 @@ from bot.store.migrations import bundled_migrations
 HERE, THERE = 11, 22
 
 
+MESSAGE_IDS = itertools.count(6)  # each question is a member's message of its own
+
+
 async def queue(store: Store, text: str, guild_id: int | None = HERE) -> int:
-    question_id = await store.record_ask(
-        Ask(text, "unknown", None, Origin("discord", guild_id, 5, 6), queue=True, best_score=0.1)
-    )
+    origin = Origin("discord", guild_id, 5, next(MESSAGE_IDS))
+    question_id = await store.record_ask(Ask(text, "unknown", None, origin, queue=True, best_score=0.1))
     assert question_id is not None
     return question_id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +56,7 @@ async def test_another_server_cannot_read_resolve_dismiss_or_purge_a_question(st
 
 async def test_stats_count_each_server_apart(store: Store) -> None:
     await store.record_ask(Ask("q", "answered", "intro", IN_A))
-    await store.record_ask(Ask("q", "unknown", None, IN_A, queue=True))
+    await store.record_ask(Ask("q", "unknown", None, replace(IN_A, message_id=11), queue=True))
     await store.record_ask(Ask("q", "unknown", None, IN_B, queue=True))
     await store.record_ask(Ask("q", "suggest", None, IN_DM))
     await store.record_vote(message_id=5, entry_id="intro", question="q", user_id=1, vote=-1, origin=IN_A)
@@ -78,7 +79,7 @@ async def test_an_ask_and_its_queued_question_are_recorded_together_or_not_at_al
 
     monkeypatch.setattr(bot.store.sqlite, "_queue_question", broken)
     with pytest.raises(sqlite3.OperationalError):
-        await store.record_ask(Ask("is there parking?", "unknown", None, IN_A, queue=True))
+        await store.record_ask(Ask("is there parking?", "unknown", None, replace(IN_A, message_id=11), queue=True))
 
     stats = await store.stats(7, scope=None)
     assert stats.asked == 1  # the failed one was not counted without its queued question
