@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,13 @@ QUESTION = "can I expense my certification exam fees"  # a partial answer before
 PARAPHRASES = ["can i expense certification exam fees?", "can I expense my certification exam fee"]
 ENTRY = "glance-certifications"
 HERE, THERE = 1001, 2002
+MESSAGE_IDS = itertools.count(8)  # each question is a member's message of its own
 
 
 async def queue(store: Store, text: str, guild_id: int | None = HERE) -> int:
     """Queue a question as if a member of `guild_id` had asked it and the bot could not answer."""
     question_id = await store.record_ask(
-        Ask(text, "unknown", None, Origin("discord", guild_id, 7, 8), queue=True, best_score=0.1)
+        Ask(text, "unknown", None, Origin("discord", guild_id, 7, next(MESSAGE_IDS)), queue=True, best_score=0.1)
     )
     assert question_id is not None
     return question_id

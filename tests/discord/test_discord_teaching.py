@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import discord
 import pytest
 import simcord
@@ -12,6 +14,7 @@ from bot.store import Ask, Origin
 QUESTION = "who pays for my certification exams?"
 PARAPHRASE = "does the company pay for certification exams"
 ENTRY = "glance-certifications"
+MESSAGE_IDS = itertools.count(1)  # each question is a member's message of its own
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ async def elsewhere(world: World) -> tuple[simcord.ChannelHandle, simcord.Member
 
 async def queue(world: World, text: str) -> int:
     """Queue a question as asked in the world's general channel (the bot also queues its own "did you mean"s)."""
-    origin = Origin("discord", world.guild.id, world.general.id, 1)
+    origin = Origin("discord", world.guild.id, world.general.id, next(MESSAGE_IDS))
     question_id = await world.bot.store.record_ask(Ask(text, "unknown", None, origin, queue=True))
     assert question_id is not None
     return question_id

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from e2e_bot import TOKEN, start_faqbot
+from e2e_bot import TOKEN, start_faqbot, wait_for_line
 from fake_discord import DEFAULT_PERMISSIONS, FakeDiscord, message_body
 
 MANAGE_GUILD = 1 << 5
@@ -63,6 +63,8 @@ async def test_two_servers_each_see_only_their_own_queue_and_a_managed_role_ment
     answer = await fake.wait_for_message_reply(mention, timeout=15)
     assert answer.json["embeds"][0]["title"] == "Is a Cloud Technical Lead a manager or an engineer?"
 
+    # The bot records a question after its reply is sent: list once it is queued, not in a race with it.
+    await wait_for_line(tmp_path / "bot.log", r"queued unknown question #1")
     admin = MANAGE_GUILD | DEFAULT_PERMISSIONS
     theirs = await fake.send_slash_command("unanswered list", guild_id=other, permissions=admin)
     ours = await fake.send_slash_command("unanswered list")  # the server's owner

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from e2e_bot import ROOT, TOKEN, start_faqbot
+from e2e_bot import ROOT, TOKEN, start_faqbot, wait_for_line
 from fake_discord import FakeDiscord, message_body
 
 ABSENT_GUILD = 123456789012345678  # a server the bot is not in
@@ -53,17 +52,6 @@ async def ask(fake: FakeDiscord) -> str:
     interaction = await fake.send_slash_command("ask", {"question": QUESTION})
     reply = await fake.wait_for_interaction_reply(interaction, timeout=15)
     return str(message_body(reply)["embeds"][0]["title"])
-
-
-async def wait_for_line(log_path: Path, pattern: str, timeout: float = 30.0) -> re.Match[str]:
-    """Wait until the bot's log has a line matching `pattern`; the match."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = re.search(pattern, log_path.read_text())
-        if found:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, f"no {pattern!r} in:\n{log_path.read_text()}"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_listed_guild_that_refuses_commands_is_one_warning_and_the_bot_serves_the_others(start) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,14 @@ async def start_faqbot(
             cwd=str(folder),
         )
     return process, log_path
+
+
+async def wait_for_line(log_path: Path, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+    """Wait until the bot's log has a line matching `pattern`; the match."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = re.search(pattern, log_path.read_text())
+        if found:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, f"no {pattern!r} in:\n{log_path.read_text()}"
+        await asyncio.sleep(0.05)

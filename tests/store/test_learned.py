@@ -4,7 +4,6 @@ question's own phrasing when it is resolved again, forgetting."""
 from __future__ import annotations
 
 import itertools
-
 from pathlib import Path
 
 from bot.store import Ask, Origin, Scope, Store
