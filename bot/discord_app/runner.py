@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -114,18 +115,26 @@ def discord_log_lines() -> Iterator[None]:
         logger.removeFilter(lines)
 
 
+# An interaction's token lets whoever holds it reply as the bot for 15 minutes; at DEBUG, discord.py logs it in the
+# URLs it calls and in the gateway events it receives.
+INTERACTION_TOKENS = re.compile(r"(/(?:interactions|webhooks)/\d+/|['\"]token['\"]: ['\"])[A-Za-z0-9_.:-]+")
+
+
 class RedactSecret(logging.Filter):
-    """Replaces the token wherever it would appear in a log line, whatever logged it."""
+    """Replaces the bot's token, and any interaction's token, wherever it would appear in a log line."""
 
     def __init__(self, secret: str) -> None:
         super().__init__()
         self.secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret."""
+        """Rewrite the record's message without the secrets."""
         message = record.getMessage()
-        if self.secret and self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "[redacted]"), None
+        redacted = INTERACTION_TOKENS.sub(r"\1[redacted]", message)
+        if self.secret:
+            redacted = redacted.replace(self.secret, "[redacted]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from e2e_bot import LAUNCHER, ROOT, TOKEN, start_faqbot
+from e2e_bot import LAUNCHER, ROOT, TOKEN, start_faqbot, wait_for_line
 from fake_discord import FakeDiscord, message_body
 
 
@@ -58,6 +58,23 @@ async def test_faqbot_run_logs_in_syncs_answers_and_stops_on_sigterm(running) ->
     assert "Traceback" not in output, output
     assert "stopped cleanly" in output
     assert TOKEN not in output
+
+
+async def test_a_debug_log_holds_neither_the_bot_token_nor_an_interaction_token(tmp_path: Path) -> None:
+    async with FakeDiscord(token=TOKEN, max_lifetime=120) as fake:
+        process, log_path = await start_faqbot(fake, tmp_path, f"  guild_ids: [{fake.guild_id}]\n", log_level="DEBUG")
+        try:
+            await fake.wait_identified(timeout=30)
+            await fake.wait_for_commands(timeout=15, guild_id=fake.guild_id)
+            interaction = await fake.send_slash_command("ask", {"question": "is a cloud technical lead a manager?"})
+            await fake.wait_for_interaction_reply(interaction, timeout=15)
+            await wait_for_line(log_path, r"/interactions/\d+/\[redacted\]/callback")  # its reply, logged
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=15)
+    output = log_path.read_text()
+    assert "'token': '[redacted]'" in output  # the gateway event that carried it, logged
+    assert str(interaction["token"]) not in output and TOKEN not in output
 
 
 async def test_a_rejected_token_is_one_clear_line(tmp_path: Path) -> None:

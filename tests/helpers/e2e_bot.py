@@ -17,7 +17,12 @@ TOKEN = "e2e-secret-token-value"
 
 
 async def start_faqbot(
-    fake: FakeDiscord, folder: Path, discord_lines: str, env: dict[str, str] | None = None
+    fake: FakeDiscord,
+    folder: Path,
+    discord_lines: str,
+    env: dict[str, str] | None = None,
+    *,
+    log_level: str = "INFO",
 ) -> tuple[asyncio.subprocess.Process, Path]:
     """`faqbot run` with the bundled knowledge, a database in `folder` and these `discord:` lines; its log's path.
 
@@ -27,7 +32,7 @@ async def start_faqbot(
     config = folder / "config.yaml"
     config.write_text(
         f"knowledge:\n  path: {ROOT / 'knowledge'}\nstorage:\n  database: {folder / 'faqbot.db'}\n"
-        f"logging:\n  level: INFO\ndiscord:\n  cooldown_seconds: 0\n{discord_lines}"
+        f"logging:\n  level: {log_level}\ndiscord:\n  cooldown_seconds: 0\n{discord_lines}"
     )
     log_path = folder / "bot.log"
     environment = {**os.environ, **fake.env(), "DISCORD_TOKEN": TOKEN, **(env or {})}
