@@ -74,9 +74,12 @@ async def first_login(
             await login()
             return True
         except NETWORK_ERRORS as error:
+            # A 5xx is Discord reached but failing, not a network down on this side: the line says which it is.
+            outage = isinstance(error, discord.DiscordServerError)
+            failure = "Discord is unavailable" if outage else "cannot reach Discord"
             if delay is None:
-                raise FaqbotError(f"cannot reach Discord after {attempt} attempts: {describe(error)}") from None
-            log.warning("cannot reach Discord (attempt %d: %s); retrying in %.0f s", attempt, describe(error), delay)
+                raise FaqbotError(f"{failure} after {attempt} attempts: {describe(error)}") from None
+            log.warning("%s (attempt %d: %s); retrying in %.0f s", failure, attempt, describe(error), delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), delay)
         if stopping.is_set():

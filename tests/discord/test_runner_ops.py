@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from types import SimpleNamespace
 
 import aiohttp
 import discord
@@ -47,6 +48,16 @@ async def test_retries_end_with_one_error_line_after_the_last_attempt() -> None:
     login = FlakyLogin(*[OSError("network is unreachable")] * 3)
     with pytest.raises(FaqbotError, match=r"^cannot reach Discord after 3 attempts: OSError: network is unreachable$"):
         await first_login(login, asyncio.Event(), delays=(0.01, 0.01))
+
+
+async def test_a_discord_outage_is_told_apart_from_a_network_down_here(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.discord_app.runner")
+    outage = discord.DiscordServerError(SimpleNamespace(status=503, reason="Service Unavailable"), "upstream reset")
+    login = FlakyLogin(outage, outage)
+    with pytest.raises(FaqbotError, match=r"^Discord is unavailable after 2 attempts: DiscordServerError: 503 "):
+        await first_login(login, asyncio.Event(), delays=(0.01,))
+    [line] = [record.getMessage() for record in caplog.records]
+    assert line.startswith("Discord is unavailable (attempt 1: DiscordServerError: 503 Service Unavailable")
 
 
 async def test_a_rejected_token_is_not_retried() -> None:
