@@ -1,4 +1,4 @@
-"""Printing what others wrote, safely: control characters escaped for terminals, line separators escaped in JSON.
+"""Printing what others wrote, safely: control characters escaped for terminals, and escaped in JSON too.
 
 Standard library only, so that even an error raised before a command's heavy imports is printed safely.
 """
@@ -14,8 +14,10 @@ from typing import Any
 # Unicode line and paragraph separators.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _UNSAFE_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-# JSON allows these raw, but str.splitlines() and JavaScript before ES2019 end a line at them.
-_LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+# What json.dumps leaves raw of those: DEL, the C1 controls (U+009B is a one-character CSI), the bidirectional
+# controls and the line separators (str.splitlines() and JavaScript before ES2019 end a line at them). Escaped as
+# \uXXXX they decode to the same text.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -40,8 +42,6 @@ def clipped(text: str, limit: int) -> str:
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
-    """Strict JSON, UTF-8 kept readable, with the characters that some readers take as line ends escaped."""
+    """Strict JSON, UTF-8 kept readable, with every character a terminal or a line reader would act on escaped."""
     text = json.dumps(value, ensure_ascii=False, indent=indent)
-    for raw, escaped in _LINE_BREAKING.items():
-        text = text.replace(raw, escaped)
-    return text
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -183,8 +183,9 @@ def learned_yaml(learned: Sequence[Learned]) -> str:
     entries: dict[str, list[str]] = {}
     for item in learned:
         questions = entries.setdefault(item.entry_id, [])
-        if item.text not in questions:
-            questions.append(item.text)
+        text = visible_words(item.text)  # a member's terminal codes and bidi overrides never reach a knowledge file
+        if text and text not in questions:
+            questions.append(text)
     header = [
         f"# {len(learned)} learned phrasing(s) of {len(entries)} entry(ies). Add each entry's questions to its",
         "# `questions:` in the knowledge files (they then apply in every server), then remove them with",

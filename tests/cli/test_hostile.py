@@ -57,8 +57,7 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert answered.returncode == 0, answered.stderr.decode(errors="replace")[-2000:]
     assert answered.stderr == b""
     text = answered.stdout.decode("utf-8")  # strict: the JSON is valid UTF-8
-    for separator in ("\u2028", "\u2029", "\x85"):
-        assert separator not in text
+    assert not RAW_CONTROL.search(text)  # C1 controls (a one-character CSI), bidi overrides, separators: escaped
     replies = [json.loads(line) for line in text.splitlines()]  # splitlines() splits at U+2028 too: none are raw
     assert len(replies) == len(lines) == COUNT + 1
     for line, reply in zip(lines, replies, strict=True):
@@ -88,7 +87,7 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert max(len(line) for line in shown.splitlines()) < 200  # long questions are clipped for display
 
     exported = run("unanswered", "export", "--format", "json", "--db", str(db)).stdout.decode("utf-8")
-    assert "\u2028" not in exported and "\x1b" not in exported
+    assert not RAW_CONTROL.search(exported)
     assert ESCAPE_QUESTION in {record["text"] for record in json.loads(exported)}  # intact
     as_csv = run("unanswered", "export", "--format", "csv", "--db", str(db)).stdout.decode("utf-8")
     assert ESCAPE_QUESTION in {row["text"] for row in csv.DictReader(io.StringIO(as_csv, newline=""))}
@@ -100,6 +99,21 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert "sourdough" in promoted.stdout.decode("utf-8")
     [entry] = yaml.safe_load(promoted.stdout.decode("utf-8"))  # pasted as it is printed
     assert entry["title"] == "How do I bake sourdough bread in my oven"  # its visible words, no escapes as text
+
+
+def test_a_learned_phrasing_is_exported_as_its_visible_words(db: Path) -> None:
+    assert run("ask", "--db", str(db), ESCAPE_QUESTION.replace("\x00", "")).returncode == 0
+    export = run("unanswered", "export", "--format", "json", "--db", str(db))
+    [question_id] = [record["id"] for record in json.loads(export.stdout)]
+    resolved = run("unanswered", "resolve", str(question_id), "faq-hands-on-time", "--db", str(db))
+    assert resolved.returncode == 0, resolved.stderr
+
+    exported = run("knowledge", "learned", "export", "--db", str(db)).stdout.decode("utf-8")
+
+    assert not RAW_CONTROL.search(exported)  # the bidi override is neither raw on the terminal nor in the YAML
+    assert yaml.safe_load(exported) == {
+        "faq-hands-on-time": {"questions": ["how do I bake sourdough bread in my oven"]}  # pasted as printed
+    }
 
 
 def test_text_answers_escape_what_the_member_typed_and_bad_argument_bytes(db: Path) -> None:
