@@ -7,8 +7,10 @@ import itertools
 import discord
 import pytest
 import simcord
-from discord_helpers import World
+from discord_helpers import World, grant_editor_commands
+from simcord import assert_error
 
+from bot.discord_app.bot import EditorsOnly
 from bot.store import Ask, Origin
 
 QUESTION = "who pays for my certification exams?"
@@ -103,3 +105,17 @@ async def test_another_servers_editor_can_neither_see_nor_forget_this_servers_ph
     assert offered == []
     assert refused.response.content.startswith("No phrasing")
     assert await world.bot.store.learned() == [learned]
+
+
+async def test_a_member_let_use_knowledge_commands_is_offered_no_phrasings(world: World) -> None:
+    question_id = await queue(world, QUESTION)
+    await world.eddie.slash(world.general, "unanswered resolve", id=question_id, entry=ENTRY)
+    grant_editor_commands(world.env, world.guild, world.alice)  # Integrations: Alice may use /knowledge, not an editor
+
+    offered = await world.alice.autocomplete(world.general, "knowledge forget", "phrasing", "")
+    refused = await world.alice.slash(world.general, "knowledge forget", phrasing="certification")
+
+    assert offered == []  # another member's question is not shown to her before she is refused
+    assert refused.response.content == "Editors only."
+    assert_error(world.env, EditorsOnly)  # the check's refusal, answered by the tree's error handler
+    assert [item.text for item in await world.bot.store.learned()] == [QUESTION]

@@ -191,7 +191,13 @@ class Editors(commands.Cog):
     async def forget_phrasing_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """The server's own learned phrasings, newest first, matching what was typed (text or entry id)."""
+        """The server's own learned phrasings, newest first, matching what was typed (text or entry id).
+
+        Editors only: discord.py runs no checks for autocomplete, and the phrasings are members' questions (DMs
+        among them), which a member whom the server lets use /knowledge must not read before being refused.
+        """
+        if not is_editor(interaction.user, interaction.guild_id, self.bot.config):
+            return []
         wanted = current.casefold().strip()
         taught = [
             item
