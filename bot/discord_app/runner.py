@@ -131,14 +131,19 @@ class RedactSecret(logging.Filter):
         self.secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secrets."""
+        """Rewrite the record's message, and the traceback it carries, without the secrets."""
         message = record.getMessage()
-        redacted = INTERACTION_TOKENS.sub(r"\1[redacted]", message)
-        if self.secret:
-            redacted = redacted.replace(self.secret, "[redacted]")
+        redacted = self.redacted(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info:  # formatted here, once, as the handler's formatter would: it keeps exc_text as it is
+            record.exc_text = self.redacted(record.exc_text or logging.Formatter().formatException(record.exc_info))
         return True
+
+    def redacted(self, text: str) -> str:
+        """The text with the bot's token and every interaction's token replaced by [redacted]."""
+        text = INTERACTION_TOKENS.sub(r"\1[redacted]", text)
+        return text.replace(self.secret, "[redacted]") if self.secret else text
 
 
 async def run_bot(config: Config) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import sys
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ import discord
 import pytest
 from discord_helpers import World
 
-from bot.discord_app.runner import DiscordLogLines, first_login, refresh_queue_size
+from bot.discord_app.runner import DiscordLogLines, RedactSecret, first_login, refresh_queue_size
 from bot.errors import FaqbotError
 from bot.metrics import Metrics
 from bot.store import Ask, Origin, Store
@@ -58,6 +59,24 @@ async def test_a_discord_outage_is_told_apart_from_a_network_down_here(caplog: p
         await first_login(login, asyncio.Event(), delays=(0.01,))
     [line] = [record.getMessage() for record in caplog.records]
     assert line.startswith("Discord is unavailable (attempt 1: DiscordServerError: 503 Service Unavailable")
+
+
+def test_a_logged_traceback_is_redacted_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecret("s3cret-token"))
+    logger = logging.getLogger("faqbot.test.redaction")
+    logger.addHandler(handler)
+    try:
+        raise RuntimeError("request to /interactions/123/aW50ZXJhY3Rpb24/callback with s3cret-token failed")
+    except RuntimeError:
+        logger.exception("a library logged its failure")
+    finally:
+        logger.removeHandler(handler)
+
+    logged = stream.getvalue()
+    assert "RuntimeError: request to /interactions/123/[redacted]/callback with [redacted] failed" in logged
+    assert "s3cret-token" not in logged and "aW50ZXJhY3Rpb24" not in logged
 
 
 async def test_a_rejected_token_is_not_retried() -> None:
