@@ -61,6 +61,7 @@ Connection: TypeAlias = "aiosqlite.Connection | PgConnection"
 BUSY_TIMEOUT_MS = 5000
 LOCK_RETRIES = 8
 MAX_STORED_QUESTION_CHARS = 4000
+IDS_PER_STATEMENT = 10_000  # question ids bound in one IN (...) list
 TOLD_OUTCOMES = ("sending", "told", "failed")
 PROPOSAL_COLUMNS = "SELECT id, question_id, entry_id, picks, proposed_at, status"  # what _proposal reads
 
@@ -607,14 +608,15 @@ class Store:
         self, sql: str, question_ids: list[int], make: Callable[[Any], T]
     ) -> dict[int, tuple[T, ...]]:
         """The rows of `sql` for these questions (`{marks}`: their placeholders), made into values, by question id."""
-        if not question_ids:
-            return {}
-        marks = ",".join("?" * len(question_ids))  # placeholders only; the ids are parameters
-        async with self._db.execute(sql.format(marks=marks), question_ids) as cursor:
-            rows = await cursor.fetchall()
         found: dict[int, list[T]] = {}
-        for row in rows:
-            found.setdefault(row["question_id"], []).append(make(row))
+        # In batches: a statement takes at most 32,767 parameters on PostgreSQL (32,766 on most SQLite builds).
+        for start in range(0, len(question_ids), IDS_PER_STATEMENT):
+            batch = question_ids[start : start + IDS_PER_STATEMENT]
+            marks = ",".join("?" * len(batch))  # placeholders only; the ids are parameters
+            async with self._db.execute(sql.format(marks=marks), batch) as cursor:
+                rows = await cursor.fetchall()
+            for row in rows:
+                found.setdefault(row["question_id"], []).append(make(row))
         return {key: tuple(value) for key, value in found.items()}
 
     async def resolve(self, question_id: int, entry_id: str, *, scope: Scope | None) -> bool:
@@ -978,6 +980,9 @@ async def _queue_question(
     """Insert or count a queued question and the place it was asked (and by whom), inside the caller's transaction.
 
     `unsure` follows the latest ask: whether the bot gave a "did you mean" or a partial answer, not "I don't know".
+    A question answered already but asked again (by a process that has not learned the answer yet: before its
+    /knowledge reload, or during a refit) is open again, so that the editors see it and the re-check after a reload
+    answers its new askers; one the editors dismissed stays dismissed and is counted there.
     """
     guild_id = scope_key(origin.guild_id)
     async with db.execute(
@@ -987,6 +992,9 @@ async def _queue_question(
         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
             ask_count = questions.ask_count + 1,
+            status = CASE WHEN questions.status = 'answered' THEN 'open' ELSE questions.status END,
+            answer_entry_id = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.answer_entry_id END,
+            closed_at = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.closed_at END,
             last_asked_at = excluded.last_asked_at,
             best_score = excluded.best_score,
             best_entry_id = excluded.best_entry_id,
@@ -1019,13 +1027,12 @@ async def _queue_question(
 
 
 async def _queued_from(db: Connection, origin: Origin) -> int | None:
-    """The open question a message is already queued as (the latest, if several), inside the caller's transaction."""
+    """The question a message is already queued as, whatever its status (the latest, if several), in the transaction.
+
+    Answered or dismissed, it is that message's question still: judging the message again does not queue it anew.
+    """
     async with db.execute(
-        """
-        SELECT questions.id FROM question_asks JOIN questions ON questions.id = question_asks.question_id
-        WHERE question_asks.guild_id = ? AND question_asks.message_id = ? AND questions.status = 'open'
-        ORDER BY question_asks.id DESC LIMIT 1
-        """,
+        "SELECT question_id FROM question_asks WHERE guild_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1",
         (scope_key(origin.guild_id), origin.message_id),
     ) as cursor:
         row = await cursor.fetchone()

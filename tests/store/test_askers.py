@@ -172,3 +172,37 @@ async def test_a_message_without_an_id_is_counted_each_time(db: Path | str) -> N
             await store.record_ask(Ask("what is a TL", "unknown", None, cli, queue=True))
         stats = await store.stats(7, scope=None)
         assert stats.asked == 2
+
+
+async def test_a_question_asked_again_after_it_was_answered_is_open_again_with_its_new_asker(
+    db: Path | str,
+) -> None:
+    """A process that has not learned the answer yet queues it again: the editors see it, and the new asker is told."""
+    async with await Store.open(db, clock=Clock()) as store:
+        question_id = await ask(store, "how do I configure the flux capacitor?", place(2, 30, ALICE))
+        assert await store.resolve(question_id, "intro", scope=None)
+        assert [asker.asker_id for asker in await store.untold([question_id])] == [ALICE]
+        await store.claim_askers([question_id], outcome="told")
+
+        again = await ask(store, "how do I configure the flux capacitor?", place(2, 31, BOB))
+
+        assert again == question_id
+        [listed] = await store.questions(scope=Scope.of(HERE))  # open again, in the editors' list
+        assert (listed.id, listed.ask_count, listed.answer_entry_id) == (question_id, 2, None)
+        assert await store.resolve(question_id, "intro", scope=None)
+        assert [asker.asker_id for asker in await store.untold([question_id])] == [BOB]  # Alice was told already
+
+
+async def test_a_message_whose_question_was_dismissed_is_not_queued_again(db: Path | str) -> None:
+    """A mentor's "Answer with FAQ" on a message whose question was dismissed neither counts nor re-queues it."""
+    async with await Store.open(db, clock=Clock()) as store:
+        question_id = await ask(store, "best pizza in town?", place(2, 30, ALICE), unsure=True)
+        assert await store.dismiss(question_id, "off-topic", scope=None)
+
+        again = await ask(store, "best pizza in town?", place(2, 30, ALICE), unsure=True)
+
+        assert again == question_id
+        item = await store.question(question_id, scope=None)
+        assert item is not None
+        assert (item.status, item.ask_count, len(item.places)) == ("dismissed", 1, 1)
+        assert await store.questions(scope=Scope.of(HERE)) == []

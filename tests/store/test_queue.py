@@ -103,6 +103,21 @@ async def test_the_same_question_folded_for_case_punctuation_and_spacing_is_one_
     assert item.jump_url == "https://discord.com/channels/10/22/32"  # the most recent Discord place
 
 
+async def test_a_queue_longer_than_one_statement_holds_lists_every_place(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL binds at most 32,767 parameters a statement: a long queue's places are read in batches of ids.
+    monkeypatch.setattr(bot.store.sqlite, "IDS_PER_STATEMENT", 2)
+    for number in range(5):
+        await log(store, f"question number {number} about baking", discord_place(10, 20, 30 + number))
+
+    listed = await store.questions(scope=None, sort="recent")
+
+    assert len(listed) == 5
+    messages = sorted(question.places[0].jump_url.rsplit("/", 1)[1] for question in listed)
+    assert messages == [str(30 + number) for number in range(5)]
+
+
 async def test_different_questions_are_separate_items(store: Store) -> None:
     bread = await log(store, BREAD)
     parking = await log(store, "is there parking at the office")
