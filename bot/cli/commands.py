@@ -283,9 +283,10 @@ async def open_for_reading(config: Config) -> Store:
     version, latest = await store.schema_version(), latest_version(bundled_migrations(store.dialect))
     if version < latest:  # a report never changes the schema under the bots that use it
         await store.close()
+        backup = "pg_dump --format=custom" if store.dialect == "postgres" else "faqbot db backup"
         raise FaqbotError(
             f"{shown(str(store.path))} is at schema version {version}, behind this faqbot's {latest}: reports never "
-            "upgrade a database. Back it up (faqbot db backup), then start faqbot run once to upgrade it"
+            f"upgrade a database. Back it up ({backup}), then start faqbot run once to upgrade it"
         )
     return store
 

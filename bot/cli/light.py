@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -44,7 +45,7 @@ def command_db(args: argparse.Namespace) -> int:
     if config.database_url is not None:
         where = redact_url(config.database_url)
         if args.action == "backup":
-            raise FaqbotError(f"{where} is PostgreSQL: back it up with  pg_dump --format=custom --file BACKUP URL")
+            raise FaqbotError(f"{where} is PostgreSQL: back it up with pg_dump --format=custom --file BACKUP URL")
         return asyncio.run(check_postgres(config.database_url, where))
     path: Path = config.database_path
     if args.action == "backup":
@@ -67,13 +68,28 @@ def command_db(args: argparse.Namespace) -> int:
 
 
 async def check_postgres(url: str, where: str) -> int:
-    """PostgreSQL checks its own pages; here: reachable, and what its schema version means for this faqbot."""
-    from bot.store import Store
-    from bot.store.maintenance import schema_note
-    from bot.store.migrations import bundled_migrations, latest_version
+    """PostgreSQL checks its own pages; here: reachable, and what its schema version means for this faqbot.
 
-    async with await Store.open(url, migrate=False) as store:
-        version = await store.schema_version()
-    note = schema_note(version, latest_version(bundled_migrations("postgres")))
-    sys.stdout.write(f"ok: {where} is reachable ({note}; PostgreSQL checks its own pages)\n")
+    Read through the adapter, not a Store: a Store refuses a schema newer than this faqbot, which is a finding here
+    (`unusable`, exit 1, as for SQLite), not an error.
+    """
+    from bot.store.maintenance import schema_note, schema_problem
+    from bot.store.migrations import bundled_migrations, latest_version
+    from bot.store.postgres import PgConnection
+
+    try:
+        connection = await PgConnection.connect(url)
+    except sqlite3.Error as error:
+        raise FaqbotError(str(error)) from None
+    try:
+        async with connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+    finally:
+        await connection.close()
+    version, latest = int(row[0]) if row else 0, latest_version(bundled_migrations("postgres"))
+    problem = schema_problem(version, latest, tables=0)  # a PostgreSQL database is faqbot's by its schema table
+    if problem is not None:
+        sys.stdout.write(f"unusable: {where} is reachable, but {problem}\n")
+        return 1
+    sys.stdout.write(f"ok: {where} is reachable ({schema_note(version, latest)}; PostgreSQL checks its own pages)\n")
     return 0

@@ -187,6 +187,11 @@ class Store:
         """The SQL dialect of the database behind the store: "sqlite" or "postgres"."""
         return getattr(self._db, "dialect", "sqlite")
 
+    @property
+    def _setting(self) -> str:
+        """The config key that names this database, for messages that tell the operator where to point it."""
+        return "storage.url" if self.dialect == "postgres" else "storage.database"
+
     async def _check(self, migrations: list[Migration]) -> None:
         """Refuse a file that is not a faqbot database or is newer than the code; then set WAL and the pragmas.
 
@@ -221,8 +226,8 @@ class Store:
         problem = schema_problem(version, latest, tables)
         if problem is not None:
             raise StoreError(
-                f"{self.path} cannot be used: {problem}. It was left untouched; point storage.database or --db "
-                "elsewhere if it is the wrong file."
+                f"{self.path} cannot be used: {problem}. It was left untouched; point {self._setting} or --db "
+                "elsewhere if it is the wrong database."
             )
         if self.read_only:
             if version < latest:

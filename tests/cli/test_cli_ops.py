@@ -116,7 +116,7 @@ def test_a_postgresql_backup_points_to_pg_dump_without_showing_the_password() ->
     result = faqbot("db", "backup", "--db", URL, "backup.dump")
     assert result.returncode == 2
     assert result.stderr == (
-        "faqbot: error: postgresql://faqbot:***@db.example:5432/faqbot is PostgreSQL: back it up with  "
+        "faqbot: error: postgresql://faqbot:***@db.example:5432/faqbot is PostgreSQL: back it up with "
         "pg_dump --format=custom --file BACKUP URL\n"
     )
 

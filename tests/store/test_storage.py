@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pg_helpers import run_sync
 
+from bot.cli import main
 from bot.errors import StoreError
 from bot.folding import question_key as normalize_question
 from bot.store import Ask, Origin, Store
@@ -158,3 +160,53 @@ async def test_a_new_database_its_wal_and_its_backups_are_readable_by_their_owne
     assert db.parent.stat().st_mode & 0o777 == 0o700
     backup_sqlite(db, tmp_path / "backup.db")
     assert (tmp_path / "backup.db").stat().st_mode & 0o777 == 0o600
+
+
+async def future_database(db: Path | str) -> None:
+    """A database a newer faqbot wrote: this faqbot's schema, then version 99."""
+    async with await Store.open(db) as store:
+        if store.dialect == "postgres":
+            await store._write(lambda c: c.execute("INSERT INTO faqbot_schema (version, name) VALUES (99, 'future')"))
+    if isinstance(db, Path):
+        with sqlite3.connect(db) as connection:
+            connection.execute("PRAGMA user_version = 99")
+
+
+async def test_a_newer_database_is_refused_naming_the_setting_of_its_kind(db: Path | str) -> None:
+    await future_database(db)
+    setting = "storage.database" if isinstance(db, Path) else "storage.url"
+
+    with pytest.raises(StoreError, match=rf"newer than this faqbot understands \(\d+\): upgrade faqbot first\. It "
+                       rf"was left untouched; point {setting} or --db elsewhere"):  # fmt: skip
+        await Store.open(db)
+
+
+def test_db_check_calls_a_newer_database_unusable_on_either_kind(
+    db: Path | str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_sync(lambda: future_database(db))
+
+    code = main(["db", "check", "--db", str(db)])
+
+    assert code == 1  # a finding, as for a damaged file; not a usage error (2)
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("unusable: ") and "schema version 99, newer than this faqbot understands" in line
+
+
+def test_a_report_on_an_older_database_says_how_to_back_up_that_kind(
+    db: Path | str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dialect = "sqlite" if isinstance(db, Path) else "postgres"
+
+    async def older() -> None:
+        async with await Store.open(db, migrations=bundled_migrations(dialect)[:-1]):
+            pass
+
+    run_sync(older)
+
+    code = main(["stats", "--db", str(db)])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "reports never upgrade a database" in error
+    assert ("(faqbot db backup)" if dialect == "sqlite" else "(pg_dump --format=custom)") in error
