@@ -503,6 +503,16 @@ class Store:
             lambda db: _insert_post(db, message_id, question[:MAX_STORED_QUESTION_CHARS], entry_id, origin, now)
         )
 
+    async def answer_posted_under(self, origin: Origin, entry_id: str) -> bool:
+        """Whether the bot posted this entry as an answer under a member's message (a reply it could not post: no)."""
+        if origin.message_id is None:
+            return False
+        async with self._db.execute(
+            "SELECT 1 FROM answer_posts WHERE guild_id = ? AND reply_to = ? AND entry_id = ? LIMIT 1",
+            (scope_key(origin.guild_id), origin.message_id, entry_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
     async def answer_post(self, message_id: int) -> AnswerPost | None:
         """The question and entry behind a posted answer, if the bot recorded it."""
         async with self._db.execute(
@@ -1047,16 +1057,16 @@ async def _queued_from(db: Connection, origin: Origin) -> int | None:
 async def _insert_post(
     db: Connection, message_id: int, question: str, entry_id: str | None, origin: Origin, now: str
 ) -> None:
-    """Remember the message that carries an answer or suggestions, inside the caller's transaction."""
+    """Remember the message that carries an answer or suggestions, and the message it replies to, in the transaction."""
     await db.execute(
         """
-        INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at)
-        VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at, reply_to)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (message_id) DO UPDATE SET
             question = excluded.question, entry_id = excluded.entry_id, guild_id = excluded.guild_id,
-            channel_id = excluded.channel_id, posted_at = excluded.posted_at
+            channel_id = excluded.channel_id, posted_at = excluded.posted_at, reply_to = excluded.reply_to
         """,
-        (message_id, question, entry_id, scope_key(origin.guild_id), origin.channel_id, now),
+        (message_id, question, entry_id, scope_key(origin.guild_id), origin.channel_id, now, origin.message_id),
     )
 
 

@@ -204,6 +204,21 @@ async def test_answer_with_faq_by_a_mentor_replies_to_the_members_message(
     assert all(allows_no_pings(payload) for payload in sent_payloads(world.env))
 
 
+async def test_answer_with_faq_on_a_message_answered_already_does_not_post_again(world: World) -> None:
+    question = await world.alice.send(world.general, MANAGER_QUESTION)
+    await world.mona.context_menu(world.general, "Answer with FAQ", question)
+
+    again = await world.mona.context_menu(world.general, "Answer with FAQ", question)
+
+    assert again.ephemeral
+    assert again.response.content == (
+        f"That message has its answer already (`{MANAGER_ENTRY}`); I did not post it again."
+    )
+    [reply] = bot_replies(world.general, world.env)  # one answer under the member's message, one set of votes
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert len(asks(world.db)) == 1
+
+
 async def test_answer_with_faq_reply_is_counted_and_votable(world: World) -> None:
     question = await world.alice.send(world.general, MANAGER_QUESTION)
     await world.mona.context_menu(world.general, "Answer with FAQ", question)

@@ -206,3 +206,30 @@ async def test_a_message_whose_question_was_dismissed_is_not_queued_again(db: Pa
         assert item is not None
         assert (item.status, item.ask_count, len(item.places)) == ("dismissed", 1, 1)
         assert await store.questions(scope=Scope.of(HERE)) == []
+
+
+async def test_an_answer_is_known_as_posted_under_a_message_only_when_it_was_posted(store: Store) -> None:
+    posted, refused = place(2, 30, ALICE), place(2, 31, BOB)
+    entry = "faq-manager-or-engineer"
+    await store.record_ask(Ask("is a TL a manager?", "answered", entry, posted, reply_message_id=900))
+    await store.record_ask(Ask("is a TL a manager?", "answered", entry, refused))  # Discord refused the reply
+
+    assert await store.answer_posted_under(posted, entry)
+    assert not await store.answer_posted_under(posted, "intro")  # another entry may still be posted under it
+    assert not await store.answer_posted_under(refused, entry)  # nothing was posted: a retry may post it
+    assert not await store.answer_posted_under(place(2, 30, ALICE, guild_id=99), entry)  # another server's message
+
+
+async def test_0010_keeps_the_posts_a_0009_database_recorded(db: Path | str) -> None:
+    async with await Store.open(db, migrations=bundled_migrations(dialect(db))[:9]) as old:
+        assert await old.schema_version() == 9
+        await old._db.execute(  # a version-9 faqbot's post: it did not know which message it replied to
+            "INSERT INTO answer_posts (message_id, question, entry_id, guild_id, channel_id, posted_at) "
+            "VALUES (900, 'is a TL a manager?', 'faq-manager-or-engineer', 11, 2, '2026-01-01T00:00:00Z')"
+        )
+
+    async with await Store.open(db) as store:
+        assert await store.schema_version() == bundled_migrations(dialect(db))[-1].version >= 10
+        post = await store.answer_post(900)
+        assert post is not None and post.entry_id == "faq-manager-or-engineer"  # votes on it still find it
+        assert not await store.answer_posted_under(place(2, 30, ALICE), "faq-manager-or-engineer")

@@ -184,6 +184,10 @@ class Mentors(commands.Cog):
                 await interaction.response.send_message(text, ephemeral=True)
                 return
             entry = verdict.answer.entry
+            if await self.bot.store.answer_posted_under(origin, entry.id):  # one answer under a message, one vote set
+                text = f"That message has its answer already (`{entry.id}`); I did not post it again."
+                await interaction.response.send_message(text, ephemeral=True)
+                return
 
             async def send(reply: Reply) -> int | None:
                 sent = await message.reply(mention_author=False, **reply.message_kwargs)
