@@ -33,6 +33,7 @@ from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
 from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
+from bot.core.roles import check_configured_roles
 from bot.errors import FaqbotError
 from bot.folding import name_key
 from bot.store import DM_SCOPE, Origin, Proposal, QueuedQuestion, Scope, Store
@@ -248,6 +249,7 @@ def command_knowledge(args: argparse.Namespace) -> int:
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
         fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
+        check_configured_roles(knowledge, config.discord.guild_roles)  # as `faqbot run` and /knowledge reload do
         print_summary(knowledge)
         learned = asyncio.run(count_learned(config, knowledge))
         if learned is not None:

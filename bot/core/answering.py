@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from bot.core import replies
 from bot.core.gate import ConfidenceGate, Hit, Status, Verdict
 from bot.core.knowledge import Entry, KnowledgeBase, Phrasing, load_knowledge
 from bot.core.retriever import TfidfRetriever
-from bot.core.roles import RoleIndex, RoleSearch, with_role_aliases
+from bot.core.roles import RoleIndex, RoleSearch, check_configured_roles, with_role_aliases
 from bot.errors import KnowledgeError
 from bot.folding import name_key, question_key
 from bot.store import Ask, Learned, Origin, Scope, Store, VoteOutcome
@@ -359,11 +359,16 @@ class Answerer:
         """Judge a question (for the chosen `role`, if any), count it, and queue it when the bot cannot answer it."""
         return await self.record(await self.judge_in_turn(question, role=role), origin)
 
-    async def reload(self, path: Path) -> KnowledgeBase:
-        """Load and index the knowledge and learned phrasings again, off the event loop; on error the old stays."""
+    async def reload(self, path: Path, guild_roles: Mapping[int, Sequence[str]] | None = None) -> KnowledgeBase:
+        """Load and index the knowledge and learned phrasings again, off the event loop; on error the old stays.
+
+        `guild_roles` are the roles servers are configured to cover: knowledge without one of them is refused, as at
+        start-up, since that server would otherwise answer nothing.
+        """
         generation = self._next_generation()
         learned = await self.store.learned() if self.store is not None else []
         base, indexes = await asyncio.to_thread(_load_and_fit, path, learned)
+        check_configured_roles(base, guild_roles or {})
         self.base_knowledge = base
         self._apply(indexes, generation)
         settle_long_lived_objects()

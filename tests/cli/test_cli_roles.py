@@ -73,3 +73,16 @@ def test_knowledge_check_and_list_say_which_role_each_entry_belongs_to(folder: P
     as_json = faqbot("knowledge", "list", "--json", "--knowledge", str(folder))
     roles = {json.loads(line)["role"] for line in as_json.stdout.splitlines()}
     assert roles == {"Cloud Technical Lead", "Site Reliability Engineer"}
+
+
+def test_knowledge_check_refuses_knowledge_without_a_role_a_server_covers(folder: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("discord:\n  guilds:\n    123456789012345678: {roles: [Database Administrator]}\n")
+
+    result = faqbot("knowledge", "check", "--knowledge", str(folder), "--config", str(config))
+
+    assert result.returncode == 2  # as `faqbot run` and /knowledge reload refuse it
+    assert result.stderr.strip() == (
+        "faqbot: error: discord.guilds.123456789012345678.roles: no knowledge file holds the role "
+        "'Database Administrator' (roles: Cloud Technical Lead, Site Reliability Engineer)"
+    )

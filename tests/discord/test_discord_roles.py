@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,25 @@ async def test_the_editors_menu_offers_only_entries_of_the_roles_the_server_cove
     ]
     offered = [value.rsplit(":", 1)[-1] for value in options]
     assert offered and all(world.bot.answerer.knowledge.get(entry_id).role == CLOUD for entry_id in offered)
+
+
+async def test_a_reload_without_a_role_a_server_covers_is_refused_and_that_server_is_still_answered(
+    world: World, two_roles: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(two_roles, folder)
+    [sre_file] = [path for path in folder.iterdir() if "site-reliability" in path.name]
+    sre_file.unlink()  # an editor renamed or removed the role this server covers
+    configure_discord(world.bot, guild_roles={world.guild.id: (SRE,)})
+    world.bot.config = replace(world.bot.config, knowledge_path=folder)
+    live = world.bot.answerer.knowledge
+
+    result = await world.eddie.slash(world.general, "knowledge reload")
+
+    assert result.response.content.startswith("Reload rejected, the old knowledge is still live:")
+    assert f"no knowledge file holds the role '{SRE}'" in result.response.content
+    assert world.bot.answerer.knowledge is live
+    answered = await world.alice.slash(world.general, "ask", question="how do they handle alert noise")
+    ids = custom_ids(answered.response)  # the server is still answered from its role's entries
+    shown = [cid.rsplit(":", 1)[-1] for cid in ids if cid.startswith(("faqbot:show:", "faqbot:vote:"))]
+    assert shown and all(world.bot.answerer.knowledge.get(entry_id).role == SRE for entry_id in shown)

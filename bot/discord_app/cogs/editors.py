@@ -221,7 +221,8 @@ class Editors(commands.Cog):
         async with self.bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:
-                knowledge = await self.bot.answerer.reload(self.bot.config.knowledge_path)
+                config = self.bot.config
+                knowledge = await self.bot.answerer.reload(config.knowledge_path, config.discord.guild_roles)
             except KnowledgeError as error:
                 self.bot.metrics.reload(ok=False)
                 await interaction.followup.send(
