@@ -20,7 +20,7 @@ from bot.core.gate import Hit, SearchResults
 from bot.core.hubness import HUB_POWER, hub_factors, reference_questions
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.speller import Speller, english_words
-from bot.core.text import Normalizer, Stemmer, default_stop_words, function_words
+from bot.core.text import TOKEN, Normalizer, Stemmer, default_stop_words, function_words
 from bot.core.tfidf import (
     Numbering,
     Postings,
@@ -36,6 +36,7 @@ from bot.core.tfidf import (
     smooth_idf,
     weigh_columns,
 )
+from bot.folding import fold
 
 # The concept space is learnt from at most this many phrasings and bodies and the most common word features: past
 # that, a larger sample changes little and would cost the index build seconds at 100k entries.
@@ -222,13 +223,26 @@ class TfidfRetriever:
     )
 
     def _check_synonym_terms(self, synonyms: Mapping[str, Sequence[str]]) -> None:
-        """Refuse a synonym whose term is only stop words: every variant would vanish from questions unread."""
+        """Refuse a synonym whose term is only stop words, or one of whose variants is a single stop word.
+
+        A term of stop words reads every variant as nothing; a variant that is one stop word ("it") rewrites that word
+        in every question that has it ("is it on call" would ask about the term).
+        """
+        ignored = self.normalizer_.stop_words | self.function_words_
         for term, variants in synonyms.items():
             if variants and not self._content_words(term):
                 raise ValueError(
                     f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
                     "be read as nothing; choose a term with a content word (for instance the variant itself)"
                 )
+            for variant in variants:
+                words = TOKEN.findall(fold(variant))
+                if len(words) == 1 and words[0] in ignored:  # a phrase of them ("way up") is specific enough
+                    raise ValueError(
+                        f"synonym {term!r}: the variant {variant!r} is a stop word, so every question with "
+                        f"{variant!r} in it would be read as asking about {term!r}; remove it, or write the variant "
+                        "with the word it goes with (for instance 'it background')"
+                    )
 
     def _fit_concepts(self, word_t: sparse.csr_matrix) -> None:
         """A latent semantic (LSA) space of the word features, and every entry's body in it.

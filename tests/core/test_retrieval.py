@@ -53,6 +53,16 @@ def test_a_synonym_that_maps_onto_a_stop_word_is_refused_not_silently_dropped(
     assert fitted.query_terms("is go lang worth it") == ["golang", "worth"]
 
 
+def test_a_synonym_variant_that_is_one_stop_word_is_refused(tiny_knowledge: KnowledgeBase) -> None:
+    # "it" as a variant of "information technology" would rewrite the pronoun in every question ("is it on call").
+    synonyms = {**tiny_knowledge.synonyms, "information technology": ("it",)}
+    with pytest.raises(ValueError, match=r"the variant 'it' is a stop word, so every question with 'it' in it"):
+        TfidfRetriever().fit(dataclasses.replace(tiny_knowledge, synonyms=synonyms))
+    phrase = {**tiny_knowledge.synonyms, "information technology": ("it background", "way up")}  # phrases are fine
+    fitted = TfidfRetriever().fit(dataclasses.replace(tiny_knowledge, synonyms=phrase))
+    assert "information" in " ".join(fitted.query_terms("any it background needed?"))
+
+
 def test_typos_are_corrected_to_words_the_knowledge_uses(retriever: TfidfRetriever) -> None:
     assert retriever.query_terms("logbok entries") == ["logbook", "entries"]
     assert top_ids(retriever, "logbok")[0] == "duty-log"
