@@ -29,8 +29,8 @@ MIN_ABBREVIATION = 3
 def abbreviations(role: str, texts: Sequence[str], stop_words: Collection[str]) -> tuple[str, ...]:
     """Short names of a role: the initials of its content words, and "Role Name (ABBR)" as the page writes it.
 
-    Initials shorter than three letters or that are an English word ("set") are left out: they would be read
-    where members mean something else.
+    Initials shorter than three letters or that are an English word ("set"), and a stop word written so ("(IT)"),
+    are left out: they would be read where members mean something else.
     """
     words = [word for word in re.findall(r"[a-z0-9]+", fold(role)) if word not in stop_words]
     found = []
@@ -40,7 +40,7 @@ def abbreviations(role: str, texts: Sequence[str], stop_words: Collection[str]) 
     written = re.compile(rf"{re.escape(fold(role))}s? \(([a-z][a-z0-9]{{1,9}})\)")
     for text in texts:
         found += written.findall(fold(text))
-    return tuple(dict.fromkeys(found))
+    return tuple(short for short in dict.fromkeys(found) if short not in stop_words)  # "(IT)" is not read as "it"
 
 
 def with_role_aliases(knowledge: KnowledgeBase) -> KnowledgeBase:
@@ -48,7 +48,9 @@ def with_role_aliases(knowledge: KnowledgeBase) -> KnowledgeBase:
     synonyms = dict(knowledge.synonyms)
     for role in knowledge.roles:
         texts = [entry.text for entry in knowledge.entries if entry.role == role]
-        aliases = [form for short in abbreviations(role, texts, default_stop_words()) for form in (short, short + "s")]
+        stop_words = default_stop_words()
+        forms = [form for short in abbreviations(role, texts, stop_words) for form in (short, short + "s")]
+        aliases = [form for form in forms if form not in stop_words]  # "its" is no plural of "it"
         taken = {variant for variants in synonyms.values() for variant in variants}
         aliases = [alias for alias in aliases if alias not in taken]  # an editor's own synonym for it wins
         if aliases:

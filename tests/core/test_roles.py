@@ -20,9 +20,9 @@ from bot.config import Config, parse_config
 from bot.core.answering import Answer, Answerer
 from bot.core.gate import Status
 from bot.core.importer import command_import
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.core.retriever import TfidfRetriever
-from bot.core.roles import RoleIndex, abbreviations, check_configured_roles
+from bot.core.roles import RoleIndex, abbreviations, check_configured_roles, with_role_aliases
 from bot.core.text import default_stop_words
 from bot.errors import KnowledgeError
 from bot.evaluation.scoring import faqbot_predictor, load_eval_set, load_offdomain, score_system
@@ -173,6 +173,11 @@ def test_abbreviations_come_from_initials_and_from_the_page_but_never_an_english
     assert abbreviations("Cloud Technical Lead", [], stop) == ("ctl",)
     assert abbreviations("Software Engineer in Test", [], stop) == ()  # "set" is a word
     assert abbreviations("Data Engineer", ["A Data Engineer (DE) builds pipelines."], stop) == ("de",)
+    page = ["An Information Technologist (IT) keeps the office running."]  # "it" is read as the pronoun, not the role
+    assert abbreviations("Information Technologist", page, stop) == ()
+    entry = Entry("intro", "The role", "Overview", page[0], "Information Technologist", "page")
+    knowledge = KnowledgeBase((entry,), {}, ())
+    assert with_role_aliases(knowledge).synonyms == {}  # nor its "plural" "its"
 
 
 # ---------------------------------------------------------------- the loader and synonyms' scope
