@@ -242,7 +242,7 @@ class _FileReader:
                 line=lines.get(unknown[0]),
             )
         if set(data) == {"synonyms"}:  # a synonyms-only file: shared by every role
-            return None, [], self.synonyms(data.get("synonyms"), lines.get("synonyms")), []
+            return None, [], self.synonyms(data.get("synonyms"), lines.get("synonyms"), _child(root, "synonyms")), []
         role = data.get("role")
         if not isinstance(role, str) or not role.strip():
             raise self.fail("'role' must be a non-empty string naming the job role", line=lines.get("role"))
@@ -255,7 +255,7 @@ class _FileReader:
             self.entry(raw, role.strip(), index, nodes[index] if index < len(nodes) else None)
             for index, raw in enumerate(raw_entries)
         ]
-        synonyms = self.synonyms(data.get("synonyms"), lines.get("synonyms"))
+        synonyms = self.synonyms(data.get("synonyms"), lines.get("synonyms"), _child(root, "synonyms"))
         id_lines = [
             _mapping_lines(nodes[index]).get("id") or _line_of(nodes[index]) if index < len(nodes) else None
             for index in range(len(entries))
@@ -321,19 +321,33 @@ class _FileReader:
             raise self.fail(f"{key!r} must be a list of non-empty strings", entry=label, line=lines.get(key))
         return tuple(" ".join(item.split()) for item in value)
 
-    def synonyms(self, raw: Any, line: int | None) -> dict[str, tuple[str, ...]]:
+    def synonyms(self, raw: Any, line: int | None, node: yaml.Node | None) -> dict[str, tuple[str, ...]]:
+        """The file's synonyms; a term written twice, or a variant listed under two terms, is refused (one wins)."""
         if raw is None:
             return {}
         problem = "'synonyms' must map a term of the page to a list of the ways members write it"
         if not isinstance(raw, dict):
             raise self.fail(problem, line=line)
+        if duplicate := duplicate_key(node):
+            raise self.fail(f"synonyms: the term {duplicate[0]!r} appears twice (merge its lists)", line=duplicate[1])
         result: dict[str, tuple[str, ...]] = {}
+        term_of: dict[str, str] = {}
         for term, variants in raw.items():
             if not isinstance(term, str) or not term.strip():
                 raise self.fail(problem, line=line)
             if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
                 raise self.fail(f"synonyms for {term!r} must be a list of non-empty strings", line=line)
-            result[term.strip().lower()] = tuple(v.strip().lower() for v in variants)
+            key = term.strip().lower()
+            if key in result:  # the same term in other capitals ("PostgreSQL", "postgresql")
+                raise self.fail(f"synonyms: the term {key!r} appears twice (merge its lists)", line=line)
+            result[key] = tuple(v.strip().lower() for v in variants)
+            for variant in result[key]:
+                if term_of.setdefault(variant, key) != key:
+                    raise self.fail(
+                        f"synonyms: {variant!r} is listed under {term_of[variant]!r} and {key!r}; a way of writing "
+                        "can stand for one term only",
+                        line=line,
+                    )
         return result
 
 

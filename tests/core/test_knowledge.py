@@ -127,6 +127,14 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
             "role: R\nentries:\n  - id: link\n    title: T\n    section: S\n    text: x\n    url: ftp://nope\n",
             r"bad\.yaml:7: entry link: 'url' must be an http\(s\) address",
         ),
+        (
+            "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  postgresql: [postgres]\n  postgresql: [pg]\n",
+            r"bad\.yaml:9: synonyms: the term 'postgresql' appears twice \(merge its lists\)",
+        ),
+        (
+            "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  postgresql: [pg]\n  page: [pg]\n",
+            r"bad\.yaml:7: synonyms: 'pg' is listed under 'postgresql' and 'page'; a way of writing can stand for one",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -143,6 +151,8 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         "unknown-top-level",
         "bad-synonyms",
         "bad-url",
+        "synonym-term-twice",
+        "synonym-variant-under-two-terms",
     ],
 )
 def test_bad_files_name_file_line_entry_and_problem(
