@@ -33,7 +33,7 @@ from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
 from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
-from bot.core.roles import check_configured_roles
+from bot.core.roles import RoleIndex, check_configured_roles
 from bot.errors import FaqbotError
 from bot.folding import name_key
 from bot.store import DM_SCOPE, Origin, Proposal, QueuedQuestion, Scope, Store
@@ -101,8 +101,8 @@ async def open_answerer(config: Config, role: str | None = None) -> tuple[Answer
         sys.stderr.write(
             f"faqbot: warning: {shown(str(store.path))} is read-only: answering without logging questions\n"
         )
-    answerer = Answerer(knowledge, retriever, config.retrieval, None if store.read_only else store)
-    try:
+    try:  # a failure from here on closes the store: its thread would keep the command from ever exiting
+        answerer = Answerer(knowledge, retriever, config.retrieval, None if store.read_only else store)
         await answerer.learn(store)  # the phrasings taught everywhere answer on the command line too
     except BaseException:
         await store.close()
@@ -248,7 +248,7 @@ def command_knowledge(args: argparse.Namespace) -> int:
         return asyncio.run(LEARNED_ACTIONS[args.learned_action](config, args))
     knowledge = load_knowledge(config.knowledge_path)
     if args.action == "check":
-        fit_retriever(knowledge)  # knowledge that loads but cannot be indexed must fail here, not at run time
+        RoleIndex.fit(knowledge, fit_retriever(knowledge))  # what cannot be indexed (each role too) fails here
         check_configured_roles(knowledge, config.discord.guild_roles)  # as `faqbot run` and /knowledge reload do
         print_summary(knowledge)
         learned = asyncio.run(count_learned(config, knowledge))

@@ -86,3 +86,18 @@ def test_knowledge_check_refuses_knowledge_without_a_role_a_server_covers(folder
         "faqbot: error: discord.guilds.123456789012345678.roles: no knowledge file holds the role "
         "'Database Administrator' (roles: Cloud Technical Lead, Site Reliability Engineer)"
     )
+
+
+def test_a_role_that_cannot_be_indexed_fails_check_and_ask_in_one_line_and_ask_exits(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    shutil.copy(ROOT / "knowledge" / "cloud-technical-lead.yaml", folder)
+    entry = '  - id: x\n    title: "???"\n    section: "???"\n    text: "???"\n'  # an editor's placeholder
+    (folder / "dba.yaml").write_text("role: Database Administrator\nentries:\n" + entry)
+    error = f"faqbot: error: {folder / 'dba.yaml'}: cannot be indexed: empty vocabulary"
+
+    checked = faqbot("knowledge", "check", "--knowledge", str(folder))
+    asked = faqbot("ask", "--knowledge", str(folder), "--db", str(tmp_path / "faqbot.db"), "what is this")
+
+    assert checked.returncode == 2 and checked.stderr.startswith(error)  # not "OK": ask would fail on it
+    assert asked.returncode == 2 and asked.stderr.startswith(error)  # and exits (it waited on the open database)
