@@ -762,7 +762,11 @@ def _read_back_problem(path: Path, role: str, entries: Sequence[_Out], synonyms:
 
 
 def _write_checked(target: Path, text: str, check: Callable[[Path], str | None]) -> str | None:
-    """Write `text` to a temporary file beside `target`, check it, and only then move it into place atomically."""
+    """Write `text` to a temporary file beside `target`, check it, and only then move it into place atomically.
+
+    A symbolic link stays one: the file it points to is the one replaced.
+    """
+    target = target.resolve()
     mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

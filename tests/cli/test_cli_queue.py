@@ -305,6 +305,21 @@ def test_the_id_is_a_clean_slug_not_cut_mid_word(tmp_path: Path) -> None:
     assert "zurich" in entry_id and "whats" in entry_id
 
 
+def test_write_to_a_linked_knowledge_file_changes_the_file_and_keeps_the_link(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "shared" / "cloud-technical-lead.yaml"  # e.g. a checkout of the team's knowledge repo
+    real.parent.mkdir()
+    (knowledge_copy / "cloud-technical-lead.yaml").replace(real)
+    link = knowledge_copy / "cloud-technical-lead.yaml"
+    link.symlink_to(real)
+
+    ok(write_entry(faqbot, ids["bread"], link, "Mix flour, water, salt and starter; bake it hot.", knowledge_copy))
+
+    assert link.is_symlink() and link.resolve() == real
+    assert "  - id: faq-how-do-i-bake-sourdough-bread\n" in real.read_text(encoding="utf-8")
+
+
 def test_write_appends_the_entry_and_the_knowledge_loads_with_it(
     faqbot,
     ids: dict[str, int],
