@@ -11,13 +11,13 @@ from typing import Any
 
 # What a terminal would act on instead of showing: C0 and C1 control characters (escape sequences start with ESC or
 # CSI), DEL, the bidirectional embeddings, overrides, isolates and marks (which reorder what follows them), and the
-# Unicode line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_UNSAFE_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-# What json.dumps leaves raw of those: DEL, the C1 controls (U+009B is a one-character CSI), the bidirectional
-# controls and the line separators (str.splitlines() and JavaScript before ES2019 end a line at them). Escaped as
-# \uXXXX they decode to the same text.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Unicode line and paragraph separators. Beyond C0, written once: DEL, C1, the bidi controls and the separators.
+_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
+_UNSAFE_IN_BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f{_BEYOND_C0}]")  # newlines and tabs stay in a block
+# What json.dumps leaves raw of those (it escapes C0 itself): U+009B is a one-character CSI, and str.splitlines()
+# and JavaScript before ES2019 end a line at the separators. Escaped as \uXXXX they decode to the same text.
+_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
 
 
 def _escape(match: re.Match[str]) -> str:
