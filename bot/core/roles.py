@@ -46,9 +46,9 @@ def abbreviations(role: str, texts: Sequence[str], stop_words: Collection[str]) 
 def with_role_aliases(knowledge: KnowledgeBase) -> KnowledgeBase:
     """The knowledge with synonyms that also read each role's abbreviations (and their plurals) as its name."""
     synonyms = dict(knowledge.synonyms)
+    stop_words = default_stop_words()
     for role in knowledge.roles:
         texts = [entry.text for entry in knowledge.entries if entry.role == role]
-        stop_words = default_stop_words()
         forms = [form for short in abbreviations(role, texts, stop_words) for form in (short, short + "s")]
         aliases = [form for form in forms if form not in stop_words]  # "its" is no plural of "it"
         taken = {variant for variants in synonyms.values() for variant in variants}
