@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 import yaml
+from data_helpers import public_data
 
 from bot.config import Config
 from bot.core.knowledge import KnowledgeBase
 from bot.core.text import default_stop_words
-from bot.evaluation.corpora import DEFAULT_DATA, ROOT, all_corpora, role_corpora
+from bot.evaluation.corpora import ROOT, all_corpora, role_corpora
 from bot.evaluation.crosseval import Evaluation, bars_table, evaluate, quality_bars
 from bot.evaluation.scoring import EvalSet, load_eval_set
 from bot.folding import question_key as normalize_question
 
 EVAL = ROOT / "eval"
-DATA_FILES = ("stackfaq.json", "clinc150-train-val.json", "clinc150-val-offdomain.json")
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +51,6 @@ def test_no_eval_question_is_in_the_knowledge(eval_set: EvalSet, knowledge: Know
     assert [q for q in asked if normalize_question(q) in phrasings] == []
     raw = yaml.safe_load((EVAL / "questions.yaml").read_text())
     assert len({normalize_question(item["q"]) for item in raw["answerable"]}) == len(raw["answerable"])
-
-
-def public_data() -> Path:
-    """The public data sets' folder; without it the tests that need it skip (and fail under CI=true)."""
-    if not all((DEFAULT_DATA / name).exists() for name in DATA_FILES):
-        reason = f"public benchmark data not found in {DEFAULT_DATA} (see the README, 'Data sets')"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return DEFAULT_DATA
 
 
 @pytest.fixture(scope="module")

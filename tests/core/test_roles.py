@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_eval_quality import public_data  # the public data sets: skip without them, fail under CI
+from data_helpers import public_data  # the public data sets: skip without them, fail under CI
 
 from bot.config import Config, parse_config
 from bot.core.answering import Answer, Answerer
