@@ -117,30 +117,69 @@ def loaded_by_bot(target: Path, knowledge_path: Path) -> bool:
 def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> bool:
     """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
 
-    The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else the
-    file alone. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
-    Returns whether the bot loads that file (`loaded_by_bot`): a file elsewhere only holds the entry for later.
+    The entry is written as the file's own items are (their indent, its line endings). The result is checked as the
+    bot would load it: the whole knowledge folder when the file is in it, else the file alone. On any problem the file
+    is left byte for byte as it was and KnowledgeError says why in one line. Returns whether the bot loads that file
+    (`loaded_by_bot`): a file elsewhere only holds the entry for later.
     """
     try:
-        old = target.read_text(encoding="utf-8")
+        old = target.read_bytes().decode("utf-8")  # bytes, not read_text: its line endings stay as they are
     except FileNotFoundError:
         raise KnowledgeError(f"{target}: no such knowledge file (--write appends to an existing one)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise KnowledgeError(f"{target}: cannot read it: {getattr(error, 'strerror', None) or error}") from None
-    indent = ITEM.search(old)
-    text = _after_entries(old, "\n".join(entry_lines(entry, indent.group(1) if indent else "  ")) + "\n")
+    except UnicodeDecodeError:
+        raise KnowledgeError(f"{target}: cannot read it: not UTF-8 text") from None
+    except OSError as error:
+        raise KnowledgeError(f"{target}: cannot read it: {error.strerror or error}") from None
+    newline = "\r\n" if "\r\n" in old else "\n"
+    indent, has_entries = _entries_layout(old, target)
+    block = newline.join(entry_lines(entry, indent)) + newline
+    text = _after_entries(old, block, newline) if has_entries else _ended(old, newline) + f"entries:{newline}{block}"
     problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
     if problem is not None:
         raise KnowledgeError(f"{problem}; {target} was left unchanged")
     return loaded_by_bot(target, knowledge_path)
 
 
-ITEM = re.compile(r"^( *)- id:", re.MULTILINE)
+def _entries_layout(old: str, target: Path) -> tuple[str, bool]:
+    """The indent of the file's `entries:` items and whether it has that key; refuses a file --write cannot extend.
+
+    A file that does not parse is left to the load check, which names its line.
+    """
+    try:
+        root = yaml.compose(old)
+    except yaml.YAMLError:
+        return "  ", True
+    if not isinstance(root, yaml.MappingNode):
+        return "  ", True
+    keys = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
+    entries = keys.get("entries")
+    if entries is None:
+        if "role" not in keys:
+            raise KnowledgeError(
+                f"{target}: holds only synonyms, which every role shares; --write adds an entry to a role's file "
+                "(one with `role:` and `entries:`)"
+            )
+        return "  ", False
+    if isinstance(entries, yaml.SequenceNode) and entries.flow_style:
+        raise KnowledgeError(
+            f"{target}:{entries.start_mark.line + 1}: its entries are one flow-style list ([...]); --write appends "
+            "to a block list (one `- id:` item per entry), so add this entry by hand"
+        )
+    if isinstance(entries, yaml.SequenceNode) and entries.value:
+        return " " * entries.start_mark.column, True
+    return "  ", True
+
+
 ENTRIES_KEY = re.compile(r"entries:\s*(#.*)?")
-TOP_LEVEL = re.compile(r"[^\s#]")
+TOP_LEVEL = re.compile(r"(?!-(\s|$))[^\s#]")  # the next key at column 0 (a list item there is still `entries:`)
 
 
-def _after_entries(old: str, block: str) -> str:
+def _ended(text: str, newline: str) -> str:
+    """The text with a line end at its end (an empty text stays empty)."""
+    return text if not text or text.endswith("\n") else text + newline
+
+
+def _after_entries(old: str, block: str, newline: str) -> str:
     """The file's text with `block` added at the end of its `entries:` list (before a `synonyms:` after it, say).
 
     Without a block-style `entries:` key the block goes at the end, where the check then rejects it.
@@ -148,12 +187,11 @@ def _after_entries(old: str, block: str) -> str:
     lines = old.splitlines(keepends=True)
     start = next((n for n, line in enumerate(lines) if ENTRIES_KEY.fullmatch(line.rstrip("\r\n"))), None)
     if start is None:
-        return old + ("" if not old or old.endswith("\n") else "\n") + block
+        return _ended(old, newline) + block
     end = next((n for n in range(start + 1, len(lines)) if TOP_LEVEL.match(lines[n])), len(lines))
     while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1  # blank lines and comments before the next key belong to it
-    head = "".join(lines[:end])
-    return head + ("" if head.endswith("\n") else "\n") + block + "".join(lines[end:])
+    return _ended("".join(lines[:end]), newline) + block + "".join(lines[end:])
 
 
 def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:

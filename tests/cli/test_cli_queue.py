@@ -367,13 +367,11 @@ def test_write_to_a_file_the_bot_does_not_load_says_so(
 
 
 def test_an_invalid_result_leaves_the_file_byte_identical_with_one_line(
-    faqbot,
-    ids: dict[str, int],
-    knowledge_copy: Path,
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
 ) -> None:
-    # A file whose last block is its synonyms: the entry appended after them does not parse.
-    target = knowledge_copy / "shared.yaml"
-    target.write_bytes(b"synonyms:\n  oven: [stove]\n")
+    # A drafts file whose own entry is already broken (an empty text): the file with the new entry does not load.
+    target = tmp_path / "drafts.yaml"
+    target.write_bytes(b"role: Baker\nentries:\n  - id: rye\n    title: Rye\n    section: Breads\n    text: ''\n")
     before = target.read_bytes()
 
     failed = write_entry(faqbot, ids["bread"], target, "Bake it.", knowledge_copy)
@@ -383,8 +381,88 @@ def test_an_invalid_result_leaves_the_file_byte_identical_with_one_line(
     )
 
     error = one_line_error(failed)
-    assert str(target) in error and error.rstrip().endswith(f"{target} was left unchanged")
+    assert f"{target}:6: entry rye: 'text' is empty" in error
+    assert error.rstrip().endswith(f"{target} was left unchanged")
     assert "--text" in one_line_error(no_text)
     assert "no such knowledge file" in one_line_error(missing)
     assert target.read_bytes() == before
-    assert sorted(p.name for p in knowledge_copy.iterdir()) == ["cloud-technical-lead.yaml", "shared.yaml"]
+    assert sorted(p.name for p in knowledge_copy.iterdir()) == ["cloud-technical-lead.yaml"]
+
+
+def _baker_file(items: str, newline: str = "\n") -> bytes:
+    """A small role file: `items` under `entries:`, then shared-looking synonyms, as an editor might lay it out."""
+    text = f"role: Baker\nentries:\n{items}\n# spelling\nsynonyms:\n  oven: [stove]\n"
+    return text.replace("\n", newline).encode("utf-8")
+
+
+RYE_AT_COLUMN_0 = "- id: rye\n  title: Rye\n  section: Breads\n  text: Rye bakes dense.\n"
+RYE_INDENTED = "  - id: rye\n    title: Rye\n    section: Breads\n    text: Rye bakes dense.\n"
+RYE_TITLE_FIRST = "- title: Rye\n  id: rye\n  section: Breads\n  text: Rye bakes dense.\n"
+
+
+@pytest.mark.parametrize("items", [RYE_AT_COLUMN_0, RYE_TITLE_FIRST], ids=["column-0", "title-first"])
+def test_write_follows_the_files_own_item_layout(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path, items: str
+) -> None:
+    """Items at column 0 (and written title first): the entry goes after the last one, indented as they are."""
+    target = tmp_path / "baker.yaml"
+    target.write_bytes(_baker_file(items))
+
+    ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("role: Baker\nentries:\n" + items + "- id: faq-how-do-i-bake-sourdough-bread\n")
+    assert text.endswith("\n# spelling\nsynonyms:\n  oven: [stove]\n")
+    loaded = load_knowledge(target)
+    assert [entry.id for entry in loaded.entries] == ["rye", "faq-how-do-i-bake-sourdough-bread"]
+    assert "oven" in loaded.synonyms
+
+
+def test_write_keeps_a_files_windows_line_endings(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "baker.yaml"
+    target.write_bytes(_baker_file(RYE_INDENTED, "\r\n"))
+    before = target.read_bytes()
+
+    ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    after = target.read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n") > before.count(b"\r\n")  # every line, old and new, CRLF
+    assert after.startswith(before.split(b"\r\n\r\n# spelling")[0] + b"\r\n  - id: faq-how-do-i-bake")
+    assert load_knowledge(target).get("faq-how-do-i-bake-sourdough-bread") is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"synonyms:\n  oven: [stove]\n", "holds only synonyms, which every role shares"),
+        (
+            b"role: Baker\nentries: [{id: rye, title: Rye, section: Breads, text: Rye bakes dense.}]\n",
+            ":2: its entries are one flow-style list",
+        ),
+    ],
+    ids=["synonyms-only", "flow-style"],
+)
+def test_write_refuses_a_file_it_cannot_extend_and_says_why(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    target = tmp_path / "extra.yaml"
+    target.write_bytes(content)
+
+    error = one_line_error(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    assert f"faqbot: error: {target}" in error and problem in error
+    assert target.read_bytes() == content
+    assert "YAML" not in error
+
+
+def test_write_adds_the_entries_key_to_a_role_file_without_one(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "baker.yaml"
+    target.write_bytes(b"role: Baker\nsynonyms:\n  oven: [stove]")  # no final line end either
+
+    ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    assert [entry.id for entry in load_knowledge(target).entries] == ["faq-how-do-i-bake-sourdough-bread"]
