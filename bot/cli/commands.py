@@ -560,9 +560,17 @@ async def unanswered_promote(config: Config, args: argparse.Namespace) -> int:
     if args.write is not None and not (args.text or "").strip():
         raise FaqbotError("--write needs --text ANSWER: an entry without its answer does not load")
     knowledge = load_knowledge(config.knowledge_path)
+    retriever = fit_retriever(knowledge)
     async with await open_for_reading(config) as store:
         promotion = await promotion_for(
-            store, knowledge, fit_retriever(knowledge), args.id, scope=scope_of(args), gate=config.retrieval
+            store,
+            knowledge,
+            retriever,
+            args.id,
+            scope=scope_of(args),
+            gate=config.retrieval,
+            index=RoleIndex.fit(knowledge, retriever),
+            roles_for=config.discord.roles_for,
         )
     if promotion is None:
         raise FaqbotError(f"no question #{args.id}")

@@ -14,7 +14,7 @@ from bot.core.gate import SUGGEST_SHARE, ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup
 from bot.core.importer import MAX_ID, _write_checked, fit_id, slug
 from bot.core.knowledge import Entry, KnowledgeBase, knowledge_files, load_knowledge
-from bot.core.retriever import TfidfRetriever
+from bot.core.roles import RoleSearch
 from bot.errors import KnowledgeError
 from bot.folding import question_key, visible_words
 from bot.store import Learned
@@ -36,13 +36,12 @@ def entry_id_for(question: str, knowledge: KnowledgeBase) -> str:
     return candidate
 
 
-def plausible_entry(retriever: TfidfRetriever, question: str, gate: ConfidenceGate) -> Hit | None:
-    """The closest existing entry, only when the bot itself would offer it as a "did you mean" (the gate's bar)."""
-    results = retriever.search(question)
-    best = results.best
-    if best is None or (results.confidence or 0.0) < SUGGEST_SHARE * gate.min_confidence:
+def plausible_entry(search: RoleSearch, gate: ConfidenceGate) -> Hit | None:
+    """The closest existing entry of the roles searched, only when the bot itself would offer it as a "did you mean"."""
+    surest = max(search.results, key=lambda results: results.confidence or 0.0, default=None)
+    if surest is None or surest.best is None or (surest.confidence or 0.0) < SUGGEST_SHARE * gate.min_confidence:
         return None
-    return best
+    return surest.best
 
 
 def promoted_entry(group: QuestionGroup, knowledge: KnowledgeBase, text: str = "") -> dict[str, object]:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core import replies
-from bot.core.answering import Answerer
+from bot.core.answering import SEARCH_DEPTH, Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.grouping import QuestionGroup, group_questions
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.promotion import plausible_entry, promotion_yaml
 from bot.core.retriever import TfidfRetriever
+from bot.core.roles import RoleIndex
 from bot.folding import question_key
 from bot.store import Dismissal, Proposal, QueuedQuestion, Scope, Store
 
@@ -213,17 +214,20 @@ async def promotion_for(
     *,
     scope: Scope | None,
     gate: ConfidenceGate,
+    index: RoleIndex,
+    roles_for: Callable[[int | None], Collection[str] | None],
 ) -> Promotion | None:
     """A new knowledge entry for a queued question and the open questions of its server grouped with it.
 
-    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean",
-    and never when it is the very answer the member turned down with 👎.
+    The closest existing entry is offered as the alternative only when the gate would offer it as a "did you mean"
+    in the question's server (`roles_for(guild_id)`: the roles it is answered from), and never when it is the very
+    answer the member turned down with 👎.
     """
     question = await store.question(question_id, scope=scope)
     if question is None:
         return None
     group = QuestionGroup(question, await _group_of(store, retriever, question))
-    closest = plausible_entry(retriever, question.text, gate)
+    closest = plausible_entry(index.search(question.text, SEARCH_DEPTH, roles=roles_for(question.guild_id)), gate)
     if closest is not None and closest.entry.id == question.rejected_entry_id:
         closest = None
     return Promotion(group, promotion_yaml(group, knowledge, closest))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.core.knowledge import load_knowledge
+from bot.store import Origin, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "tests" / "data" / "site-reliability-engineer.txt"
@@ -101,3 +106,39 @@ def test_a_role_that_cannot_be_indexed_fails_check_and_ask_in_one_line_and_ask_e
 
     assert checked.returncode == 2 and checked.stderr.startswith(error)  # not "OK": ask would fail on it
     assert asked.returncode == 2 and asked.stderr.startswith(error)  # and exits (it waited on the open database)
+
+
+def test_promote_offers_only_an_entry_of_the_roles_the_questions_server_is_answered_from(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A server covering only the cloud TL role is never told to add its member's question to an SRE entry."""
+    cloud_server, sre_server = 111, 222
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"discord:\n  guilds:\n    {cloud_server}: {{roles: [Cloud Technical Lead]}}\n"
+        f"    {sre_server}: {{roles: [Site Reliability Engineer]}}\n"
+    )
+    db = tmp_path / "faqbot.db"
+    question = "how do we run capacity planning and load testing for our services"
+
+    async def queue() -> tuple[int, int]:
+        async with await Store.open(db) as store:
+            ids = []
+            for message, guild in enumerate((cloud_server, sre_server), start=1):
+                origin = Origin("discord", guild, 5, message)
+                ids.append(await store.log_unanswered(question, origin, best_score=0.2, best_entry_id=None))
+            return ids[0], ids[1]
+
+    cloud_id, sre_id = asyncio.run(queue())
+    common = ("--knowledge", str(folder), "--db", str(db), "--config", str(config))
+
+    offered = {}
+    for question_id in (cloud_id, sre_id):
+        result = faqbot("unanswered", "promote", str(question_id), *common)
+        assert result.returncode == 0, result.stderr
+        found = re.search(r"^# Or, if entry (\S+) already answers it", result.stdout, re.MULTILINE)
+        offered[question_id] = found.group(1) if found else None
+
+    assert offered[sre_id] == "duty-run-capacity-planning"  # the SRE server's members would be offered it
+    roles = load_knowledge(folder).by_id
+    assert offered[cloud_id] is None or roles[offered[cloud_id]].role == "Cloud Technical Lead"
