@@ -12,7 +12,7 @@ from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.grouping import QuestionGroup
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.folding import visible_words
+from bot.folding import name_key, visible_words
 from bot.store import Origin, Proposal, QueuedQuestion, Stats
 
 log = logging.getLogger(__name__)
@@ -256,12 +256,15 @@ def help_embed(
 ) -> discord.Embed:
     """/help: what the bot knows and how to ask it, with the mentors' and editors' commands for those who have them.
 
-    `roles` are the roles the server covers (default: every role loaded).
+    `roles` are the roles the server covers (default: every role loaded); the entries and sections counted are theirs.
     """
     roles = roles or knowledge.roles
+    covered = {name_key(role) for role in roles}
+    entries = [entry for entry in knowledge.entries if name_key(entry.role) in covered] or list(knowledge.entries)
+    sections = list(dict.fromkeys(entry.section for entry in entries))
     lines = [
         f"I answer questions about **{replies.topic(roles)}** from a curated knowledge base "
-        f"({len(knowledge.entries)} entries: {', '.join(knowledge.sections[:6])}, …).",
+        f"({len(entries)} entries: {', '.join(sections[:6])}, …).",
         "",
         "**Ask me**",
         f"• `/ask question:` anything about {replies.topic(roles)}, in your own words",

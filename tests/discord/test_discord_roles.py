@@ -87,6 +87,8 @@ async def test_the_ask_command_and_help_describe_the_roles_from_the_knowledge(wo
     text = result.response.embeds[0].description
     assert f"the {SRE} role" in text and CLOUD not in text
     assert "`/ask role:`" in text
+    sre = world.bot.answerer.knowledge.for_role(SRE)
+    assert f"({len(sre.entries)} entries: {', '.join(sre.sections[:6])}, …)" in text  # this server's role, not all
 
 
 async def test_a_question_naming_a_role_is_answered_and_cited_from_it(world: World) -> None:
