@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.core import replies
 from bot.core.gate import ConfidenceGate, Hit, Status, Verdict
 from bot.core.knowledge import Entry, KnowledgeBase, Phrasing, load_knowledge
-from bot.core.retriever import TfidfRetriever
+from bot.core.retriever import SynonymError, TfidfRetriever
 from bot.core.roles import RoleIndex, RoleSearch, check_configured_roles, with_role_aliases
 from bot.errors import KnowledgeError
 from bot.folding import name_key, question_key
@@ -68,7 +68,8 @@ def fit_retriever(knowledge: KnowledgeBase) -> TfidfRetriever:
     try:
         return TfidfRetriever().fit(with_role_aliases(knowledge))  # "SRE" reads as "site reliability engineer"
     except ValueError as error:
-        files = ", ".join(str(path) for path in knowledge.files) or "the knowledge"
+        named = knowledge.files_with_synonym(error.term) if isinstance(error, SynonymError) else ()
+        files = ", ".join(str(path) for path in named or knowledge.files) or "the knowledge"
         raise KnowledgeError(f"{files}: cannot be indexed: {error}") from None
 
 

@@ -141,6 +141,15 @@ class KnowledgeBase:
         files = tuple(dict.fromkeys(path for path in self.files if any(path.name == e.source for e in entries)))
         return KnowledgeBase(entries, synonyms, files, {role: self.role_synonyms.get(role, {})}, self.shared_synonyms)
 
+    def files_with_synonym(self, term: str) -> tuple[Path, ...]:
+        """The files whose synonyms can hold `term`: its role's files, or the synonyms-only files that share it."""
+        roles = [role for role, synonyms in self.role_synonyms.items() if term in synonyms]
+        files = [path for role in roles for path in self.for_role(role).files]
+        if term in self.shared_synonyms:
+            sources = {entry.source for entry in self.entries}
+            files += [path for path in self.files if path.name not in sources]
+        return tuple(dict.fromkeys(files))
+
     @cached_property
     def roles(self) -> tuple[str, ...]:
         """The role names covered, in file order (read once: every question asks, and 100k entries take 6 ms)."""
@@ -280,6 +289,8 @@ class _FileReader:
             if key not in raw:
                 raise self.fail(f"missing required key {key!r}", entry=label, line=line)
             value = raw[key]
+            if value is None:  # `text:` with nothing after it
+                raise self.fail(f"{key!r} is empty", entry=label, line=lines.get(key))
             if not isinstance(value, str):
                 kind = type(value).__name__
                 raise self.fail(f"{key!r} must be a string, got {kind}", entry=label, line=lines.get(key))
@@ -332,21 +343,23 @@ class _FileReader:
             raise self.fail(f"synonyms: the term {duplicate[0]!r} appears twice (merge its lists)", line=duplicate[1])
         result: dict[str, tuple[str, ...]] = {}
         term_of: dict[str, str] = {}
+        term_lines = _mapping_lines(node)
         for term, variants in raw.items():
+            here = term_lines.get(str(term), line)
             if not isinstance(term, str) or not term.strip():
-                raise self.fail(problem, line=line)
+                raise self.fail(problem, line=here)
             if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-                raise self.fail(f"synonyms for {term!r} must be a list of non-empty strings", line=line)
+                raise self.fail(f"synonyms for {term!r} must be a list of non-empty strings", line=here)
             key = term.strip().lower()
             if key in result:  # the same term in other capitals ("PostgreSQL", "postgresql")
-                raise self.fail(f"synonyms: the term {key!r} appears twice (merge its lists)", line=line)
+                raise self.fail(f"synonyms: the term {key!r} appears twice (merge its lists)", line=here)
             result[key] = tuple(v.strip().lower() for v in variants)
             for variant in result[key]:
                 if term_of.setdefault(variant, key) != key:
                     raise self.fail(
                         f"synonyms: {variant!r} is listed under {term_of[variant]!r} and {key!r}; a way of writing "
                         "can stand for one term only",
-                        line=line,
+                        line=here,
                     )
         return result
 

@@ -53,6 +53,14 @@ BOUNDED_NEAREST_PHRASINGS = 20_000
 _WordChannel = tuple[tuple[np.ndarray, np.ndarray], np.ndarray]
 
 
+class SynonymError(ValueError):
+    """A synonym the retriever cannot use; `term` says which, so the caller can name the file that holds it."""
+
+    def __init__(self, term: str, problem: str) -> None:
+        super().__init__(problem)
+        self.term = term
+
+
 def word_features(terms: Sequence[str], stem: Callable[[str], str]) -> list[str]:
     """Stemmed unigrams and bigrams of a term list."""
     words = [stem(word) for word in terms]
@@ -231,14 +239,16 @@ class TfidfRetriever:
         ignored = self.normalizer_.stop_words | self.function_words_
         for term, variants in synonyms.items():
             if variants and not self._content_words(term):
-                raise ValueError(
+                raise SynonymError(
+                    term,
                     f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
                     "be read as nothing; choose a term with a content word (for instance the variant itself)"
                 )
             for variant in variants:
                 words = TOKEN.findall(fold(variant))
                 if len(words) == 1 and words[0] in ignored:  # a phrase of them ("way up") is specific enough
-                    raise ValueError(
+                    raise SynonymError(
+                        term,
                         f"synonym {term!r}: the variant {variant!r} is a stop word, so every question with "
                         f"{variant!r} in it would be read as asking about {term!r}; remove it, or write the variant "
                         "with the word it goes with (for instance 'it background')"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.answering import fit_retriever
 from bot.core.knowledge import KnowledgeBase, Phrasing, load_knowledge
 from bot.errors import KnowledgeError
 
@@ -121,7 +122,7 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         ("role: R\nextra: 1\nentries:\n" + GOOD_ENTRY, r"bad\.yaml:2: unknown top-level key 'extra'"),
         (
             "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  kubernetes: k8s\n",
-            r"bad\.yaml:7: synonyms for 'kubernetes' must be a list",
+            r"bad\.yaml:8: synonyms for 'kubernetes' must be a list",
         ),
         (
             "role: R\nentries:\n  - id: link\n    title: T\n    section: S\n    text: x\n    url: ftp://nope\n",
@@ -133,7 +134,15 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         ),
         (
             "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  postgresql: [pg]\n  page: [pg]\n",
-            r"bad\.yaml:7: synonyms: 'pg' is listed under 'postgresql' and 'page'; a way of writing can stand for one",
+            r"bad\.yaml:9: synonyms: 'pg' is listed under 'postgresql' and 'page'; a way of writing can stand for one",
+        ),
+        (
+            "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  PostgreSQL: [postgres]\n  postgresql: [pg]\n",
+            r"bad\.yaml:9: synonyms: the term 'postgresql' appears twice \(merge its lists\)",
+        ),
+        (
+            "role: R\nentries:\n  - id: blank\n    title: T\n    section: S\n    text:\n",
+            r"bad\.yaml:6: entry blank: 'text' is empty",
         ),
     ],
     ids=[
@@ -153,6 +162,8 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         "bad-url",
         "synonym-term-twice",
         "synonym-variant-under-two-terms",
+        "synonym-term-twice-in-capitals",
+        "blank-text",
     ],
 )
 def test_bad_files_name_file_line_entry_and_problem(
@@ -162,6 +173,30 @@ def test_bad_files_name_file_line_entry_and_problem(
     with pytest.raises(KnowledgeError, match=expected) as error:
         load_knowledge(folder)
     assert str(folder / "bad.yaml") in str(error.value)
+
+
+OVENS = "role: A\nentries:\n  - {id: one, title: Ovens, section: S, text: ovens bake bread}\n"
+KNIVES = "role: B\nentries:\n  - {id: two, title: Knives, section: S, text: knives cut meat}\n"
+STOP_WORD_TERM = "synonyms:\n  of the: [ofthe]\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({"a": OVENS, "b": KNIVES, "shared": STOP_WORD_TERM}, "shared"),
+        ({"a": OVENS, "b": KNIVES + STOP_WORD_TERM}, "b"),
+    ],
+    ids=["shared-synonyms-file", "a-role-file"],
+)
+def test_a_synonym_the_retriever_cannot_use_names_the_file_that_holds_it(
+    write_knowledge: Callable[..., Path], files: dict[str, str], named: str
+) -> None:
+    folder = write_knowledge(**files)
+
+    with pytest.raises(KnowledgeError, match=r"synonym 'of the' is only words the retriever ignores") as error:
+        fit_retriever(load_knowledge(folder))
+
+    assert str(error.value).startswith(f"{folder / (named + '.yaml')}: cannot be indexed: ")  # that file alone
 
 
 def test_duplicate_id_across_files_names_both(write_knowledge: Callable[..., Path]) -> None:
