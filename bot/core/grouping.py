@@ -16,6 +16,10 @@ from bot.store import QueuedQuestion
 DEFAULT_THRESHOLD = 0.45
 CHAR_NGRAMS = (3, 5)
 ROWS_PER_CHUNK = 1000
+# A block of rows times the rest: at most about this many pairs at once (most pairs share a letter n-gram, so the
+# product is nearly dense before the threshold), so memory stays flat as the queue grows past 10,000.
+PAIRS_PER_CHUNK = 10_000_000
+MIN_ROWS_PER_CHUNK = 64
 MAX_REMEMBERED_TEXTS = 50_000
 
 
@@ -124,8 +128,9 @@ def similarity_graph(terms: Sequence[Sequence[str]], stem: Callable[[str], str],
     scale = np.float32(np.sqrt(0.5))
     features = sparse.hstack([words * scale, chars * scale], format="csr", dtype=np.float32)
     rows, columns = [], []
-    for start in range(0, count, ROWS_PER_CHUNK):
-        block = (features[start : start + ROWS_PER_CHUNK] @ features[start:].T).tocoo()
+    chunk = max(MIN_ROWS_PER_CHUNK, min(ROWS_PER_CHUNK, PAIRS_PER_CHUNK // count))
+    for start in range(0, count, chunk):
+        block = (features[start : start + chunk] @ features[start:].T).tocoo()
         linked = block.data >= threshold - 1e-6
         rows.append(block.row[linked] + start)
         columns.append(block.col[linked] + start)

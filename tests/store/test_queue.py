@@ -751,3 +751,17 @@ async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and
 
     assert str(db) in str(refused.value)
     assert db.read_bytes() == damaged
+
+
+def test_small_row_blocks_find_the_same_links(retriever: TfidfRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long queue is compared in smaller blocks of rows (to bound memory); the links found do not change."""
+    from bot.core import grouping
+
+    terms = [retriever.terms(q.text) for q in GAPS] * 20
+    whole = grouping.similarity_graph(terms, retriever.stemmer_.stem, 0.45)
+    monkeypatch.setattr(grouping, "PAIRS_PER_CHUNK", 1)
+    monkeypatch.setattr(grouping, "MIN_ROWS_PER_CHUNK", 7)
+    blocks = grouping.similarity_graph(terms, retriever.stemmer_.stem, 0.45)
+
+    assert ((whole + whole.T) != (blocks + blocks.T)).nnz == 0
+    assert (blocks + blocks.T).nnz > len(terms)  # the repeated questions are linked, not only to themselves
