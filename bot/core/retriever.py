@@ -242,7 +242,7 @@ class TfidfRetriever:
                 raise SynonymError(
                     term,
                     f"synonym {term!r} is only words the retriever ignores as stop words, so {variants[0]!r} would "
-                    "be read as nothing; choose a term with a content word (for instance the variant itself)"
+                    "be read as nothing; choose a term with a content word (for instance the variant itself)",
                 )
             for variant in variants:
                 words = TOKEN.findall(fold(variant))
@@ -251,7 +251,7 @@ class TfidfRetriever:
                         term,
                         f"synonym {term!r}: the variant {variant!r} is a stop word, so every question with "
                         f"{variant!r} in it would be read as asking about {term!r}; remove it, or write the variant "
-                        "with the word it goes with (for instance 'it background')"
+                        "with the word it goes with (for instance 'it background')",
                     )
 
     def _fit_concepts(self, word_t: sparse.csr_matrix) -> None:
