@@ -152,13 +152,13 @@ def _entries_layout(old: str, target: Path) -> tuple[str, bool]:
         return "  ", True
     keys = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
     entries = keys.get("entries")
-    if entries is None:
-        if "role" not in keys:
-            raise KnowledgeError(
-                f"{target}: holds only synonyms, which every role shares; --write adds an entry to a role's file "
-                "(one with `role:` and `entries:`)"
-            )
+    if entries is None and "role" in keys:
         return "  ", False
+    if entries is None and "synonyms" in keys:
+        raise KnowledgeError(
+            f"{target}: holds only synonyms, which every role shares; --write adds an entry to a role's file "
+            "(one with `role:` and `entries:`)"
+        )
     if isinstance(entries, yaml.SequenceNode) and entries.flow_style:
         raise KnowledgeError(
             f"{target}:{entries.start_mark.line + 1}: its entries are one flow-style list ([...]); --write appends "
