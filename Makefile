@@ -35,8 +35,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2 --dist loadscope  # a module's tests on one worker: its fitted fixtures built once
 
-## eval: answer quality on eval/questions.yaml and CLINC150, next to BM25
-eval: $(VENV)/.test-installed
+## eval: answer quality on every knowledge base (the role, StackFAQ, CLINC150) and the learning curve; plots need the bench extra
+eval: $(VENV)/.bench-installed
 	$(BIN)/faqbot eval $(CONFIG_ARG)
 
 ## bench: quality and speed benchmarks (not part of make test); writes benchmarks/results.md
