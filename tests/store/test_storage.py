@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 from pg_helpers import run_sync
 
@@ -14,6 +15,7 @@ from bot.errors import StoreError
 from bot.folding import question_key as normalize_question
 from bot.store import Ask, Origin, Store
 from bot.store.migrations import Migration, bundled_migrations
+from bot.store.postgres import as_dbapi_error
 
 
 def read(path: Path, sql: str) -> list[tuple]:
@@ -210,3 +212,19 @@ def test_a_report_on_an_older_database_says_how_to_back_up_that_kind(
     error = capsys.readouterr().err
     assert "reports never upgrade a database" in error
     assert ("(faqbot db backup)" if dialect == "sqlite" else "(pg_dump --format=custom)") in error
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (ConnectionResetError("reset by peer"), "the PostgreSQL connection failed: reset by peer"),
+        (
+            asyncpg.InterfaceError("the number of query arguments cannot exceed 32767"),
+            "the PostgreSQL client (asyncpg) refused the operation: the number of query arguments cannot exceed 32767",
+        ),
+    ],
+    ids=["network", "client-refusal"],
+)
+def test_a_postgresql_failure_is_named_for_what_it_is(error: Exception, said: str) -> None:
+    """Only a network failure is called a failed connection; asyncpg refusing a statement is said to be that."""
+    assert str(as_dbapi_error(error)) == said
