@@ -15,7 +15,7 @@ from pathlib import Path
 
 from benchmarks.breakdown import StepTime, run_breakdown
 from benchmarks.common import DATA, KNOWLEDGE, RESULTS, ROOT, load_clinc, progress
-from benchmarks.grouping import render_grouping, run_grouping
+from benchmarks.grouping import grouping_quality, render_grouping, run_grouping
 from benchmarks.quality import leaked_queries, load_stackfaq, run_clinc, run_stackfaq
 from benchmarks.report import Results, machine, now, render
 from benchmarks.responsiveness import ColdStart, LoopLag, cold_start, run_loop_lag
@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     plan = make_plan(args)
     results = run(plan, started)
-    report = render(results) + render_grouping(run_grouping(results.quick))
+    report = render(results) + render_grouping(run_grouping(results.quick), grouping_quality())
     if not plan.quick:
         report += "\n" + quality_across_knowledge_bases() + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
