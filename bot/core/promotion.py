@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -116,9 +116,10 @@ def loaded_by_bot(target: Path, knowledge_path: Path) -> bool:
 def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -> bool:
     """Append an entry to a knowledge file's `entries:`, atomically, only if the knowledge still loads with it.
 
-    The entry is written as the file's own items are (their indent, its line endings). The result is checked as the
-    bot would load it: the whole knowledge folder when the file is in it, else the file alone. On any problem the file
-    is left byte for byte as it was and KnowledgeError says why in one line. Returns whether the bot loads that file
+    The entry is written as the file's own items are (their indent, its line endings), after its last item as YAML
+    reads it. The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else
+    the file alone, and the new entry must be in it as an entry of its own. On any problem the file is left byte for
+    byte as it was and KnowledgeError says why in one line. Returns whether the bot loads that file
     (`loaded_by_bot`): a file elsewhere only holds the entry for later.
     """
     try:
@@ -130,47 +131,67 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
     except OSError as error:
         raise KnowledgeError(f"{target}: cannot read it: {error.strerror or error}") from None
     newline = "\r\n" if "\r\n" in old else "\n"
-    indent, has_entries = _entries_layout(old, target)
-    block = newline.join(entry_lines(entry, indent)) + newline
-    text = _after_entries(old, block, newline) if has_entries else _ended(old, newline) + f"entries:{newline}{block}"
-    problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path))
+    layout = _entries_layout(old, target)
+    block = newline.join(entry_lines(entry, layout.indent)) + newline
+    if layout.insert_at is None:
+        text = _ended(old, newline) + (f"entries:{newline}" if layout.add_key else "") + block
+    else:
+        lines = old.splitlines(keepends=True)
+        text = _ended("".join(lines[: layout.insert_at]), newline) + block + "".join(lines[layout.insert_at :])
+    entry_id = str(entry["id"])
+    problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path, entry_id))
     if problem is not None:
         raise KnowledgeError(f"{problem}; {target} was left unchanged")
     return loaded_by_bot(target, knowledge_path)
 
 
-def _entries_layout(old: str, target: Path) -> tuple[str, bool]:
-    """The indent of the file's `entries:` items and whether it has that key; refuses a file --write cannot extend.
+@dataclass(frozen=True)
+class _Layout:
+    """Where --write puts an entry: before line `insert_at`, indented as the file's items are.
+
+    `insert_at` None: at the end of the file, after a new `entries:` key when `add_key`.
+    """
+
+    indent: str
+    insert_at: int | None = None
+    add_key: bool = False
+
+
+def _entries_layout(old: str, target: Path) -> _Layout:
+    """Where the file's `entries:` list ends, as YAML reads it; refuses a file --write cannot extend.
 
     A file that does not parse is left to the load check, which names its line.
     """
     try:
-        root = yaml.compose(old)
+        root = yaml.compose(old.removeprefix("\ufeff"))  # a byte order mark starts no key
     except yaml.YAMLError:
-        return "  ", True
+        return _Layout("  ")
     if not isinstance(root, yaml.MappingNode):
-        return "  ", True
+        return _Layout("  ")
     keys = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
     entries = keys.get("entries")
     if entries is None and "role" in keys:
-        return "  ", False
+        return _Layout("  ", add_key=True)
     if entries is None and "synonyms" in keys:
         raise KnowledgeError(
             f"{target}: holds only synonyms, which every role shares; --write adds an entry to a role's file "
             "(one with `role:` and `entries:`)"
         )
-    if isinstance(entries, yaml.SequenceNode) and entries.flow_style:
+    if not isinstance(entries, yaml.SequenceNode) or not entries.value:
+        return _Layout("  ")
+    if entries.flow_style:
         raise KnowledgeError(
             f"{target}:{entries.start_mark.line + 1}: its entries are one flow-style list ([...]); --write appends "
             "to a block list (one `- id:` item per entry), so add this entry by hand"
         )
-    if isinstance(entries, yaml.SequenceNode) and entries.value:
-        return " " * entries.start_mark.column, True
-    return "  ", True
-
-
-ENTRIES_KEY = re.compile(r"entries:\s*(#.*)?")
-TOP_LEVEL = re.compile(r"(?!-(\s|$))[^\s#]")  # the next key at column 0 (a list item there is still `entries:`)
+    last = entries.value[-1]
+    lines = old.splitlines(keepends=True)
+    end = last.end_mark.line + (1 if last.end_mark.column > 0 else 0)  # the first line after the last item
+    while end > last.start_mark.line + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1  # blank lines and comments before the next key belong to it
+    first = entries.value[0].start_mark  # the item's first key; its dash is the last one before it on that line
+    dash = lines[first.line].rfind("-", 0, first.column) if first.line < len(lines) else -1
+    return _Layout(" " * max(dash, 0), insert_at=end)
 
 
 def _ended(text: str, newline: str) -> str:
@@ -178,23 +199,11 @@ def _ended(text: str, newline: str) -> str:
     return text if not text or text.endswith("\n") else text + newline
 
 
-def _after_entries(old: str, block: str, newline: str) -> str:
-    """The file's text with `block` added at the end of its `entries:` list (before a `synonyms:` after it, say).
+def _load_problem(written: Path, target: Path, knowledge_path: Path, entry_id: str) -> str | None:
+    """Why the knowledge would not load with `written` in place of `target` (None: it would), with real paths.
 
-    Without a block-style `entries:` key the block goes at the end, where the check then rejects it.
+    Loading is not enough: the new entry `entry_id` must be in it as an entry of its own.
     """
-    lines = old.splitlines(keepends=True)
-    start = next((n for n, line in enumerate(lines) if ENTRIES_KEY.fullmatch(line.rstrip("\r\n"))), None)
-    if start is None:
-        return _ended(old, newline) + block
-    end = next((n for n in range(start + 1, len(lines)) if TOP_LEVEL.match(lines[n])), len(lines))
-    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
-        end -= 1  # blank lines and comments before the next key belong to it
-    return _ended("".join(lines[:end]), newline) + block + "".join(lines[end:])
-
-
-def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | None:
-    """Why the knowledge would not load with `written` in place of `target` (None: it loads), with real paths."""
     folder = knowledge_path if knowledge_path.is_dir() else knowledge_path.parent
     inside = knowledge_path.is_dir() and loaded_by_bot(target, knowledge_path)
     with tempfile.TemporaryDirectory(prefix="faqbot-check-") as scratch:
@@ -205,10 +214,12 @@ def _load_problem(written: Path, target: Path, knowledge_path: Path) -> str | No
                 if other.resolve() != target.resolve():
                     shutil.copyfile(other, Path(scratch) / other.name)
         try:
-            load_knowledge(Path(scratch) if inside else copy)
+            loaded = load_knowledge(Path(scratch) if inside else copy)
         except KnowledgeError as error:
             message = str(error).replace(str(copy), str(target))
             return message.replace(scratch, str(folder)).splitlines()[0]
+    if loaded.get(entry_id) is None:
+        return f"{target}: the new entry {entry_id} would not be read as an entry of its own there"
     return None
 
 

@@ -466,3 +466,30 @@ def test_write_adds_the_entries_key_to_a_role_file_without_one(
     ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
 
     assert [entry.id for entry in load_knowledge(target).entries] == ["faq-how-do-i-bake-sourdough-bread"]
+
+
+RYE_ITEM = "  - id: rye\n    title: Rye\n    section: Breads\n"
+QUOTED_ACROSS_LINES = f'role: Baker\nentries:\n{RYE_ITEM}    text: "Rye bakes,\ndense."\nsynonyms:\n  oven: [stove]\n'
+BOM_ENTRIES_FIRST = f"\ufeffentries:\n{RYE_ITEM}    text: Rye bakes dense.\nrole: Baker\n"
+ANCHORED = f"role: Baker\nentries: &breads\n{RYE_ITEM}    text: Rye bakes dense.\nsynonyms:\n  oven: [stove]\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [QUOTED_ACROSS_LINES, BOM_ENTRIES_FIRST, ANCHORED],
+    ids=["quoted-text-across-lines", "byte-order-mark", "anchored-entries"],
+)
+def test_write_goes_after_the_last_item_as_yaml_reads_it(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path, content: str
+) -> None:
+    """A valid file the line layout alone misreads: the entry still lands after the last item, nothing else moves."""
+    target = tmp_path / "baker.yaml"
+    target.write_bytes(content.encode("utf-8"))
+    rye = load_knowledge(target).get("rye")
+
+    ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    loaded = load_knowledge(target)
+    assert [entry.id for entry in loaded.entries] == ["rye", "faq-how-do-i-bake-sourdough-bread"]
+    assert loaded.get("rye") == rye  # its text is not split around the new entry
+    assert target.read_bytes().startswith(content.encode("utf-8").split(b"    text: ")[0])  # BOM and head kept
