@@ -69,10 +69,8 @@ def group_questions(
     clusters: dict[int, list[QueuedQuestion]] = {}
     for label, question in zip(labels.tolist(), questions, strict=True):
         clusters.setdefault(label, []).append(question)
-    groups = [
-        QuestionGroup(max(members, key=lambda q: (q.ask_count, q.last_asked_at)), tuple(members))
-        for members in clusters.values()
-    ]
+    # The centre stands for its group: every member is linked to it, and none was asked more often.
+    groups = [QuestionGroup(questions[centre], tuple(members)) for centre, members in clusters.items()]
     groups.sort(key=lambda group: (-group.total_count, group.representative.id))
     return groups
 

@@ -20,6 +20,7 @@ from db_helpers import damage_table
 from pg_helpers import read
 
 import bot.store.sqlite
+from bot.core import grouping
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate, Hit
 from bot.core.grouping import QuestionGroup, group_questions
@@ -755,8 +756,6 @@ async def test_a_database_with_a_damaged_table_is_refused_with_a_clear_error_and
 
 def test_small_row_blocks_find_the_same_links(retriever: TfidfRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long queue is compared in smaller blocks of rows (to bound memory); the links found do not change."""
-    from bot.core import grouping
-
     terms = [retriever.terms(q.text) for q in GAPS] * 20
     whole = grouping.similarity_graph(terms, retriever.stemmer_.stem, 0.45)
     monkeypatch.setattr(grouping, "PAIRS_PER_CHUNK", 1)
@@ -765,3 +764,20 @@ def test_small_row_blocks_find_the_same_links(retriever: TfidfRetriever, monkeyp
 
     assert ((whole + whole.T) != (blocks + blocks.T)).nnz == 0
     assert (blocks + blocks.T).nnz > len(terms)  # the repeated questions are linked, not only to themselves
+
+
+def test_the_question_shown_for_a_group_is_like_every_other_in_it(retriever: TfidfRetriever) -> None:
+    """Equal counts: the most linked question stands for the group, not the one asked last (it may be like one)."""
+    asked = [
+        queued(1, "where is the nearest gas station", 1),
+        queued(2, "find me the location of the nearest gas station", 1),
+        queued(3, "i need to know directions to the nearest gas station", 1),  # asked last (March 3rd)
+    ]
+    terms = [retriever.terms(q.text) for q in asked]
+    links = grouping.similarity_graph(terms, retriever.stemmer_.stem, grouping.DEFAULT_THRESHOLD)
+    links = (links + links.T).toarray()
+
+    [group] = group_questions(asked, retriever)
+
+    shown = group.representative.id - 1
+    assert all(links[shown, other.id - 1] for other in group.members)
