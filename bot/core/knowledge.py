@@ -343,9 +343,10 @@ class _FileReader:
             raise self.fail(f"synonyms: the term {duplicate[0]!r} appears twice (merge its lists)", line=duplicate[1])
         result: dict[str, tuple[str, ...]] = {}
         term_of: dict[str, str] = {}
-        term_lines = _mapping_lines(node)
-        for term, variants in raw.items():
-            here = term_lines.get(str(term), line)
+        # Each term's line, by position: a key YAML types (`true:`, `12:`) is not the text it was written as.
+        term_lines = [key.start_mark.line + 1 for key, _ in node.value] if isinstance(node, yaml.MappingNode) else []
+        for position, (term, variants) in enumerate(raw.items()):
+            here = term_lines[position] if position < len(term_lines) else line
             if not isinstance(term, str) or not term.strip():
                 raise self.fail(problem, line=here)
             if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):

@@ -144,6 +144,10 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
             "role: R\nentries:\n  - id: blank\n    title: T\n    section: S\n    text:\n",
             r"bad\.yaml:6: entry blank: 'text' is empty",
         ),
+        (
+            "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  oven: [stove]\n  true: [yes]\n",
+            r"bad\.yaml:9: 'synonyms' must map a term of the page",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -164,6 +168,7 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         "synonym-variant-under-two-terms",
         "synonym-term-twice-in-capitals",
         "blank-text",
+        "synonym-term-yaml-types",
     ],
 )
 def test_bad_files_name_file_line_entry_and_problem(
