@@ -64,8 +64,8 @@ def as_dbapi_error(error: Exception) -> sqlite3.Error:
         return sqlite3.DataError(str(error))
     if isinstance(error, asyncpg.PostgresError):
         return sqlite3.OperationalError(str(error))
-    if isinstance(error, asyncpg.InterfaceError):  # the client's own refusal: a closed pool, too many arguments
-        return sqlite3.OperationalError(f"the PostgreSQL client (asyncpg) refused the operation: {error}")
+    if isinstance(error, asyncpg.InterfaceError):  # the client's own: a connection it closed, too many arguments
+        return sqlite3.OperationalError(f"the PostgreSQL client (asyncpg) cannot do it: {error}")
     return sqlite3.OperationalError(f"the PostgreSQL connection failed: {error}")
 
 

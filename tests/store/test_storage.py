@@ -220,7 +220,7 @@ def test_a_report_on_an_older_database_says_how_to_back_up_that_kind(
         (ConnectionResetError("reset by peer"), "the PostgreSQL connection failed: reset by peer"),
         (
             asyncpg.InterfaceError("the number of query arguments cannot exceed 32767"),
-            "the PostgreSQL client (asyncpg) refused the operation: the number of query arguments cannot exceed 32767",
+            "the PostgreSQL client (asyncpg) cannot do it: the number of query arguments cannot exceed 32767",
         ),
     ],
     ids=["network", "client-refusal"],
