@@ -315,7 +315,12 @@ class Store:
             except sqlite3.OperationalError as error:
                 if not _is_locked(error) or attempt == LOCK_RETRIES - 1:
                     raise
-                log.warning("database is busy, retrying in %.2fs", delay)
+                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_LOCKED:
+                    # a table this connection is still reading (the queue gauge during a migration, say): no other
+                    # process is involved, and it clears by itself
+                    log.debug("a table is in use by another statement of this process, retrying in %.2fs", delay)
+                else:
+                    log.warning("database is busy, retrying in %.2fs", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import sqlite3
 import sys
 from types import SimpleNamespace
 
@@ -159,6 +160,23 @@ async def test_questions_on_discord_are_counted_by_outcome_with_their_latency(wo
     assert 'faqbot_questions_total{outcome="answered"} 1.0' in lines
     assert 'faqbot_questions_total{outcome="unknown"} 1.0' in lines
     assert "faqbot_answer_latency_seconds_count 2.0" in lines
+
+
+async def test_the_queue_gauge_does_not_read_a_database_whose_migrations_are_under_way(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "faqbot.db"
+    with contextlib.closing(sqlite3.connect(path)) as raw:  # what the gauge sees mid-migration: a version, no queue yet
+        raw.execute("PRAGMA user_version = 1")
+    metrics = Metrics()
+    async with await Store.open(path, migrate=False) as store:
+        refreshing = asyncio.create_task(refresh_queue_size(store, metrics, 0.01))
+        await asyncio.sleep(0.1)
+        refreshing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refreshing
+    assert b"faqbot_unanswered_queue_size 0.0" in metrics.render()
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
 
 
 async def test_the_queue_gauge_waits_quietly_for_a_new_database_to_be_migrated(
