@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -118,9 +119,9 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
 
     The entry is written as the file's own items are (their indent, its line endings), after its last item as YAML
     reads it. The result is checked as the bot would load it: the whole knowledge folder when the file is in it, else
-    the file alone, and the new entry must be in it as an entry of its own. On any problem the file is left byte for
-    byte as it was and KnowledgeError says why in one line. Returns whether the bot loads that file
-    (`loaded_by_bot`): a file elsewhere only holds the entry for later.
+    the file alone; the new entry must be in it as an entry of its own, and the rest of the file must read as
+    before. On any problem the file is left byte for byte as it was and KnowledgeError says why in one line.
+    Returns whether the bot loads that file (`loaded_by_bot`): a file elsewhere only holds the entry for later.
     """
     try:
         old = target.read_bytes().decode("utf-8")  # bytes, not read_text: its line endings stay as they are
@@ -130,30 +131,37 @@ def append_entry(target: Path, entry: dict[str, object], knowledge_path: Path) -
         raise KnowledgeError(f"{target}: cannot read it: not UTF-8 text") from None
     except OSError as error:
         raise KnowledgeError(f"{target}: cannot read it: {error.strerror or error}") from None
-    newline = "\r\n" if "\r\n" in old else "\n"
+    newline = "\r\n" if "\r\n" in old else "\r" if "\r" in old and "\n" not in old else "\n"
     layout = _entries_layout(old, target)
     block = newline.join(entry_lines(entry, layout.indent)) + newline
-    if layout.insert_at is None:
-        text = _ended(old, newline) + (f"entries:{newline}" if layout.add_key else "") + block
-    else:
-        lines = old.splitlines(keepends=True)
-        text = _ended("".join(lines[: layout.insert_at]), newline) + block + "".join(lines[layout.insert_at :])
     entry_id = str(entry["id"])
-    problem = _write_checked(target, text, lambda written: _load_problem(written, target, knowledge_path, entry_id))
-    if problem is not None:
-        raise KnowledgeError(f"{problem}; {target} was left unchanged")
-    return loaded_by_bot(target, knowledge_path)
+    problem: str | None = None
+    for insert_at in layout.places:
+        if insert_at is None:
+            text = _ended(old, newline) + (f"entries:{newline}" if layout.add_key else "") + block
+        else:
+            lines = old.splitlines(keepends=True)
+            text = _ended("".join(lines[:insert_at]), newline) + block + "".join(lines[insert_at:])
+        problem = _write_checked(
+            target, text, lambda written: _written_problem(written, old, target, knowledge_path, entry_id)
+        )
+        if problem is None:
+            return loaded_by_bot(target, knowledge_path)
+    as_it_is = _as_loaded(target, target, knowledge_path)
+    if isinstance(as_it_is, str):  # broken before the entry was added: that is what to fix
+        raise KnowledgeError(f"{as_it_is}; fix that first: {target} was left unchanged")
+    raise KnowledgeError(f"{problem}; {target} was left unchanged")
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where --write puts an entry: before line `insert_at`, indented as the file's items are.
+    """Where --write may put an entry, best first: before line `places[i]`, indented as the file's items are.
 
-    `insert_at` None: at the end of the file, after a new `entries:` key when `add_key`.
+    A place None: at the end of the file, after a new `entries:` key when `add_key`.
     """
 
     indent: str
-    insert_at: int | None = None
+    places: tuple[int | None, ...] = (None,)
     add_key: bool = False
 
 
@@ -162,65 +170,115 @@ def _entries_layout(old: str, target: Path) -> _Layout:
 
     A file that does not parse is left to the load check, which names its line.
     """
+    text = old.removeprefix("\ufeff")  # a byte order mark starts no key
     try:
-        root = yaml.compose(old.removeprefix("\ufeff"))  # a byte order mark starts no key
+        root = yaml.compose(text)
     except yaml.YAMLError:
         return _Layout("  ")
     if not isinstance(root, yaml.MappingNode):
         return _Layout("  ")
-    keys = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
-    entries = keys.get("entries")
-    if entries is None and "role" in keys:
+    keys = {key.value: (key, value) for key, value in root.value if isinstance(key, yaml.ScalarNode)}
+    if "entries" not in keys and "role" in keys:
         return _Layout("  ", add_key=True)
-    if entries is None and "synonyms" in keys:
+    if "entries" not in keys and "synonyms" in keys:
         raise KnowledgeError(
             f"{target}: holds only synonyms, which every role shares; --write adds an entry to a role's file "
             "(one with `role:` and `entries:`)"
         )
-    if not isinstance(entries, yaml.SequenceNode) or not entries.value:
+    if "entries" not in keys:
         return _Layout("  ")
-    if entries.flow_style:
+    key, entries = keys["entries"]
+    if isinstance(entries, yaml.SequenceNode) and entries.flow_style:
         raise KnowledgeError(
             f"{target}:{entries.start_mark.line + 1}: its entries are one flow-style list ([...]); --write appends "
             "to a block list (one `- id:` item per entry), so add this entry by hand"
         )
+    if isinstance(entries, yaml.ScalarNode) and entries.tag == "tag:yaml.org,2002:null" and not entries.value:
+        return _Layout("  ", places=(key.end_mark.line + 1,))  # `entries:` with nothing yet: the line after it
+    if not isinstance(entries, yaml.SequenceNode) or not entries.value:
+        return _Layout("  ")  # the load check says what is wrong with it
     last = entries.value[-1]
     lines = old.splitlines(keepends=True)
-    end = last.end_mark.line + (1 if last.end_mark.column > 0 else 0)  # the first line after the last item
-    while end > last.start_mark.line + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
-        end -= 1  # blank lines and comments before the next key belong to it
-    first = entries.value[0].start_mark  # the item's first key; its dash is the last one before it on that line
-    dash = lines[first.line].rfind("-", 0, first.column) if first.line < len(lines) else -1
-    return _Layout(" " * max(dash, 0), insert_at=end)
+    mark = last.end_mark
+    # The first line after the last item: its end's own line when only indentation comes before the end there.
+    end = mark.line + (1 if lines[mark.line : mark.line + 1] and lines[mark.line][: mark.column].strip() else 0)
+    neat = end
+    while neat > last.start_mark.line + 1 and (not lines[neat - 1].strip() or lines[neat - 1].lstrip()[:1] == "#"):
+        neat -= 1  # blank lines and comments before the next key belong to it, unless the last item reads them
+    places = (neat, end) if neat != end else (end,)
+    return _Layout(" " * _dash_column(text, entries.value[0].start_mark.index), places=places)
+
+
+def _dash_column(text: str, item: int) -> int:
+    """The column of the dash that starts the list item at index `item` of `text` (on its line or one before it)."""
+    dash = len(text[:item].rstrip())  # past the spaces and line ends between the dash and the item
+    if dash == 0 or text[dash - 1] != "-":
+        return 2
+    line_start = max(text.rfind("\n", 0, dash - 1), text.rfind("\r", 0, dash - 1)) + 1
+    return dash - 1 - line_start
 
 
 def _ended(text: str, newline: str) -> str:
     """The text with a line end at its end (an empty text stays empty)."""
-    return text if not text or text.endswith("\n") else text + newline
+    return text if not text or text.endswith(("\n", "\r")) else text + newline
 
 
-def _load_problem(written: Path, target: Path, knowledge_path: Path, entry_id: str) -> str | None:
-    """Why the knowledge would not load with `written` in place of `target` (None: it would), with real paths.
+def _as_loaded(file: Path, target: Path, knowledge_path: Path) -> KnowledgeBase | str:
+    """The knowledge as the bot would load it with `file` in place of `target`, or why it would not load.
 
-    Loading is not enough: the new entry `entry_id` must be in it as an entry of its own.
+    The whole knowledge folder when `target` is in it, else `target` alone; a problem names `target`'s own path.
     """
     folder = knowledge_path if knowledge_path.is_dir() else knowledge_path.parent
     inside = knowledge_path.is_dir() and loaded_by_bot(target, knowledge_path)
     with tempfile.TemporaryDirectory(prefix="faqbot-check-") as scratch:
         copy = Path(scratch) / target.name
-        shutil.copyfile(written, copy)
+        shutil.copyfile(file, copy)
         if inside:
             for other in knowledge_files(knowledge_path):
                 if other.resolve() != target.resolve():
                     shutil.copyfile(other, Path(scratch) / other.name)
         try:
-            loaded = load_knowledge(Path(scratch) if inside else copy)
+            return load_knowledge(Path(scratch) if inside else copy)
         except KnowledgeError as error:
             message = str(error).replace(str(copy), str(target))
             return message.replace(scratch, str(folder)).splitlines()[0]
-    if loaded.get(entry_id) is None:
+
+
+def _written_problem(written: Path, old: str, target: Path, knowledge_path: Path, entry_id: str) -> str | None:
+    """Why `written` must not replace `target`, whose text is `old` (None: it may).
+
+    Loading is not enough: the file must read as YAML as it did with one more item at the end of `entries:`, the
+    new entry `entry_id` (a comment-like line of a text, say, must stay in that text), and the bot must read that
+    item as an entry of its own.
+    """
+    after = _as_loaded(written, target, knowledge_path)
+    if isinstance(after, str):
+        at_line = re.match(rf"{re.escape(str(target))}:(\d+): ", after)  # a line of the text it would have
+        if at_line:
+            return f"{target} with the entry added, at its line {at_line[1]}: {after[at_line.end() :]}"
+        return after.replace(f"{target}: ", f"{target} with the entry added: ", 1)
+    if after.get(entry_id) is None:
         return f"{target}: the new entry {entry_id} would not be read as an entry of its own there"
+    if not _one_entry_more(old, written.read_text(encoding="utf-8"), entry_id):
+        return f"{target}: the new entry {entry_id} would change how the rest of the file reads there"
     return None
+
+
+def _one_entry_more(old: str, new: str, entry_id: str) -> bool:
+    """Whether YAML reads `new` as `old` with one more item, with id `entry_id`, at the end of its `entries:`."""
+    try:
+        before, after = yaml.safe_load(old.removeprefix("\ufeff")), yaml.safe_load(new.removeprefix("\ufeff"))
+    except yaml.YAMLError:
+        return False
+    if not isinstance(after, dict) or not isinstance(after.get("entries"), list) or not after["entries"]:
+        return False
+    added = after["entries"][-1]
+    earlier = (before or {}).get("entries") if isinstance(before or {}, dict) else None
+    return (
+        isinstance(added, dict)
+        and added.get("id") == entry_id
+        and after == {**(before or {}), "entries": [*(earlier or []), added]}
+    )
 
 
 def learned_yaml(learned: Sequence[Learned]) -> str:

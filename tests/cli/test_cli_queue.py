@@ -441,8 +441,9 @@ def test_write_keeps_a_files_windows_line_endings(
             b"role: Baker\nentries: [{id: rye, title: Rye, section: Breads, text: Rye bakes dense.}]\n",
             ":2: its entries are one flow-style list",
         ),
+        (b"role: Baker\nentries: []\nsynonyms:\n  oven: [stove]\n", ":2: its entries are one flow-style list"),
     ],
-    ids=["synonyms-only", "flow-style"],
+    ids=["synonyms-only", "flow-style", "empty-flow-style"],
 )
 def test_write_refuses_a_file_it_cannot_extend_and_says_why(
     faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path, content: bytes, problem: str
@@ -468,16 +469,57 @@ def test_write_adds_the_entries_key_to_a_role_file_without_one(
     assert [entry.id for entry in load_knowledge(target).entries] == ["faq-how-do-i-bake-sourdough-bread"]
 
 
+def test_write_fills_an_entries_key_with_nothing_under_it_yet(
+    faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "baker.yaml"
+    target.write_bytes(b"role: Baker\nentries:\n# spelling\nsynonyms:\n  oven: [stove]\n")
+
+    ok(write_entry(faqbot, ids["bread"], target, "Bake it hot.", knowledge_copy))
+
+    loaded = load_knowledge(target)
+    assert [entry.id for entry in loaded.entries] == ["faq-how-do-i-bake-sourdough-bread"]
+    assert loaded.synonyms["oven"] == ("stove",)
+
+
 RYE_ITEM = "  - id: rye\n    title: Rye\n    section: Breads\n"
 QUOTED_ACROSS_LINES = f'role: Baker\nentries:\n{RYE_ITEM}    text: "Rye bakes,\ndense."\nsynonyms:\n  oven: [stove]\n'
 BOM_ENTRIES_FIRST = f"\ufeffentries:\n{RYE_ITEM}    text: Rye bakes dense.\nrole: Baker\n"
 ANCHORED = f"role: Baker\nentries: &breads\n{RYE_ITEM}    text: Rye bakes dense.\nsynonyms:\n  oven: [stove]\n"
+HASH_IN_BLOCK_TEXT = (
+    f"role: Baker\nentries:\n{RYE_ITEM}    text: |\n      Rye bakes dense.\n      # Tip: score it first\n"
+)
+HASH_IN_QUOTED_TEXT = (
+    f'role: Baker\nentries:\n{RYE_ITEM}    text: "Rye bakes\n      # dense."\nsynonyms:\n  oven: [stove]\n'
+)
+DASH_ON_ITS_OWN_LINE = (
+    "role: Baker\nentries:\n  -\n    id: rye\n    title: Rye\n    section: Breads\n    text: Rye.\nsynonyms: {}\n"
+)
+OLD_MAC_LINE_ENDS = (
+    f"role: Baker\nentries:\n{RYE_ITEM}    text: Rye bakes dense.\nsynonyms:\n  oven: [stove]\n".replace("\n", "\r")
+)
 
 
 @pytest.mark.parametrize(
     "content",
-    [QUOTED_ACROSS_LINES, BOM_ENTRIES_FIRST, ANCHORED],
-    ids=["quoted-text-across-lines", "byte-order-mark", "anchored-entries"],
+    [
+        QUOTED_ACROSS_LINES,
+        BOM_ENTRIES_FIRST,
+        ANCHORED,
+        HASH_IN_BLOCK_TEXT,
+        HASH_IN_QUOTED_TEXT,
+        DASH_ON_ITS_OWN_LINE,
+        OLD_MAC_LINE_ENDS,
+    ],
+    ids=[
+        "quoted-text-across-lines",
+        "byte-order-mark",
+        "anchored-entries",
+        "hash-line-in-block-text",
+        "hash-line-in-quoted-text",
+        "dash-on-its-own-line",
+        "old-mac-line-ends",
+    ],
 )
 def test_write_goes_after_the_last_item_as_yaml_reads_it(
     faqbot, ids: dict[str, int], knowledge_copy: Path, tmp_path: Path, content: str
@@ -493,3 +535,11 @@ def test_write_goes_after_the_last_item_as_yaml_reads_it(
     assert [entry.id for entry in loaded.entries] == ["rye", "faq-how-do-i-bake-sourdough-bread"]
     assert loaded.get("rye") == rye  # its text is not split around the new entry
     assert target.read_bytes().startswith(content.encode("utf-8").split(b"    text: ")[0])  # BOM and head kept
+    assert line_ends(target.read_bytes()) == line_ends(content.encode("utf-8"))  # the new lines end as the old do
+
+
+def line_ends(data: bytes) -> set[bytes]:
+    """The kinds of line end in a file: CRLF, a lone CR, a lone LF."""
+    crlf = data.count(b"\r\n")
+    counts = {b"\r\n": crlf, b"\r": data.count(b"\r") - crlf, b"\n": data.count(b"\n") - crlf}
+    return {kind for kind, count in counts.items() if count}
