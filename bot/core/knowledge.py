@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -343,11 +344,18 @@ class _FileReader:
             raise self.fail(f"synonyms: the term {duplicate[0]!r} appears twice (merge its lists)", line=duplicate[1])
         result: dict[str, tuple[str, ...]] = {}
         term_of: dict[str, str] = {}
-        # Each term's line, by position: a key YAML types (`true:`, `12:`) is not the text it was written as.
-        term_lines = [key.start_mark.line + 1 for key, _ in node.value] if isinstance(node, yaml.MappingNode) else []
-        for position, (term, variants) in enumerate(raw.items()):
-            here = term_lines[position] if position < len(term_lines) else line
-            if not isinstance(term, str) or not term.strip():
+        written = _written_keys(node)
+        for term, variants in raw.items():
+            here, as_written = written.get((type(term), term), (line, None))
+            if not isinstance(term, str) and as_written is not None:
+                raise self.fail(
+                    f"synonyms: the term {as_written} is read as {_yaml_kind(term)}, not as text; quote it "
+                    f'("{as_written}")',
+                    line=here,
+                )
+            if isinstance(term, str) and not term.strip():
+                raise self.fail("synonyms: a term is empty; write the page's word before the colon", line=here)
+            if not isinstance(term, str):
                 raise self.fail(problem, line=here)
             if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
                 raise self.fail(f"synonyms for {term!r} must be a list of non-empty strings", line=here)
@@ -363,6 +371,42 @@ class _FileReader:
                         line=here,
                     )
         return result
+
+
+def _written_keys(node: yaml.Node | None) -> dict[tuple[type, Any], tuple[int, str]]:
+    """Each key of a mapping as YAML reads it (with its type: `true` and `1` are equal in Python) -> its line, text.
+
+    A key merged in (`<<: *other`) has the line of its `<<`.
+    """
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    reader = yaml.SafeLoader("")
+    keys: dict[tuple[type, Any], tuple[int, str]] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in merged:
+                for key, (_, text) in _written_keys(source).items():
+                    keys.setdefault(key, (line, text))
+            continue
+        if isinstance(key_node, yaml.ScalarNode):
+            key = reader.construct_object(key_node, deep=True)
+            keys[type(key), key] = (line, key_node.value)
+    return keys
+
+
+def _yaml_kind(value: object) -> str:
+    """What YAML took an unquoted word for, in an editor's terms."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return type(value).__name__
 
 
 def _line_of_mark(mark: Any) -> int | None:

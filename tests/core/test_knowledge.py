@@ -146,7 +146,17 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         ),
         (
             "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  oven: [stove]\n  true: [yes]\n",
-            r"bad\.yaml:9: 'synonyms' must map a term of the page",
+            r"bad\.yaml:9: synonyms: the term true is read as a yes/no value, not as text; quote it \(\"true\"\)",
+        ),
+        (
+            "role: R\nentries:\n" + GOOD_ENTRY + "synonyms:\n  oven: [stove]\n  12: [twelve]\n",
+            r"bad\.yaml:9: synonyms: the term 12 is read as a number, not as text; quote it \(\"12\"\)",
+        ),
+        (
+            "role: R\nentries:\n"
+            + GOOD_ENTRY
+            + "synonyms:\n  <<: {oven: [stove], pan: [tin]}\n  good: [fine]\n  bad: 12\n  more: [extra]\n",
+            r"bad\.yaml:10: synonyms for 'bad' must be a list",
         ),
     ],
     ids=[
@@ -169,6 +179,8 @@ GOOD_ENTRY = "  - id: ok\n    title: Fine\n    section: S\n    text: fine text\n
         "synonym-term-twice-in-capitals",
         "blank-text",
         "synonym-term-yaml-types",
+        "synonym-term-a-number",
+        "synonym-line-after-a-merge-key",
     ],
 )
 def test_bad_files_name_file_line_entry_and_problem(
