@@ -31,6 +31,13 @@ CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (
 """
 _PRAGMA = re.compile(r"\s*PRAGMA\s+(\w+)\s*(?:=\s*(\S+))?\s*;?\s*$", re.IGNORECASE)
 _RETRYABLE = (asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError)
+# The server went away, or will not take a connection: the connection failed, whichever side reported it.
+_CONNECTION_LOST = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
 
 
 def placeholders(sql: str) -> str:
@@ -62,9 +69,13 @@ def as_dbapi_error(error: Exception) -> sqlite3.Error:
         return sqlite3.OperationalError(str(error))
     if isinstance(error, asyncpg.exceptions.DataError):
         return sqlite3.DataError(str(error))
+    if isinstance(error, _CONNECTION_LOST) or (
+        isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error)  # asyncpg's only wording
+    ):
+        return sqlite3.OperationalError(f"the PostgreSQL connection failed: {error}")
     if isinstance(error, asyncpg.PostgresError):
         return sqlite3.OperationalError(str(error))
-    if isinstance(error, asyncpg.InterfaceError):  # the client's own: a connection it closed, too many arguments
+    if isinstance(error, asyncpg.InterfaceError):  # the client's own: too many arguments, a closed pool
         return sqlite3.OperationalError(f"the PostgreSQL client (asyncpg) cannot do it: {error}")
     return sqlite3.OperationalError(f"the PostgreSQL connection failed: {error}")
 

@@ -222,8 +222,20 @@ def test_a_report_on_an_older_database_says_how_to_back_up_that_kind(
             asyncpg.InterfaceError("the number of query arguments cannot exceed 32767"),
             "the PostgreSQL client (asyncpg) cannot do it: the number of query arguments cannot exceed 32767",
         ),
+        (
+            asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+            "the PostgreSQL connection failed: connection was closed in the middle of operation",
+        ),
+        (
+            asyncpg.InterfaceError("cannot perform operation: connection is closed"),
+            "the PostgreSQL connection failed: cannot perform operation: connection is closed",
+        ),
+        (
+            asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"),
+            "the PostgreSQL connection failed: terminating connection due to administrator command",
+        ),
     ],
-    ids=["network", "client-refusal"],
+    ids=["network", "client-refusal", "dropped-mid-query", "used-after-a-drop", "server-shut-down"],
 )
 def test_a_postgresql_failure_is_named_for_what_it_is(error: Exception, said: str) -> None:
     """Only a network failure is called a failed connection; asyncpg refusing a statement is said to be that."""
