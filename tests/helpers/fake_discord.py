@@ -147,6 +147,7 @@ class _Connection:
 
     number: int
     ws: web.WebSocketResponse
+    transport: asyncio.BaseTransport | None = None  # to cut the connection when a close handshake does not finish
     compressor: Any = None
     session: _Session | None = None
     ready: bool = False
@@ -303,9 +304,15 @@ class FakeDiscord:
         self._closed = True
         if self._watchdog is not None and self._watchdog is not asyncio.current_task():
             self._watchdog.cancel()
+        if self._runner is not None:  # first stop listening, so a reconnect is refused rather than left hanging
+            for site in list(self._runner.sites):
+                with contextlib.suppress(Exception):
+                    await site.stop()
         for conn in list(self._connections.values()):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.ws.close(code=1001, message=b"fake discord shutting down"), 2.0)
+            if conn.transport is not None:  # a close handshake cut short under load must not leave it half open
+                conn.transport.abort()
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._runner.cleanup(), 5.0)
@@ -713,7 +720,7 @@ class FakeDiscord:
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
         self._connection_numbers += 1
-        conn = _Connection(number=self._connection_numbers, ws=ws)
+        conn = _Connection(number=self._connection_numbers, ws=ws, transport=request.transport)
         compress = request.query.get("compress")
         if self.gateway_compression and compress == "zlib-stream":
             conn.compressor = zlib.compressobj()
