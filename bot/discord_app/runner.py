@@ -23,7 +23,6 @@ from bot.errors import ConfigError, FaqbotError
 from bot.health import HEARTBEAT_SECONDS, heartbeat_path, keep_heartbeat
 from bot.metrics import Metrics
 from bot.store import Store
-from bot.store.migrations import bundled_migrations, latest_version
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +90,14 @@ async def first_login(
 async def refresh_queue_size(store: Store, metrics: Metrics, interval: float) -> None:
     """Keep the queue-size metric current (every `interval` seconds) until cancelled; a failed read is logged once.
 
-    A new database is migrated only after login: until every migration is applied (a half-migrated one may lack the
-    queue, or have a table locked by the migration under way) the size is 0, and nothing is read.
+    A new database is migrated only after login: until the store has applied every migration (a half-migrated
+    database may lack the queue, and the migration holds its connection) the size is 0, and nothing is read.
     """
-    latest = latest_version(bundled_migrations(store.dialect))
-    warned = migrated = False
+    await store.migrated.wait()
+    warned = False
     while True:
         try:
-            migrated = migrated or await store.schema_version() >= latest  # asked until it is, then never again
-            if migrated:
-                metrics.set_queue_size(await store.open_count())
+            metrics.set_queue_size(await store.open_count())
             warned = False
         except Exception as error:  # a metric must never stop the bot
             if not warned:

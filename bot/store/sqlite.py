@@ -124,6 +124,7 @@ class Store:
         self.clock = clock
         self.read_only = False
         self._write_lock = asyncio.Lock()
+        self.migrated = asyncio.Event()  # set once migrate() has brought the schema to the latest version
 
     @classmethod
     async def open(
@@ -253,7 +254,10 @@ class Store:
         for migration in migrations:
             if migration.version > version:
                 await self._retry(lambda m=migration: self._apply(m))
-        return await self._scalar("PRAGMA user_version")
+        version = await self._scalar("PRAGMA user_version")
+        if version >= latest:
+            self.migrated.set()
+        return version
 
     async def schema_version(self) -> int:
         """The schema version the database is at (the number of the last migration applied)."""

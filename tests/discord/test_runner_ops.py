@@ -19,6 +19,7 @@ from bot.discord_app.runner import DiscordLogLines, RedactSecret, first_login, r
 from bot.errors import FaqbotError
 from bot.metrics import Metrics
 from bot.store import Ask, Origin, Store
+from bot.store.migrations import bundled_migrations
 
 
 class FlakyLogin:
@@ -177,6 +178,35 @@ async def test_the_queue_gauge_does_not_read_a_database_whose_migrations_are_und
             await refreshing
     assert b"faqbot_unanswered_queue_size 0.0" in metrics.render()
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+
+
+async def test_a_gauge_refreshing_without_pause_never_touches_a_migration_under_way(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its reads would share the migration's connection: they could read inside its transaction, or lock it out."""
+    caplog.set_level(logging.DEBUG, logger="bot.store")
+    metrics = Metrics()
+    async with await Store.open(tmp_path / "faqbot.db", migrate=False) as store:
+        reads = []
+        counted = store.open_count
+
+        async def open_count() -> int:
+            reads.append(store.migrated.is_set())
+            return await counted()
+
+        store.open_count = open_count  # type: ignore[method-assign]
+        refreshing = asyncio.create_task(refresh_queue_size(store, metrics, 0))
+        await asyncio.sleep(0)
+        version = await store.migrate()
+        await asyncio.sleep(0.05)
+        refreshing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refreshing
+    assert version == bundled_migrations("sqlite")[-1].version
+    assert reads and all(reads)  # read only once every migration was applied, and then read
+    assert [
+        r.getMessage() for r in caplog.records if "retrying" in r.getMessage() or r.levelno >= logging.WARNING
+    ] == []
 
 
 async def test_the_queue_gauge_waits_quietly_for_a_new_database_to_be_migrated(
