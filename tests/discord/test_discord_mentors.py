@@ -374,3 +374,17 @@ async def test_faq_for_a_member_with_nothing_open_resolves_nothing(world: World)
 
     assert await world.bot.store.questions(scope=None, status="answered") == []
     assert await world.bot.store.learned() == []
+
+
+async def test_a_mentors_pick_shows_and_keeps_the_members_question_without_discord_markup(world: World) -> None:
+    question = await world.alice.send(world.general, f"<@{world.eddie.id}> {CERT_QUESTION} <@&{world.mentor_role.id}>")
+    offered = await world.mona.context_menu(world.general, "Answer with FAQ", question)
+    await world.mona.select(offered.response, [CERT_ENTRY])
+    reply = next(
+        m for m in bot_replies(world.general, world.env) if m.reference and m.reference.message_id == question.id
+    )
+
+    assert reply.embeds[0].author.name == f"Q: {CERT_QUESTION}"  # as every other reply shows it: no mention codes
+    await world.mona.click(reply, custom_id=f"faqbot:vote:down:{CERT_ENTRY}")
+    [downvoted] = await world.bot.store.questions(scope=None, status="open")
+    assert downvoted.text == CERT_QUESTION  # queued as the question was asked, so it groups with it

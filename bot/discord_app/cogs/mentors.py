@@ -141,7 +141,7 @@ class Mentors(commands.Cog):
         ask the bot about.
         """
         async with self.bot.busy():
-            question = question_text(message.content)
+            question = members_question(message, self.bot.config.max_question_chars)
             if message.author.bot or message.webhook_id is not None:
                 text = "That message is from a bot, not a member's question; there is nothing to answer."
                 await interaction.response.send_message(text, ephemeral=True)
@@ -149,9 +149,6 @@ class Mentors(commands.Cog):
             if not question:
                 await interaction.response.send_message("That message has no text to answer.", ephemeral=True)
                 return
-            limit = self.bot.config.max_question_chars
-            if len(question) > limit:
-                question = question[: limit - 1] + "…"  # judged and stored cut short, with the mark that says so
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
             answer = await self.bot.answerer.judge_in_turn(question, roles=scope, guild_id=interaction.guild_id)
             if not is_mentor(interaction.user, interaction.guild_id, self.bot.config):
@@ -247,9 +244,10 @@ class Mentors(commands.Cog):
     async def reply_to_member(self, message: discord.Message, entry: Entry) -> discord.Message | None:
         """The mentor's public reply to the member's message (their telling: it pings them, if askers are told)."""
         notify = self.bot.config.discord.notify_askers
+        question = members_question(message, self.bot.config.max_question_chars)  # as it was judged and queued
         try:
             sent = await message.reply(
-                embed=entry_embed(entry, message.content.strip()),
+                embed=entry_embed(entry, question),
                 view=vote_view(entry.id),
                 allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=notify),
             )
@@ -257,8 +255,14 @@ class Mentors(commands.Cog):
             log.warning("could not reply to a member's message with %s: %s", entry.id, error)
             return None
         origin = origin_of(message.guild.id if message.guild else None, message.channel.id, sent.id)
-        await self.bot.answerer.record_post(sent.id, message.content.strip(), entry.id, origin)
+        await self.bot.answerer.record_post(sent.id, question, entry.id, origin)
         return sent
+
+
+def members_question(message: discord.Message, limit: int) -> str:
+    """The question in a member's message as the bot reads it: without Discord's markup, cut to `limit` with a mark."""
+    question = question_text(message.content)
+    return question if len(question) <= limit else question[: limit - 1] + "…"
 
 
 class EntryPicker(discord.ui.View):
