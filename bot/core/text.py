@@ -28,6 +28,9 @@ NAME_MARK = "_"
 _RUN = re.compile(r"\w+")
 _RUN_START = re.compile(r"(?<![\w:])\w+")
 _JOINS = re.compile(r"[\w:]")  # what may not follow a variant (the pattern's look-ahead)
+# Markdown's formatting marks (bold, italics, strike-through, code, spoilers; underscores only at a word's edge, so
+# snake_case stays one run): "*write* code" is "write code" to a synonym, as it reads.
+_FORMATTING = re.compile(r"[*~`|]+|(?<![^\W_])_+|_+(?![^\W_])")
 
 
 def read_lines(name: str) -> tuple[str, ...]:
@@ -131,8 +134,10 @@ class Normalizer:
         self._remembered = None
 
     def __call__(self, text: str) -> str:
-        """Return the folded text with every synonym variant replaced by its canonical term."""
+        """Return the folded text, without formatting marks, with every synonym variant replaced by its term."""
         text = fold(text)
+        if _FORMATTING.search(text):
+            text = " ".join(_FORMATTING.sub(" ", text).split())
         if self._pattern is not None:
             text = self._replace(text) if self._runs_only else self._pattern.sub(self._replaced, text)
         return text

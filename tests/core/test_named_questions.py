@@ -48,3 +48,13 @@ def test_a_pay_question_the_page_has_no_figure_for_is_never_answered_outright(
     assert answer.status is not Status.ANSWERED
     if answer.status is Status.SUGGEST:
         assert answer.verdict is not None and answer.verdict.alternatives[0].entry.id == "outlook-demand"
+
+
+@pytest.mark.parametrize("question", ["do TLs still *write* code?", "do TLs still __write__ code?"])
+def test_markdown_emphasis_gets_the_answer_the_plain_question_gets(answerer: Answerer, question: str) -> None:
+    plain = answerer.judge("do TLs still write code?")
+    emphasised = answerer.judge(question)
+    assert plain.status is emphasised.status is Status.ANSWERED
+    assert plain.verdict is not None and emphasised.verdict is not None
+    assert emphasised.verdict.best is not None and plain.verdict.best is not None
+    assert emphasised.verdict.best.entry.id == plain.verdict.best.entry.id

@@ -105,6 +105,21 @@ def test_normalizer_rewrites_whole_words_only() -> None:
     assert normalize("kubectl paying payday") == "kubectl paying payday"
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["do TLs *write* code?", "do TLs __write__ code?", "do TLs **write code**?", "do TLs `write` ~~code~~?"],
+)
+def test_markdown_formatting_is_not_part_of_the_words(question: str) -> None:
+    normalize = Normalizer({"hands-on": ["write code"]})
+    assert "hands-on" in normalize(question)
+    assert normalize.content_words(question) == normalize.content_words("do TLs write code?")
+
+
+def test_an_underscore_inside_a_word_is_not_formatting() -> None:
+    normalize = Normalizer({"kubernetes": ["case"]})
+    assert normalize("snake_case or _case_") == "snake_case or kubernetes"
+
+
 def test_speller_only_fixes_close_unambiguous_typos() -> None:
     speller = Speller(["certification", "kubernetes", "terraform", "strong"])
     assert speller.correct("certifcation") == "certification"
