@@ -66,6 +66,13 @@ class DiscordConfig:
         """The roles a server covers (`discord.guilds.<id>.roles`); None, meaning all roles, when not configured."""
         return self.guild_roles.get(guild_id) if guild_id is not None else None
 
+    def taught_in(self, guild_id: int | None) -> int | None:
+        """The server whose taught phrasings answer a question asked in `guild_id` (None: a DM): it, or the home one.
+
+        DM questions are resolved by the home server's editors; without a home server only global phrasings apply.
+        """
+        return guild_id if guild_id is not None else self.home_guild_id
+
 
 @dataclass(frozen=True)
 class MetricsConfig:

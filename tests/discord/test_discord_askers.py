@@ -140,6 +140,18 @@ async def test_a_dm_question_is_answered_by_dm(world: World) -> None:
     assert not any(message.id == notice.message_id for message in world.general.history())
 
 
+async def test_what_the_home_servers_editors_teach_from_a_dm_answers_the_next_dm(world: World) -> None:
+    configure_discord(world.bot, home_guild_id=world.guild.id)  # they resolve the DMs' questions
+    await world.alice.send_dm(QUESTION)
+    await resolve(world, await queued_id(world, Scope.of(None)))
+
+    await world.alice.send_dm(QUESTION)  # the member who was told it has an answer asks it again
+
+    answer = world.alice.user.dm_channel.last_message
+    assert answer.embeds[0].title == world.bot.answerer.knowledge.get(ENTRY).title
+    assert not await world.bot.store.questions(scope=Scope.of(None), status="open")  # answered, not queued again
+
+
 async def test_notify_askers_false_tells_nobody(world: World) -> None:
     configure_discord(world.bot, notify_askers=False)
     await mention(world, world.alice, world.general)

@@ -57,7 +57,10 @@ class Members(commands.Cog):
                 return
             scope = self.bot.config.discord.roles_for(interaction.guild_id)
             answer = await self.bot.answerer.judge_in_turn(
-                checked.question, roles=scope, role=role, guild_id=interaction.guild_id
+                checked.question,
+                roles=scope,
+                role=role,
+                guild_id=self.bot.config.discord.taught_in(interaction.guild_id),
             )
 
             async def send(reply: Reply) -> int | None:
@@ -166,7 +169,7 @@ class Members(commands.Cog):
             await message.reply(checked.problem, mention_author=False)
             return
         answer = await self.bot.answerer.judge_in_turn(
-            checked.question, roles=self.scope(message), guild_id=guild_of(message)
+            checked.question, roles=self.scope(message), guild_id=self.taught_in(message)
         )
         await deliver(
             self.bot,
@@ -185,7 +188,9 @@ class Members(commands.Cog):
         question = question_text(message.content)
         if not question or len(question) > self.bot.config.max_question_chars or not looks_like_question(question):
             return
-        answer = await self.bot.answerer.judge_in_turn(question, roles=self.scope(message), guild_id=guild_of(message))
+        answer = await self.bot.answerer.judge_in_turn(
+            question, roles=self.scope(message), guild_id=self.taught_in(message)
+        )
         if answer.status is not Status.ANSWERED:
             await record_quietly(self.bot, answer, self.origin(message))
             self.bot.metrics.question(answer.status.value, None)  # judged and logged; no reply is sent
@@ -202,6 +207,10 @@ class Members(commands.Cog):
             await message.add_reaction("⏳")
         except discord.HTTPException:
             log.debug("could not add the cooldown reaction")
+
+    def taught_in(self, message: discord.Message) -> int | None:
+        """The server whose taught phrasings answer this message: its own, or in a DM the home server's."""
+        return self.bot.config.discord.taught_in(guild_of(message))
 
     def scope(self, message: discord.Message) -> tuple[str, ...] | None:
         """The roles the message's server covers (None: all, and in DMs)."""
@@ -229,5 +238,5 @@ async def setup(bot: FaqBot) -> None:
 
 
 def guild_of(message: discord.Message) -> int | None:
-    """The server a message was sent in (None in DMs), whose learned phrasings answer it."""
+    """The server a message was sent in (None in DMs)."""
     return message.guild.id if message.guild else None
