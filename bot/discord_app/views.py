@@ -80,7 +80,10 @@ class VoteButton(
                 self.entry_id,
                 interaction.user.id,
                 self.vote,
-                origin_of(interaction.guild_id, interaction.channel_id, message.id),
+                # a private answer (a suggestion shown) is no message anyone else could jump to
+                origin_of(
+                    interaction.guild_id, interaction.channel_id, None if message.flags.ephemeral else message.id
+                ),
             )
             if not outcome.recorded:
                 mark = "👍" if outcome.vote > 0 else "👎"

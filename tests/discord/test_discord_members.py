@@ -225,6 +225,8 @@ class TestSuggestions:
             (MANAGER_QUESTION, "unanswered"),  # the "did you mean" itself, marked unsure
             (MANAGER_QUESTION, "downvoted"),
         ]
+        downvoted = queued_questions(world.db)[1]
+        assert downvoted["jump_url"] is None  # the private answer is no message an editor could jump to
 
 
 # ---------------------------------------------------------------- /help
