@@ -14,7 +14,7 @@ from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import duplicate_key
 from bot.core.replies import MAX_QUESTION_CHARS
 from bot.errors import ConfigError
-from bot.store.urls import POSTGRES_SCHEMES, postgres_url_problem
+from bot.store.urls import POSTGRES_SCHEMES, is_url, postgres_url_problem
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 LONGEST_QUESTION_LIMIT = 4000  # the store keeps up to this many characters of a question, so no limit may exceed it
@@ -140,6 +140,12 @@ def _path(key: str, value: Any) -> Path:
     return Path(_text(key, value)).expanduser()
 
 
+def _sqlite_path(key: str, value: Any) -> Path:
+    if is_url(_text(key, value)):  # taken for a file's name, it would become folders named after the password
+        raise ConfigError(f"{key} is a SQLite file's path; a postgresql:// URL goes in storage.url")
+    return _path(key, value)
+
+
 def _ids(key: str, value: Any) -> tuple[int, ...]:
     if value is None:
         return ()
@@ -237,7 +243,7 @@ def _level(key: str, value: Any) -> str:
 # section -> key -> (converter, attribute path in Config)
 _SCHEMA: dict[str, dict[str, tuple[Callable[[str, Any], Any], str]]] = {
     "knowledge": {"path": (_path, "knowledge_path")},
-    "storage": {"database": (_path, "database_path"), "url": (_database_url, "database_url")},
+    "storage": {"database": (_sqlite_path, "database_path"), "url": (_database_url, "database_url")},
     "logging": {"level": (_level, "log_level")},
     "limits": {"max_question_chars": (_limit, "max_question_chars")},
     "retrieval": {

@@ -7,12 +7,18 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store.models import DM_SCOPE, STATUSES
-from bot.store.urls import is_postgres_url
+from bot.store.urls import is_postgres_url, is_url, redact_url
 
 
 def database(value: str) -> Path | str:
-    """--db: a SQLite file, or a postgresql:// URL."""
-    return value if is_postgres_url(value) else Path(value)
+    """--db: a SQLite file, or a postgresql:// URL; any other URL is refused, never taken for a file's name."""
+    if is_postgres_url(value):
+        return value
+    if is_url(value):  # mysql://, a misspelt postgresq://: a folder named after the URL, password and all
+        raise argparse.ArgumentTypeError(
+            f"expected a SQLite file or a postgresql://user:password@host:port/database URL, got {redact_url(value)}"
+        )
+    return Path(value)
 
 
 def guild_scope(text: str) -> int:

@@ -14,6 +14,11 @@ def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
+def is_url(text: str) -> bool:
+    """Whether a storage target is written as a URL (scheme://...): never a SQLite file's name, whatever its scheme."""
+    return "://" in text
+
+
 def redact_url(url: str) -> str:
     """The URL without its password, for logs and error lines, whatever the password holds.
 
@@ -35,8 +40,10 @@ def postgres_url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number from 0 to 65535
-    except ValueError:  # its message quotes the URL's text, which may be part of the password
+    except ValueError as error:  # its message may quote the URL's text, which may be part of the password
         shown = redact_url(url)
+        if "out of range" in str(error):  # a number, but no port: 99999
+            return f"{shown} is not a usable PostgreSQL URL: its port is not between 0 and 65535"
         return f"{shown} is not a usable PostgreSQL URL (its port is not a number); URL-encode / ? # @ : in a password"
     if not parts.hostname and "host=" not in parts.query:
         return f"{redact_url(url)} names no host: write postgresql://user:password@host:port/database"

@@ -131,6 +131,35 @@ def test_storage_url_comes_from_the_config_or_the_environment_and_stays_out_of_t
         parse_config({"storage": {"url": "mysql://x"}})
 
 
+@pytest.mark.parametrize("target", ["mysql://faqbot:s3cret@db.example/faqbot", "postgresq://faqbot:s3cret@db/faqbot"])
+def test_a_db_url_that_is_not_postgresql_is_refused_not_made_into_folders(tmp_path: Path, target: str) -> None:
+    """Taken for a SQLite file, `--db mysql://...` answered and left folders named after the password behind."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("DISCORD_TOKEN", "FAQBOT_DATABASE_URL")
+    }
+    environment["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--knowledge", str(ROOT / "knowledge"), "--db", target, "ask", "hi"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "argument --db: expected a SQLite file or a postgresql://" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout and "faqbot:***@" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_url_as_the_sqlite_path_of_the_config_is_refused_without_showing_it() -> None:
+    with pytest.raises(
+        ConfigError, match=r"storage\.database is a SQLite file's path; a postgresql:// URL goes in"
+    ) as refused:
+        parse_config({"storage": {"database": URL}})
+    assert "s3cret" not in str(refused.value)
+
+
 def test_a_key_written_twice_in_the_config_is_refused_with_its_line(tmp_path: Path) -> None:
     """YAML keeps the last of two `token:` lines silently; the config loader names the second one instead."""
     config = tmp_path / "config.yaml"

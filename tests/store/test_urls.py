@@ -7,7 +7,7 @@ import pytest
 from bot.config import load_config
 from bot.errors import ConfigError, StoreError
 from bot.store import Store
-from bot.store.urls import redact_url
+from bot.store.urls import postgres_url_problem, redact_url
 
 SECRET = "S3CRET"
 
@@ -37,6 +37,14 @@ async def test_a_url_with_a_bad_port_is_one_line_without_the_password() -> None:
         await Store.open(f"postgresql://faqbot:{SECRET}@127.0.0.1:54x/faqbot")
     assert SECRET not in str(raised.value) and "port is not a number" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_a_port_out_of_range_is_named_as_such_not_as_a_password_to_encode() -> None:
+    problem = postgres_url_problem(f"postgresql://faqbot:{SECRET}@db:99999/faqbot")
+    assert (
+        problem
+        == "postgresql://faqbot:***@db:99999/faqbot is not a usable PostgreSQL URL: its port is not between 0 and 65535"
+    )
 
 
 def test_a_config_with_an_unencoded_slash_in_the_password_is_refused_without_showing_it(tmp_path) -> None:
