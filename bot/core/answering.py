@@ -15,6 +15,7 @@ from bot.core.gate import ConfidenceGate, Hit, Status, Verdict
 from bot.core.knowledge import Entry, KnowledgeBase, Phrasing, load_knowledge
 from bot.core.retriever import SynonymError, TfidfRetriever
 from bot.core.roles import RoleIndex, RoleSearch, check_configured_roles, with_role_aliases
+from bot.core.text import question_text
 from bot.errors import KnowledgeError
 from bot.folding import name_key, question_key
 from bot.store import Ask, Learned, Origin, Scope, Store, VoteOutcome
@@ -234,9 +235,10 @@ class Answerer:
         `roles` are the roles the asking server covers (None: all), used when the question names none; `role` is
         the one a member chose, which wins over both. `guild_id` is the asking server (None: a DM or the command
         line), whose own learned phrasings count. Text without a letter or digit (punctuation, emoji, control
-        characters) is not a question: it gets a short reply and, having no verdict, is neither counted nor queued.
+        characters), or with nothing but chat markup (mentions, @everyone), is not a question: it gets a short reply
+        and, having no verdict, is neither counted nor queued.
         """
-        if not question_key(question):
+        if not question_key(question_text(question)):  # "@everyone" alone has letters, but no words of a question
             return Answer(question, Status.SMALLTALK, reply=replies.NO_WORDS)
         covered = {name_key(name) for name in roles or ()}
         greeted = tuple(known for known in self.knowledge.roles if name_key(known) in covered) or self.knowledge.roles

@@ -32,11 +32,26 @@ _JOINS = re.compile(r"[\w:]")  # what may not follow a variant (the pattern's lo
 # snake_case stays one run): "*write* code" is "write code" to a synonym, as it reads.
 _FORMATTING = re.compile(r"[*~`|]+|(?<![^\W_])_+|_+(?![^\W_])")
 
+# Discord's markup for mentions (users, roles, channels, @everyone and @here), custom emoji, timestamps and command
+# links: what Discord draws as a name or a picture, never words of the question (an emoji's id is not a word).
+_CHAT_MARKUP = re.compile(
+    r"<(?:@[!&]?|#)\d+>"  # a user, role or channel mention
+    r"|<a?:\w+:\d+>"  # a custom emoji
+    r"|<t:-?\d+(?::[a-zA-Z])?>"  # a timestamp
+    r"|</[\w -]+:\d+>"  # a slash command link
+    r"|@(?:everyone|here)\b"
+)
+
 
 def read_lines(name: str) -> tuple[str, ...]:
     """The non-empty lines of a text file shipped in bot/core/data, without # comments."""
     text = resources.files("bot.core.data").joinpath(name).read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def question_text(text: str) -> str:
+    """A message's question without chat markup (mentions, custom emoji, timestamps), trimmed: Discord and the CLI."""
+    return " ".join(_CHAT_MARKUP.sub(" ", text).split())
 
 
 def read_word_list(name: str) -> frozenset[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ import discord
 from bot.core import replies
 from bot.core.answering import QUEUED, Answer
 from bot.core.gate import Status
+from bot.core.text import question_text
 from bot.discord_app.render import answer_embed
 from bot.discord_app.views import suggestion_view, vote_view
 from bot.errors import FaqbotError
@@ -42,22 +42,6 @@ class Precheck:
     def ok(self) -> bool:
         """Whether the question may be judged."""
         return self.problem is None
-
-
-# Discord's markup for mentions (users, roles, channels, @everyone and @here), custom emoji, timestamps and command
-# links: what Discord draws as a name or a picture, never words of the question (an emoji's id is not a word).
-_DISCORD_MARKUP = re.compile(
-    r"<(?:@[!&]?|#)\d+>"  # a user, role or channel mention
-    r"|<a?:\w+:\d+>"  # a custom emoji
-    r"|<t:-?\d+(?::[a-zA-Z])?>"  # a timestamp
-    r"|</[\w -]+:\d+>"  # a slash command link
-    r"|@(?:everyone|here)\b"
-)
-
-
-def question_text(text: str) -> str:
-    """A message's question without Discord's markup (mentions, custom emoji, timestamps), trimmed."""
-    return " ".join(_DISCORD_MARKUP.sub(" ", text).split())
 
 
 def precheck(bot: FaqBot, user_id: int, text: str, *, how_to_ask: str = "/ask question:") -> Precheck:

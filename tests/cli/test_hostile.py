@@ -101,6 +101,20 @@ def test_hostile_batch_gets_one_reply_per_line_is_counted_as_queued_and_prints_s
     assert entry["title"] == "How do I bake sourdough bread in my oven"  # its visible words, no escapes as text
 
 
+def test_nothing_but_mentions_is_told_how_to_ask_and_never_queued_as_in_discord(db: Path) -> None:
+    """'@everyone' alone has letters but no words of a question: the console queued it for the editors."""
+    answered = run("ask", "--json", "--db", str(db), stdin=b"@everyone\n@here <@123> <@&45>\n")
+    assert answered.returncode == 0, answered.stderr
+    replies = [json.loads(line) for line in answered.stdout.decode().splitlines()]
+    assert [(reply["question"], reply["status"]) for reply in replies] == [
+        ("@everyone", "smalltalk"),
+        ("@here <@123> <@&45>", "smalltalk"),
+    ]
+    assert all(reply["reply"].startswith("I need a question in words") for reply in replies)
+    assert run("unanswered", "list", "--db", str(db)).stdout.decode() == "No open questions.\n"
+    assert json.loads(run("stats", "--json", "--db", str(db)).stdout.decode().splitlines()[0])["asked"] == 0
+
+
 def test_a_learned_phrasing_is_exported_as_its_visible_words(db: Path) -> None:
     assert run("ask", "--db", str(db), ESCAPE_QUESTION.replace("\x00", "")).returncode == 0
     export = run("unanswered", "export", "--format", "json", "--db", str(db))

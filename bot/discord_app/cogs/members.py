@@ -13,9 +13,10 @@ from discord.ext import commands
 from bot.core import replies
 from bot.core.answering import looks_like_question
 from bot.core.gate import Status
+from bot.core.text import question_text
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_editor, is_mentor
-from bot.discord_app.flow import Reply, asked_by, deliver, precheck, question_text, record_quietly
+from bot.discord_app.flow import Reply, asked_by, deliver, precheck, record_quietly
 from bot.discord_app.render import echo, help_embed, origin_of, role_choices
 from bot.discord_app.views import ShowEntryButton, VoteButton
 from bot.store import Origin

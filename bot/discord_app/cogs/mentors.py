@@ -20,9 +20,10 @@ from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.knowledge import Entry
 from bot.core.queue import resolve_question
+from bot.core.text import question_text
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_mentor
-from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver, question_text
+from bot.discord_app.flow import QUEUE_UNCERTAIN, Reply, asked_by, deliver
 from bot.discord_app.notify import tell_askers, with_telling
 from bot.discord_app.render import clip, echo, entry_choices, entry_embed, origin_of
 from bot.discord_app.views import vote_view
