@@ -764,12 +764,15 @@ def _read_back_problem(path: Path, role: str, entries: Sequence[_Out], synonyms:
 def _write_checked(target: Path, text: str, check: Callable[[Path], str | None]) -> str | None:
     """Write `text` to a temporary file beside `target`, check it, and only then move it into place atomically.
 
-    A symbolic link stays one: the file it points to is the one replaced.
+    A symbolic link stays one: the file it points to is the one replaced. A folder that cannot be written (read-only,
+    full, not a real folder) is one line naming the file, and the file is left as it was.
     """
+    shown = target
     target = target.resolve()
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temporary = ""
     try:
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
@@ -779,8 +782,10 @@ def _write_checked(target: Path, text: str, check: Callable[[Path], str | None])
             os.chmod(temporary, mode)
             os.replace(temporary, target)
         return problem
+    except OSError as error:
+        raise KnowledgeError(f"{shown}: cannot write: {error.strerror or error}; nothing written") from None
     finally:
-        if os.path.exists(temporary):
+        if temporary and os.path.exists(temporary):
             os.unlink(temporary)
 
 

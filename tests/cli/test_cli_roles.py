@@ -66,6 +66,14 @@ def test_a_bad_page_is_refused_with_its_line_and_nothing_is_written(folder: Path
     assert sorted(path.name for path in folder.iterdir()) == before
 
 
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(folder: Path) -> None:
+    """/proc takes no new files (whoever runs the tests, root too): the write fails as a read-only or full disk does."""
+    result = faqbot("knowledge", "import", str(PAGE), "--knowledge", str(folder), "--out", "/proc/sre.yaml")
+    assert result.returncode == 2
+    assert result.stderr.startswith("faqbot: error: /proc/sre.yaml: cannot write: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
 def test_knowledge_check_and_list_say_which_role_each_entry_belongs_to(folder: Path) -> None:
     check = faqbot("knowledge", "check", "--knowledge", str(folder))
     assert check.returncode == 0, check.stderr
