@@ -799,7 +799,11 @@ def _read_page(page: Path) -> str:
 
 
 def _siblings(folder: Path, target: Path) -> tuple[set[str], dict[str, Path]]:
-    """Ids and roles of the other files in the knowledge folder, when the output goes into that folder."""
+    """Ids and roles of the other files in the knowledge folder, when the output goes into that folder.
+
+    `folder` may be a knowledge file given as --knowledge: its folder is the one whose files load together.
+    """
+    folder = folder if folder.is_dir() else folder.parent
     if not folder.is_dir() or target.resolve().parent != folder.resolve():
         return set(), {}
     ids: set[str] = set()

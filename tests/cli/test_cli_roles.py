@@ -74,6 +74,18 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(folder: Pa
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def test_a_role_added_beside_a_knowledge_file_given_as_knowledge_gets_ids_of_its_own(tmp_path: Path) -> None:
+    """--knowledge FILE --out FOLDER/new.yaml: the ids clashed with FILE's, and the folder no longer loaded."""
+    shutil.copy(ROOT / "knowledge" / "cloud-technical-lead.yaml", tmp_path)
+    known = str(tmp_path / "cloud-technical-lead.yaml")
+    result = faqbot("knowledge", "import", str(PAGE), "--knowledge", known, "--out", str(tmp_path / "sre.yaml"))
+    assert result.returncode == 0, result.stderr
+    check = faqbot("knowledge", "check", "--knowledge", str(tmp_path))
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("OK: 104 entries in 2 file(s)")
+    assert "id: site-reliability-engineer-intro" in (tmp_path / "sre.yaml").read_text(encoding="utf-8")
+
+
 def test_knowledge_check_and_list_say_which_role_each_entry_belongs_to(folder: Path) -> None:
     check = faqbot("knowledge", "check", "--knowledge", str(folder))
     assert check.returncode == 0, check.stderr
