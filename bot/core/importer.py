@@ -671,19 +671,23 @@ def merge(page: RolePage, existing: _Existing | None, taken_elsewhere: set[str])
             updated.append(EntryChange(entry.id, title, part.section, ", ".join(changes)))
         else:
             unchanged.append(entry.id)
-    result = list(out_of_page)
     missing: list[EntryChange] = []
     new_position = {old_index: page_index for page_index, old_index in matched.items()}
-    after = -1  # where in `result` the last old entry still on the page went: lost entries stay just after it
-    inserted = 0
+    # Lost entries stay just after the page entry of the last old entry before them that is still on the page
+    # (-1: before the page's first entry), in their old order; collected by that place, so a long page merges in
+    # linear time.
+    lost_after: dict[int, list[_Out]] = {}
+    after = -1
     for old_index, entry in enumerate(old):
         if old_index in new_position:
-            after = result.index(out_of_page[new_position[old_index]])
-            inserted = 0
+            after = new_position[old_index]
             continue
-        inserted += 1
-        result.insert(after + inserted, _kept(entry, raw[old_index], blocks[old_index] if blocks else None))
+        lost_after.setdefault(after, []).append(_kept(entry, raw[old_index], blocks[old_index] if blocks else None))
         missing.append(EntryChange(entry.id, entry.title, entry.section))
+    result = list(lost_after.get(-1, ()))
+    for page_index, entry in enumerate(out_of_page):
+        result.append(entry)
+        result.extend(lost_after.get(page_index, ()))
     return _Merged(tuple(result), tuple(unchanged), tuple(updated), tuple(added), tuple(missing))
 
 
