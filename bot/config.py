@@ -14,7 +14,7 @@ from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import duplicate_key
 from bot.core.replies import MAX_QUESTION_CHARS
 from bot.errors import ConfigError
-from bot.store.urls import POSTGRES_SCHEMES, is_url, postgres_url_problem
+from bot.store.urls import URL_FORM, is_postgres_url, is_url, postgres_url_problem
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 LONGEST_QUESTION_LIMIT = 4000  # the store keeps up to this many characters of a question, so no limit may exceed it
@@ -205,8 +205,8 @@ def _guilds(key: str, value: Any) -> dict[int, tuple[str, ...]]:
 def _database_url(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not value.strip().startswith(POSTGRES_SCHEMES):
-        raise ConfigError(f"{key} must be a postgresql://user:password@host:port/database URL")
+    if not isinstance(value, str) or not is_postgres_url(value.strip()):
+        raise ConfigError(f"{key} must be a {URL_FORM} URL")
     problem = postgres_url_problem(value.strip())
     if problem is not None:
         raise ConfigError(f"{key}: {problem}")

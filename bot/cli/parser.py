@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store.models import DM_SCOPE, STATUSES
-from bot.store.urls import is_postgres_url, is_url, redact_url
+from bot.store.urls import URL_FORM, is_postgres_url, is_url, redact_url
 
 
 def database(value: str) -> Path | str:
@@ -15,9 +15,7 @@ def database(value: str) -> Path | str:
     if is_postgres_url(value):
         return value
     if is_url(value):  # mysql://, a misspelt postgresq://: a folder named after the URL, password and all
-        raise argparse.ArgumentTypeError(
-            f"expected a SQLite file or a postgresql://user:password@host:port/database URL, got {redact_url(value)}"
-        )
+        raise argparse.ArgumentTypeError(f"expected a SQLite file or a {URL_FORM} URL, got {redact_url(value)}")
     return Path(value)
 
 

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+URL_FORM = "postgresql://user:password@host:port/database"  # how a PostgreSQL target is written, for messages
 _PASSWORD_PARAMETER = re.compile(r"([?&](?:password|sslpassword)=)[^&#]*", re.IGNORECASE)
 
 
@@ -46,5 +47,5 @@ def postgres_url_problem(url: str) -> str | None:
             return f"{shown} is not a usable PostgreSQL URL: its port is not between 0 and 65535"
         return f"{shown} is not a usable PostgreSQL URL (its port is not a number); URL-encode / ? # @ : in a password"
     if not parts.hostname and "host=" not in parts.query:
-        return f"{redact_url(url)} names no host: write postgresql://user:password@host:port/database"
+        return f"{redact_url(url)} names no host: write {URL_FORM}"
     return None

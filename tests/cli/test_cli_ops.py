@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 URL = "postgresql://faqbot:s3cret@db.example:5432/faqbot"
 
 
-def faqbot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def faqbot(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
     for name in ("DISCORD_TOKEN", "FAQBOT_DATABASE_URL"):
         environment.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=120
     )
 
 
@@ -134,18 +134,8 @@ def test_storage_url_comes_from_the_config_or_the_environment_and_stays_out_of_t
 @pytest.mark.parametrize("target", ["mysql://faqbot:s3cret@db.example/faqbot", "postgresq://faqbot:s3cret@db/faqbot"])
 def test_a_db_url_that_is_not_postgresql_is_refused_not_made_into_folders(tmp_path: Path, target: str) -> None:
     """Taken for a SQLite file, `--db mysql://...` answered and left folders named after the password behind."""
-    environment = {
-        key: value for key, value in os.environ.items() if key not in ("DISCORD_TOKEN", "FAQBOT_DATABASE_URL")
-    }
-    environment["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--knowledge", str(ROOT / "knowledge"), "--db", target, "ask", "hi"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=120,
-    )
+    knowledge = str(ROOT / "knowledge")
+    result = faqbot("--knowledge", knowledge, "--db", target, "ask", "hi", env={"PYTHONPATH": str(ROOT)}, cwd=tmp_path)
     assert result.returncode == 2
     assert "argument --db: expected a SQLite file or a postgresql://" in result.stderr
     assert "s3cret" not in result.stderr + result.stdout and "faqbot:***@" in result.stderr
