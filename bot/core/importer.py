@@ -47,6 +47,13 @@ GLANCE_LABELS = frozenset(
     )
 )
 BULLETS = ("•", "·", "-", "*")
+# A page's lines end at \n, \r\n or \r only: Python's splitlines() also splits at form feeds, U+0085 and the Unicode
+# line and paragraph separators, which a page copied from the web carries inside its lines.
+PAGE_LINE_END = re.compile(r"\r\n|\r|\n")
+# Inside a line those, and a vertical tab, are layout: read as a space.
+LAYOUT_SPACE = re.compile("[\v\f\x85\u2028\u2029]")
+# What a knowledge file (YAML) cannot hold: control characters other than the tab, and the two non-characters.
+NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 MAX_ID = 60
 MAX_TITLE = 80
 SHORT_TITLE = 64
@@ -242,7 +249,14 @@ class _PageParser:
 
     def __init__(self, text: str, source: str) -> None:
         self.source = source
-        self.lines = [_Line(number, raw.strip()) for number, raw in enumerate(text.splitlines(), start=1)]
+        raw_lines = PAGE_LINE_END.split(text.removesuffix("\n").removesuffix("\r")) if text else []
+        self.lines = [_Line(number, LAYOUT_SPACE.sub(" ", raw).strip()) for number, raw in enumerate(raw_lines, 1)]
+        for line in self.lines:
+            if found := NOT_TEXT.search(line.text):
+                raise self.fail(
+                    line.number,
+                    f"a control character (U+{ord(found.group()):04X}) that a knowledge file cannot hold; remove it",
+                )
         self.parts: list[PagePart] = []
         self.ids: set[str] = set()
         self.role = ""

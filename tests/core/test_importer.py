@@ -258,6 +258,41 @@ def test_a_page_off_the_layout_is_refused_naming_the_line_and_nothing_is_written
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("character", ["\x1b", "\x00", "\x7f", "\x9b"])
+def test_a_control_character_in_the_page_is_refused_at_its_line(
+    folder: Path, tmp_path: Path, character: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = BUNDLED_PAGE.read_text(encoding="utf-8")
+    answer = text.splitlines()[116]  # the first FAQ answer, page line 117
+    page = tmp_path / "pasted-from-a-terminal.txt"
+    page.write_text(text.replace(answer, answer.replace("Both,", f"Both,{character}[31m")), encoding="utf-8")
+
+    with pytest.raises(PageLayoutError) as caught:
+        command_import(page, None, folder)
+
+    code = f"U+{ord(character):04X}"
+    assert str(caught.value) == f"{page}:117: a control character ({code}) that a knowledge file cannot hold; remove it"
+    assert list(folder.iterdir()) == []
+    assert not caplog.records  # refused at the page, not found in a generated file and retried
+
+
+def test_unicode_line_separators_inside_a_line_are_spaces_not_line_ends(folder: Path, tmp_path: Path) -> None:
+    text = BUNDLED_PAGE.read_text(encoding="utf-8")
+    spaced = text.replace("team of 4–8 cloud engineers;", "team of 4–8\u2028cloud engineers;\x0c")
+    spaced = spaced.replace("Both, in practice. The", "Both, in practice.\u2029The\x85")
+    assert spaced != text
+    page = tmp_path / "copied-from-the-web.txt"
+    page.write_text(spaced, encoding="utf-8")
+    command_import(BUNDLED_PAGE, None, folder)
+    expected = (folder / "cloud-technical-lead.yaml").read_text(encoding="utf-8")
+    (folder / "cloud-technical-lead.yaml").unlink()
+
+    command_import(page, None, folder)
+
+    written = (folder / "cloud-technical-lead.yaml").read_text(encoding="utf-8")
+    assert written.replace(page.name, BUNDLED_PAGE.name) == expected
+
+
 def test_a_bad_page_or_another_role_leaves_an_existing_file_untouched(folder: Path, tmp_path: Path) -> None:
     command_import(BUNDLED_PAGE, None, folder)
     target = folder / "cloud-technical-lead.yaml"
