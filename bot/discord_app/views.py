@@ -175,13 +175,16 @@ class Pager(FaqView):
     """◀ / ▶ through the pages; only the editor who asked can turn them; disabled once they time out.
 
     `controls` are each page's own menus and buttons (persistent: they keep working after the pager times out and
-    after a restart); the pager shows only its page's. Its two buttons carry `list_id` in their custom ids, and it
+    after a restart); the pager shows only its page's. discord.py forgets a persistent control's kind for the whole
+    process when a view that holds one times out, or is edited into a page without one, so the pager registers the
+    editors' controls again with `client` each time. Its two buttons carry `list_id` in their custom ids, and it
     stays in `live` (the lists this process can still turn) until it times out: a click on a list no process can
     turn any more (after a restart) gets StalePageButton's short private notice.
     """
 
     def __init__(
         self,
+        client: discord.Client,
         pages: list[discord.Embed],
         owner_id: int,
         timeout: float = 600,
@@ -191,6 +194,7 @@ class Pager(FaqView):
         live: set[int] | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
+        self.client = client
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
@@ -221,6 +225,7 @@ class Pager(FaqView):
     async def on_timeout(self) -> None:
         """Grey the page buttons out, so that a stale list does not look turnable; its own controls stay live."""
         self.live.discard(self.list_id)
+        self.keep_controls()
         self.previous.disabled = self.next.disabled = True
         if self.message is None:
             return
@@ -229,11 +234,16 @@ class Pager(FaqView):
         except discord.HTTPException:
             log.debug("could not disable the buttons of a timed-out list", exc_info=True)
 
+    def keep_controls(self) -> None:
+        """Register the editors' persistent controls again: discord.py drops those a view it forgets held."""
+        self.client.add_dynamic_items(*EDITOR_CONTROLS)
+
     async def turn(self, interaction: discord.Interaction, step: int) -> None:
         """Show the previous or next page in place."""
         self.index = max(0, min(len(self.pages) - 1, self.index + step))
         self._sync_buttons()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        self.keep_controls()
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:

@@ -376,3 +376,39 @@ async def test_turning_a_page_of_a_list_opened_before_a_restart_says_it_is_out_o
 
     assert stale.ephemeral
     assert stale.response.content == "This list is out of date (I restarted since): run /unanswered list again."
+
+
+UNRELATED = ["how do I bake sourdough bread", "is there parking at the office", "can I bring my dog to work",
+             "what is the best pizza topping", "who won the football world cup", "how tall is mount everest",
+             "what time does the cafeteria close"]  # fmt: skip
+
+
+async def test_the_controls_of_a_list_that_timed_out_still_work(world: World) -> None:
+    ids = [await queue(world, text, message_id=number) for number, text in enumerate(UNRELATED, start=1)]
+    listing = await world.eddie.slash(world.general, "unanswered list")  # more than one page: a pager
+    [chosen, *_] = option_values(listing, ids[1])
+
+    await world.env.advance_time(601)  # the pager's ten minutes are up: ◀ / ▶ are greyed out
+    form = await world.eddie.click(listing.response, custom_id=f"faqbot:dismiss:{ids[0]}")
+    picked = await world.eddie.select(listing.response, [chosen], custom_id=f"faqbot:resolve:{ids[1]}")
+
+    assert form.modal is not None
+    assert picked.ephemeral and picked.response.content.startswith(f"#{ids[1]} is marked answered")
+    assert (await stored(world, ids[1])).status == "answered"
+
+
+async def test_turning_another_list_to_a_page_without_a_pick_leaves_this_lists_pick_working(world: World) -> None:
+    ids = [await queue(world, text, message_id=number) for number, text in enumerate(UNRELATED, start=1)]
+    await queue(world, UNRELATED[0], message_id=99)  # asked twice: the first group of the first page
+    await world.bot.store.propose(
+        UNRELATED[0], MANAGER_ENTRY, Origin("discord", world.guild.id, world.general.id, 1), 5
+    )
+    [proposal] = (await world.bot.store.proposals([ids[0]]))[ids[0]]
+    first = await world.eddie.slash(world.general, "unanswered list")
+    second = await world.eddie.slash(world.general, "unanswered list")
+
+    await world.eddie.click(second.response, label="Next ▶")  # its second page has no Confirm / Reject
+    confirmed = await world.eddie.click(first.response, custom_id=f"faqbot:confirm:{proposal.id}")
+
+    assert confirmed.ephemeral and confirmed.response is not None
+    assert (await stored(world, ids[0])).status == "answered"

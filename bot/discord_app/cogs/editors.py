@@ -107,7 +107,9 @@ class Editors(commands.Cog):
                 pages = queue_pages(groups, title, proposals=proposals, fits=fits, buttoned=buttoned)
                 chunks = queue_chunks(groups, proposals=proposals, fits=fits, buttoned=buttoned)
                 controls = [[by_group[group.representative.id] for group in chunk] for chunk in chunks]
-            pager = Pager(pages, interaction.user.id, controls=controls, list_id=interaction.id, live=self.live_lists)
+            pager = Pager(
+                self.bot, pages, interaction.user.id, controls=controls, list_id=interaction.id, live=self.live_lists
+            )
             if not pager.children:
                 self.live_lists.discard(pager.list_id)  # nothing to turn: never sent, so it never times out
                 await interaction.followup.send(embed=pages[0], ephemeral=True)
