@@ -32,7 +32,14 @@ from bot.core.answering import Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
-from bot.core.queue import dismiss_question, grouped_queue, open_proposal, promotion_for, resolve_question
+from bot.core.queue import (
+    dismiss_question,
+    grouped_queue,
+    open_proposal,
+    promotion_for,
+    resolve_question,
+    roles_answering,
+)
 from bot.core.roles import RoleIndex, check_configured_roles
 from bot.errors import FaqbotError
 from bot.folding import name_key
@@ -483,8 +490,15 @@ async def resolve_and_report(config: Config, args: argparse.Namespace, question_
     """Resolve a queued question to an entry and teach, as `resolve` and `confirm` both do; print one line."""
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
+        retriever = fit_retriever(knowledge)
         outcome = await resolve_question(
-            store, knowledge, question_id, entry_name, scope=scope_of(args), retriever=fit_retriever(knowledge)
+            store,
+            knowledge,
+            question_id,
+            entry_name,
+            scope=scope_of(args),
+            retriever=retriever,
+            answered_from=roles_answering(RoleIndex.fit(knowledge, retriever), config.discord.roles_for),
         )
         waiting = len({place.asker_id for place in await store.untold(outcome.resolved)})
     if outcome.entry is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -93,13 +93,17 @@ class KnowledgeBase:
         """Return the entry with this id, or None."""
         return self.by_id.get(entry_id)
 
-    def lookup(self, text: str, limit: int = 25) -> list[Entry]:
-        """Entries whose id or title best match what someone typed (prefixes first, then typo-tolerant)."""
+    def lookup(self, text: str, limit: int = 25, roles: Collection[str] | None = None) -> list[Entry]:
+        """Entries whose id or title best match what someone typed (prefixes first, then typo-tolerant).
+
+        `roles`: only entries of those roles (None: every role).
+        """
         query = name_key(text)
+        entries = self.entries if roles is None else tuple(entry for entry in self.entries if entry.role in roles)
         if not query:
-            return list(self.entries[:limit])
+            return list(entries[:limit])
         scored = []
-        for position, entry in enumerate(self.entries):
+        for position, entry in enumerate(entries):
             score = _lookup_score(query, entry)
             if score > 0:
                 scored.append((-score, position, entry))

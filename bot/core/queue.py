@@ -37,6 +37,8 @@ class Resolution:
     refused: tuple[tuple[str, str], ...] = ()
     moved: tuple[tuple[str, str], ...] = ()
     removable: tuple[tuple[str, int], ...] = ()
+    # Set when the entry's role is not one the question is answered from: those roles (nothing was resolved).
+    answered_from: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -57,6 +59,11 @@ class Resolution:
             return f"no entry {question_id}"
         if not self.question_found:
             return f"There is no question #{question_id}."
+        if self.answered_from:
+            return (
+                f"#{question_id} was not resolved: {mark}{self.entry.id}{mark} is a {self.entry.role} entry, and the "
+                f"question is answered from {', '.join(self.answered_from)}; pick one of its entries."
+            )
         learned_ids = dict(self.removable)
         refusals = "; ".join(
             f"{quote(text)} already belongs to {mark}{owner}{mark} "
@@ -149,6 +156,13 @@ def _group_per_server(
     return groups
 
 
+def roles_answering(
+    index: RoleIndex, roles_for: Callable[[int | None], Collection[str] | None]
+) -> Callable[[QueuedQuestion], tuple[str, ...]]:
+    """For `resolve_question`: the roles a queued question is answered from, by its text and its server's roles."""
+    return lambda question: index.answered_from(question.text, roles_for(question.guild_id))
+
+
 async def resolve_question(
     store: Store,
     knowledge: KnowledgeBase,
@@ -159,13 +173,16 @@ async def resolve_question(
     retriever: TfidfRetriever | None = None,
     guild_id: int | None = None,
     user_id: int | None = None,
+    answered_from: Callable[[QueuedQuestion], Collection[str]] | None = None,
 ) -> Resolution:
     """Resolve a queued question (and, given `retriever`, its group) to the entry named by id or title, and teach.
 
     Its text and its group's become learned phrasings of the entry, for the server `guild_id` taught from (None:
     the command line, everywhere). A text that is another entry's question is refused, except the question's own
     phrasing from an earlier resolve there, which moves to this entry. The closest ids are suggested when no entry
-    has that name.
+    has that name. `answered_from` gives the roles a queued question is answered from: an entry of another role is
+    refused, since the phrasing would never be asked of it (the asker would be told of an answer the next member
+    does not get).
     """
     lookup = knowledge.find(entry_name)
     if lookup.entry is None:
@@ -174,6 +191,10 @@ async def resolve_question(
     question = await store.question(question_id, scope=scope)
     if question is None:
         return Resolution(entry, question_found=False)
+    if answered_from is not None:
+        roles = tuple(answered_from(question))
+        if entry.role not in roles:
+            return Resolution(entry, answered_from=roles)
     grouped: tuple[tuple[int, str], ...] = ()
     if retriever is not None and question.status == "open":
         group = await _group_of(store, retriever, question)

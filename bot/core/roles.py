@@ -147,15 +147,22 @@ class RoleIndex:
         if role is not None:
             chosen = self.resolve(role)
             searched: tuple[str, ...] = (chosen,) if chosen else ()
-        elif named:
-            searched = named
-        elif roles is None:
-            searched = self.roles
         else:
-            wanted = {name_key(name) for name in roles}
-            searched = tuple(known for known in self.retrievers if name_key(known) in wanted)
+            searched = self.answered_from(question, roles, named)
         results = tuple(self.retrievers[name].search(question, k=k) for name in searched)
         return RoleSearch(named, searched, results)
+
+    def answered_from(
+        self, question: str, roles: Collection[str] | None, named: tuple[str, ...] | None = None
+    ) -> tuple[str, ...]:
+        """The roles a question is answered from when no role is chosen: those it names, else `roles` (None: all)."""
+        named = self.named(question) if named is None else named
+        if named:
+            return named
+        if roles is None:
+            return self.roles
+        wanted = {name_key(name) for name in roles}
+        return tuple(known for known in self.retrievers if name_key(known) in wanted)
 
     @staticmethod
     def judge(gate: ConfidenceGate, search: RoleSearch) -> RoleVerdict:
@@ -189,13 +196,20 @@ class RoleIndex:
         return RoleVerdict(verdicts[0])
 
 
+class UnheldRoleError(KnowledgeError):
+    """A role a server is configured to cover that no knowledge file holds; `guild_id` is that server."""
+
+    def __init__(self, guild_id: int, role: str, roles: Sequence[str]) -> None:
+        super().__init__(
+            f"discord.guilds.{guild_id}.roles: no knowledge file holds the role {role!r} (roles: {', '.join(roles)})"
+        )
+        self.guild_id = guild_id
+
+
 def check_configured_roles(knowledge: KnowledgeBase, guild_roles: Mapping[int, Sequence[str]]) -> None:
     """Refuse a configured server role that no knowledge file holds, naming it and the roles there are."""
     known = {name_key(role) for role in knowledge.roles}
     for guild_id, roles in guild_roles.items():
         for role in roles:
             if name_key(role) not in known:
-                raise KnowledgeError(
-                    f"discord.guilds.{guild_id}.roles: no knowledge file holds the role {role!r} "
-                    f"(roles: {', '.join(knowledge.roles)})"
-                )
+                raise UnheldRoleError(guild_id, role, knowledge.roles)

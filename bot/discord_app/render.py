@@ -122,11 +122,13 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return unknown_embed(answer.question)
 
 
-def entry_choices(knowledge: KnowledgeBase, current: str) -> list[discord.app_commands.Choice[str]]:
-    """Autocomplete choices for an entry option: at most 25, best first, typo tolerant."""
+def entry_choices(
+    knowledge: KnowledgeBase, current: str, roles: Collection[str] | None = None
+) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices for an entry option: at most 25, best first, typo tolerant; of `roles` only if given."""
     return [
         discord.app_commands.Choice(name=clip(f"{entry.title} ({entry.id})", 100), value=entry.id)
-        for entry in knowledge.lookup(current, AUTOCOMPLETE_LIMIT)
+        for entry in knowledge.lookup(current, AUTOCOMPLETE_LIMIT, roles=roles)
     ]
 
 

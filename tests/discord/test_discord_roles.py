@@ -188,3 +188,56 @@ async def test_a_reload_without_a_role_a_server_covers_is_refused_and_that_serve
     ids = custom_ids(answered.response)  # the server is still answered from its role's entries
     shown = [cid.rsplit(":", 1)[-1] for cid in ids if cid.startswith(("faqbot:show:", "faqbot:vote:"))]
     assert shown and all(world.bot.answerer.knowledge.get(entry_id).role == SRE for entry_id in shown)
+
+
+async def test_a_reload_refused_for_another_servers_role_does_not_show_that_server(
+    world: World, two_roles: Path, tmp_path: Path
+) -> None:
+    other = world.env.create_guild("Another community")
+    await world.env.settle()
+    folder = tmp_path / "knowledge"
+    shutil.copytree(two_roles, folder)
+    [sre_file] = [path for path in folder.iterdir() if "site-reliability" in path.name]
+    sre_file.unlink()  # the other server's role goes
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,), other.id: (SRE,)})
+    world.bot.config = replace(world.bot.config, knowledge_path=folder)
+
+    result = await world.eddie.slash(world.general, "knowledge reload")
+
+    reply = result.response.content
+    assert reply.startswith("Reload rejected, the old knowledge is still live:")
+    assert "another server this bot serves covers a role no knowledge file holds" in reply
+    assert str(other.id) not in reply and SRE not in reply
+
+
+async def test_resolving_to_an_entry_of_a_role_the_question_is_not_answered_from_is_refused(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
+    bread = "how do I bake sourdough bread?"
+    await world.alice.slash(world.general, "ask", question=bread)
+    [question] = await world.bot.store.questions(scope=None)
+    sre_entry = next(entry for entry in world.bot.answerer.knowledge.entries if entry.role == SRE)
+
+    offered = await world.eddie.autocomplete(world.general, "unanswered resolve", "entry", "", id=question.id)
+    refused = await world.eddie.slash(world.general, "unanswered resolve", id=question.id, entry=sre_entry.id)
+
+    assert offered and all(world.bot.answerer.knowledge.get(choice["value"]).role == CLOUD for choice in offered)
+    assert refused.response.content == (
+        f"#{question.id} was not resolved: `{sre_entry.id}` is a {SRE} entry, and the question is answered from "
+        f"{CLOUD}; pick one of its entries."
+    )
+    assert (await world.bot.store.question(question.id, scope=None)).status == "open"
+    assert await world.bot.store.learned() == []  # nothing taught that this server's members would never get
+
+
+async def test_a_question_naming_another_role_may_be_resolved_to_that_roles_entry(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
+    asked = "as a site reliability engineer, how do I bake sourdough bread?"
+    await world.alice.slash(world.general, "ask", question=asked)
+    [question] = await world.bot.store.questions(scope=None)
+    sre_entry = next(entry for entry in world.bot.answerer.knowledge.entries if entry.role == SRE)
+
+    resolved = await world.eddie.slash(world.general, "unanswered resolve", id=question.id, entry=sre_entry.id)
+    again = await world.alice.slash(world.general, "ask", question=asked)
+
+    assert resolved.response.content.startswith(f"#{question.id} is marked answered by `{sre_entry.id}`")
+    assert custom_ids(again.response)[-1] == f"faqbot:vote:down:{sre_entry.id}"

@@ -18,7 +18,8 @@ from discord.ext import commands
 from bot.core import replies
 from bot.core.answering import Answerer
 from bot.core.grouping import QuestionGroup
-from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, resolve_question
+from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, resolve_question, roles_answering
+from bot.core.roles import UnheldRoleError
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
 from bot.discord_app.notify import tell_askers, with_telling
@@ -136,6 +137,7 @@ class Editors(commands.Cog):
                 retriever=answerer.retriever,
                 guild_id=interaction.guild_id,
                 user_id=interaction.user.id,
+                answered_from=roles_answering(answerer.role_index, self.bot.config.discord.roles_for),
             )
             if outcome.entry is None:
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
@@ -151,8 +153,14 @@ class Editors(commands.Cog):
     async def resolve_entry_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Entries by id or title."""
-        return entry_choices(self.bot.answerer.knowledge, current)
+        """Entries by id or title; once the question's id is given, only of the roles that question is answered from."""
+        question_id = getattr(interaction.namespace, "id", None)
+        roles = None
+        if isinstance(question_id, int) and is_editor(interaction.user, interaction.guild_id, self.bot.config):
+            question = await self.bot.store.question(question_id, scope=self.scope(interaction))
+            if question is not None:
+                roles = roles_answering(self.bot.answerer.role_index, self.bot.config.discord.roles_for)(question)
+        return entry_choices(self.bot.answerer.knowledge, current, roles=roles)
 
     @unanswered.command(name="dismiss")
     @app_commands.describe(id="The question's number (#id)", reason="Why (off-topic, spam, duplicate, …)")
@@ -227,8 +235,12 @@ class Editors(commands.Cog):
                 knowledge = await self.bot.answerer.reload(config.knowledge_path, config.discord.guild_roles)
             except KnowledgeError as error:
                 self.bot.metrics.reload(ok=False)
+                problem = str(error)
+                if isinstance(error, UnheldRoleError) and error.guild_id != interaction.guild_id:
+                    log.warning("reload rejected: %s", error)  # another server's id and roles are not this one's
+                    problem = "another server this bot serves covers a role no knowledge file holds (see the bot's log)"
                 await interaction.followup.send(
-                    f"Reload rejected, the old knowledge is still live:\n```\n{clip(str(error), 1800)}\n```",
+                    f"Reload rejected, the old knowledge is still live:\n```\n{clip(problem, 1800)}\n```",
                     ephemeral=True,
                 )
                 return
