@@ -555,7 +555,9 @@ async def unanswered_recheck(config: Config, args: argparse.Namespace) -> int:
     async with store:
         if store.read_only:
             raise FaqbotError(f"{shown(str(store.path))} is read-only: recheck marks questions answered in it")
-        resolved = await answerer.recheck_open_questions(scope_of(args), config.discord.roles_for)
+        resolved = await answerer.recheck_open_questions(
+            scope_of(args), config.discord.roles_for, config.discord.taught_in
+        )
     out = sys.stdout
     if args.json:
         for question_id, entry_id in resolved:

@@ -379,12 +379,16 @@ class Answerer:
         return base
 
     async def recheck_open_questions(
-        self, scope: Scope | None, roles_for: Callable[[int | None], Collection[str] | None] | None = None
+        self,
+        scope: Scope | None,
+        roles_for: Callable[[int | None], Collection[str] | None] | None = None,
+        taught_in: Callable[[int | None], int | None] | None = None,
     ) -> list[tuple[int, str]]:
         """Mark the open unanswered questions of a scope that the knowledge now answers; return (question, entry).
 
         Each question is judged as its server's members are answered: `roles_for(guild_id)` gives the roles that
-        server covers (None: all), so a reload never answers from a role the asker's server does not cover.
+        server covers (None: all), so a reload never answers from a role the asker's server does not cover, and
+        `taught_in(guild_id)` the server whose taught phrasings count (a DM question: the home server's).
         """
         if self.store is None:
             return []
@@ -393,7 +397,8 @@ class Answerer:
             if question.kind != "unanswered":
                 continue
             roles = roles_for(question.guild_id) if roles_for is not None else None
-            verdict = (await self.judge_in_turn(question.text, roles=roles, guild_id=question.guild_id)).verdict
+            taught = taught_in(question.guild_id) if taught_in is not None else question.guild_id
+            verdict = (await self.judge_in_turn(question.text, roles=roles, guild_id=taught)).verdict
             if verdict is not None and verdict.answer is not None:
                 await self.store.resolve(question.id, verdict.answer.entry.id, scope=scope)
                 resolved.append((question.id, verdict.answer.entry.id))

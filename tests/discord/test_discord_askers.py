@@ -152,6 +152,21 @@ async def test_what_the_home_servers_editors_teach_from_a_dm_answers_the_next_dm
     assert not await world.bot.store.questions(scope=Scope.of(None), status="open")  # answered, not queued again
 
 
+async def test_a_reload_answers_a_dm_question_the_home_servers_editors_taught_in_the_server(world: World) -> None:
+    configure_discord(world.bot, home_guild_id=world.guild.id)
+    await mention(world, world.alice, world.general)
+    await world.mona.send_dm(QUESTION)  # the same question by DM: queued for the home server's editors apart
+    await resolve(world, await queued_id(world, Scope.of(world.guild.id)))
+    before = bot_messages(world)
+
+    result = await world.eddie.slash(world.general, "knowledge reload")
+
+    assert "1 open question(s) can now be answered" in result.response.content
+    assert not await world.bot.store.questions(scope=Scope.of(None), status="open")
+    [told] = new_bot_messages(world, before)
+    assert told.message_id == world.mona.user.dm_channel.last_message.id  # the DM asker hears back by DM
+
+
 async def test_notify_askers_false_tells_nobody(world: World) -> None:
     configure_discord(world.bot, notify_askers=False)
     await mention(world, world.alice, world.general)

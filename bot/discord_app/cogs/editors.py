@@ -245,8 +245,9 @@ class Editors(commands.Cog):
                 )
                 return
             self.bot.metrics.reload(ok=True)
+            discord_config = self.bot.config.discord
             resolved = await self.bot.answerer.recheck_open_questions(
-                self.scope(interaction), self.bot.config.discord.roles_for
+                self.scope(interaction), discord_config.roles_for, discord_config.taught_in
             )
             telling = await tell_askers(self.bot, [question_id for question_id, _ in resolved])
             line = (
