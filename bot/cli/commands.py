@@ -34,6 +34,7 @@ from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
 from bot.core.queue import (
     dismiss_question,
+    dismissal_reason,
     grouped_queue,
     open_proposal,
     promotion_for,
@@ -535,11 +536,12 @@ async def unanswered_reject(config: Config, args: argparse.Namespace) -> int:
 
 async def unanswered_dismiss(config: Config, args: argparse.Namespace) -> int:
     """Dismiss a question and the open questions grouped with it, with a reason; an answered one keeps its answer."""
-    if not args.reason.strip():
+    reason = dismissal_reason(args.reason)
+    if not reason:
         raise FaqbotError("--reason must say why")
     knowledge = load_knowledge(config.knowledge_path)
     async with await Store.open(config.database) as store:
-        outcome = await dismiss_question(store, fit_retriever(knowledge), args.id, args.reason, scope=scope_of(args))
+        outcome = await dismiss_question(store, fit_retriever(knowledge), args.id, reason, scope=scope_of(args))
     if not outcome.question_found:
         raise FaqbotError(f"no question #{args.id}")
     if not outcome.done:

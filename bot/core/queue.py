@@ -19,10 +19,16 @@ from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.promotion import plausible_entry, promotion_yaml
 from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex
-from bot.folding import question_key
+from bot.folding import question_key, visible_words
 from bot.store import Dismissal, Proposal, QueuedQuestion, Scope, Store
 
 CANDIDATES = 5  # the entries the editors' select menu offers for a queued question
+MAX_REASON = 200  # a dismissal's reason, as the editors' list shows it
+
+
+def dismissal_reason(text: str) -> str:
+    """A dismissal's reason as stored: its visible words (no invisible marks or terminal codes), at most MAX_REASON."""
+    return visible_words(text)[:MAX_REASON].rstrip()
 
 
 @dataclass(frozen=True)

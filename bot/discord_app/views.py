@@ -13,7 +13,7 @@ import discord
 
 from bot.core.gate import Hit
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.core.queue import open_proposal
+from bot.core.queue import MAX_REASON, open_proposal
 from bot.discord_app.bot import FaqBot, reply_privately
 from bot.discord_app.checks import is_editor
 from bot.discord_app.render import SUGGESTIONS_SHOWN, clip, entry_embed, origin_of
@@ -386,7 +386,7 @@ class DismissReason(EditorControl, discord.ui.Modal):
         label="Reason",
         custom_id="faqbot:dismiss-reason",
         placeholder="off-topic, spam, duplicate, …",
-        max_length=200,
+        max_length=MAX_REASON,
         required=True,
     )
 

@@ -207,6 +207,13 @@ def test_dismiss_acts_on_the_whole_group_and_says_so(faqbot, ids: dict[str, int]
     }
 
 
+def test_a_reason_with_no_visible_word_is_refused(faqbot, ids: dict[str, int]) -> None:
+    result = faqbot("unanswered", "dismiss", str(ids["bread"]), "--reason", "\u200b\u200d")
+
+    assert result.code == 2 and result.err == "faqbot: error: --reason must say why\n"
+    assert {r["id"] for r in records(ok(faqbot("unanswered", "list", "--json")))} >= {ids["bread"]}  # still open
+
+
 def test_dismissing_an_answered_question_warns_and_keeps_its_answer(faqbot, ids: dict[str, int]) -> None:
     ok(faqbot("unanswered", "resolve", str(ids["parking"]), "intro"))
 

@@ -330,13 +330,27 @@ async def test_dismiss_records_the_reason(world: World) -> None:
     assert "dismissed: off-topic" in description(dismissed)
 
 
+async def test_a_dismissal_keeps_the_reasons_visible_words_at_most_200_characters(world: World) -> None:
+    question_id = await queue(world, BREAD)
+
+    await world.eddie.slash(
+        world.general, "unanswered dismiss", id=question_id, reason="\x1b[31moff\u200b-topic " * 800
+    )
+
+    reason = (await stored(world, question_id)).dismiss_reason
+    assert reason.startswith("off-topic off-topic") and len(reason) <= 200
+    assert "\x1b" not in reason and "\u200b" not in reason
+
+
 async def test_dismiss_needs_a_reason_and_an_existing_question(world: World) -> None:
     question_id = await queue(world, BREAD)
 
     blank = await world.eddie.slash(world.general, "unanswered dismiss", id=question_id, reason="   ")
+    invisible = await world.eddie.slash(world.general, "unanswered dismiss", id=question_id, reason="\u200b\x1b[0m")
     missing = await world.eddie.slash(world.general, "unanswered dismiss", id=question_id + 50, reason="spam")
 
     assert blank.ephemeral and blank.response.content == "Give a reason for the dismissal."
+    assert invisible.ephemeral and invisible.response.content == "Give a reason for the dismissal."
     assert missing.ephemeral and missing.response.content == f"There is no question #{question_id + 50}."
     assert (await stored(world, question_id)).status == "open"
 

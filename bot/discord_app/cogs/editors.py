@@ -18,7 +18,14 @@ from discord.ext import commands
 from bot.core import replies
 from bot.core.answering import Answerer
 from bot.core.grouping import QuestionGroup
-from bot.core.queue import dismiss_question, entry_candidates, grouped_queue, resolve_question, roles_answering
+from bot.core.queue import (
+    dismiss_question,
+    dismissal_reason,
+    entry_candidates,
+    grouped_queue,
+    resolve_question,
+    roles_answering,
+)
 from bot.core.roles import UnheldRoleError
 from bot.discord_app.bot import EditorsOnly, FaqBot
 from bot.discord_app.checks import editor_scope, is_editor
@@ -171,7 +178,8 @@ class Editors(commands.Cog):
     async def _dismiss(self, interaction: discord.Interaction, question_id: int, reason: str) -> None:
         """Dismiss a question and its group, or say it is already answered (shared: Dismiss button, command)."""
         async with self.bot.busy():
-            if not reason.strip():
+            reason = dismissal_reason(reason)
+            if not reason:
                 await interaction.response.send_message("Give a reason for the dismissal.", ephemeral=True)
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
