@@ -450,7 +450,7 @@ async def unanswered_list(config: Config, args: argparse.Namespace) -> int:
         for member in group.members:
             if member.id != first.id:
                 out.write(f"   ↳ #{member.id:<4} x{member.ask_count:<3} {shown(clipped(member.text, LIST_CHARS))}\n")
-            if member.kind == "downvoted" and member.rejected_entry_id:
+            if member.rejected_entry_id:
                 out.write(f"       👎 rejected answer: {shown(member.rejected_entry_id)}\n")
             for proposal in proposals.get(member.id, ()):
                 out.write(f"       {proposal_line(proposal, member.id)}\n")

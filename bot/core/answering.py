@@ -399,7 +399,11 @@ class Answerer:
             roles = roles_for(question.guild_id) if roles_for is not None else None
             taught = taught_in(question.guild_id) if taught_in is not None else question.guild_id
             verdict = (await self.judge_in_turn(question.text, roles=roles, guild_id=taught)).verdict
-            if verdict is not None and verdict.answer is not None:
+            if (
+                verdict is not None
+                and verdict.answer is not None
+                and verdict.answer.entry.id != question.rejected_entry_id
+            ):
                 await self.store.resolve(question.id, verdict.answer.entry.id, scope=scope)
                 resolved.append((question.id, verdict.answer.entry.id))
         return resolved

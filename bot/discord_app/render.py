@@ -145,9 +145,9 @@ def describe(question: QueuedQuestion) -> str:
     line = f"**#{question.id}** “{echo(question.text, 150)}” ×{question.ask_count} · last {question.last_asked_at[:10]}"
     if question.jump_url:
         line += f" · [jump]({question.jump_url})"
-    if question.kind == "downvoted":
+    if question.rejected_entry_id:
         line += f" · 👎 on `{question.rejected_entry_id}`"
-    elif question.unsure:
+    if question.unsure:
         line += " · unsure (did you mean / partial)"
     if question.status == "answered":
         line += f" · answered by `{question.answer_entry_id}`"

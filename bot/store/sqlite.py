@@ -563,7 +563,7 @@ class Store:
                 """,
                 (message_id, entry_id, text, user_hash, vote, now, scope_key(origin.guild_id)),
             )
-            if vote == -1 and question_key(text):
+            if vote == -1 and question_key(text) and not await _reject_in_queue(db, text, origin, entry_id):
                 await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
             return VoteOutcome(recorded=True, vote=vote)
 
@@ -1048,6 +1048,23 @@ async def _queue_question(
         ),
     )
     return question_id
+
+
+async def _reject_in_queue(db: Connection, text: str, origin: Origin, entry_id: str) -> bool:
+    """Mark a 👎'd entry on the question's open queue item, if the bot queued it already; False when it did not.
+
+    The bot queues a partial answer and a "did you mean" itself: a 👎 on one keeps the ask one item, and the
+    editors' menu leaves the rejected entry out.
+    """
+    async with db.execute(
+        """
+        UPDATE questions SET rejected_entry_id = ?
+        WHERE guild_id = ? AND normalized = ? AND kind = 'unanswered' AND status = 'open'
+        RETURNING id
+        """,
+        (entry_id, scope_key(origin.guild_id), question_key(text)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def _queued_from(db: Connection, origin: Origin) -> int | None:

@@ -215,18 +215,15 @@ class TestSuggestions:
         assert custom_ids(clicked.response) == vote_ids(MANAGER_ENTRY)
         assert world.general.last_message.id == offer.response.id  # however many click, no public copies
 
-    async def test_downvoting_a_chosen_suggestion_queues_the_original_question(self, world: World) -> None:
+    async def test_downvoting_a_chosen_suggestion_marks_it_rejected_on_the_queued_question(self, world: World) -> None:
         offer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
         shown = await world.alice.click(offer.response, custom_id=f"faqbot:show:{MANAGER_ENTRY}")
 
         await world.alice.click(shown.response, custom_id=f"faqbot:vote:down:{MANAGER_ENTRY}")
 
-        assert [(queued["text"], queued["kind"]) for queued in queued_questions(world.db)] == [
-            (MANAGER_QUESTION, "unanswered"),  # the "did you mean" itself, marked unsure
-            (MANAGER_QUESTION, "downvoted"),
-        ]
-        downvoted = queued_questions(world.db)[1]
-        assert downvoted["jump_url"] is None  # the private answer is no message an editor could jump to
+        [queued] = queued_questions(world.db)  # the "did you mean" itself, marked unsure: one ask, one place
+        assert (queued["text"], queued["kind"], queued["ask_count"]) == (MANAGER_QUESTION, "unanswered", 1)
+        assert queued["rejected_entry_id"] == MANAGER_ENTRY  # the editors see what the member turned down
 
 
 # ---------------------------------------------------------------- /help

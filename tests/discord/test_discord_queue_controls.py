@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 import simcord
-from discord_helpers import World, buttons, configure_discord
+from discord_helpers import World, buttons, configure_discord, custom_ids
 
 from bot.config import Config, DiscordConfig
 from bot.core.answering import Answerer
 from bot.core.gate import ConfidenceGate
 from bot.core.knowledge import KnowledgeBase
+from bot.core.queue import resolve_question
 from bot.core.retriever import TfidfRetriever
 from bot.discord_app.bot import FaqBot
 from bot.store import Origin, QueuedQuestion, Store
@@ -105,6 +106,27 @@ async def test_a_downvoted_answer_is_shown_with_the_rejected_entry_and_resolving
     assert result.response.content == f"#{item.id} is marked answered by `{right}`; learned 1 phrasing(s)."
     again = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
     assert title(again) == knowledge.get(right).title != knowledge.get(MANAGER_ENTRY).title
+
+
+async def test_a_downvoted_partial_answer_stays_one_ask_with_its_rejected_entry_left_out(world: World) -> None:
+    partial = "what is the pass mark for the terraform exam"  # the page names the exam, never its pass mark
+    answer = await world.alice.slash(world.general, "ask", question=partial)
+    [shown] = [cid.rsplit(":", 1)[-1] for cid in custom_ids(answer.response) if cid.startswith("faqbot:vote:down:")]
+
+    await world.alice.click(answer.response, custom_id=f"faqbot:vote:down:{shown}")
+
+    [item] = await world.bot.store.questions(scope=None)  # queued once, when the bot gave its half answer
+    assert (item.ask_count, item.rejected_entry_id) == (1, shown)
+    listing = await world.eddie.slash(world.general, "unanswered list")
+    assert f"👎 on `{shown}`" in listing.response.embeds[0].description
+    assert "asks in" not in listing.response.embeds[0].description  # not a group of two
+    assert shown not in option_values(listing, item.id)
+    # The same question, asked and resolved to that entry on the command line (which teaches everywhere):
+    elsewhere = await world.bot.store.log_unanswered(partial, Origin("cli"), best_score=0.05, best_entry_id=None)
+    await resolve_question(world.bot.store, world.bot.answerer.knowledge, elsewhere, shown, scope=None)
+    reload = await world.eddie.slash(world.general, "knowledge reload")
+    assert "0 open question(s) can now be answered" in reload.response.content  # never told what they 👎'd
+    assert (await stored(world, item.id)).status == "open"
 
 
 # ---------------------------------------------------------------- a mistaken resolve is corrected by resolving again
