@@ -28,7 +28,7 @@ from bot.cli.output import (
 from bot.cli.progress import progress
 from bot.config import Config, load_config
 from bot.core import replies
-from bot.core.answering import Answer, Answerer, fit_retriever
+from bot.core.answering import TEACHING_CHECK_SECONDS, Answer, Answerer, fit_retriever
 from bot.core.importer import command_import
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.promotion import already_there, append_entry, learned_yaml, promoted_entry
@@ -346,14 +346,14 @@ async def learned_list(config: Config, args: argparse.Namespace) -> int:
 
 
 async def learned_remove(config: Config, args: argparse.Namespace) -> int:
-    """Forget one learned phrasing; the running bot stops using it after /knowledge reload or a restart."""
+    """Forget one learned phrasing; a running bot on the same database stops using it within seconds."""
     async with await Store.open(config.database) as store:
         removed = await store.forget(args.id)
     if removed is None:
         raise FaqbotError(f"no learned phrasing #{args.id}")
     sys.stdout.write(
         f"removed #{removed.id} {quoted(removed.text)} ({removed.entry_id}). "
-        "A running bot stops using it after /knowledge reload or a restart.\n"
+        f"A running bot on this database stops using it within {TEACHING_CHECK_SECONDS:.0f} s.\n"
     )
     return 0
 
@@ -508,7 +508,7 @@ async def resolve_and_report(config: Config, args: argparse.Namespace, question_
         raise FaqbotError(f"no question #{question_id}")
     if not outcome.resolved:
         raise FaqbotError(outcome.summary(question_id, quote=quoted, mark=""))
-    note = " A running bot uses them after /knowledge reload or a restart." if outcome.taught else ""
+    note = f" A running bot on this database uses them within {TEACHING_CHECK_SECONDS:.0f} s." if outcome.taught else ""
     sys.stdout.write(outcome.summary(question_id, quote=quoted, mark="") + note + untold_note(waiting) + "\n")
     return 0
 

@@ -86,6 +86,11 @@ def settle_long_lived_objects() -> None:
     gc.freeze()
 
 
+# How often a running bot reads the learned phrasings (follow_teaching) to take up what other processes sharing its
+# database taught, moved or forgot: other shards' bots and the command line.
+TEACHING_CHECK_SECONDS = 15.0
+
+
 @dataclass(frozen=True)
 class Indexes:
     """The knowledge with the phrasings taught everywhere and its indexes, plus one role index per teaching server."""
@@ -95,6 +100,12 @@ class Indexes:
     role_index: RoleIndex
     servers: dict[int, RoleIndex]
     taught: dict[int, dict[str, str]]  # per server (0: everywhere), each folded learned question -> its entry id
+    learned: int = hash(())  # learned_key of the phrasings fitted in
+
+
+def learned_key(learned: Sequence[Learned]) -> int:
+    """Which learned phrasings (by id, server and entry) an index set was fitted with, to see when they changed."""
+    return hash(tuple((item.id, item.guild_id, item.entry_id) for item in learned))
 
 
 def fit_indexes(base: KnowledgeBase, learned: list[Learned]) -> Indexes:
@@ -114,7 +125,7 @@ def fit_indexes(base: KnowledgeBase, learned: list[Learned]) -> Indexes:
     for item in learned:
         if item.entry_id in knowledge.by_id:
             taught.setdefault(item.guild_id or 0, {})[question_key(item.text)] = item.entry_id
-    return Indexes(knowledge, retriever, RoleIndex.fit(knowledge, retriever), servers, taught)
+    return Indexes(knowledge, retriever, RoleIndex.fit(knowledge, retriever), servers, taught, learned_key(learned))
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,7 @@ class Answerer:
         self.servers: dict[int, RoleIndex] = {}  # the index of each server that taught phrasings of its own
         self.taught: dict[int, dict[str, str]] = {}  # the learned questions themselves, per server (0: everywhere)
         self._generations = (0, 0)  # (index sets started, newest applied): a slower older fit never wins
+        self._learned = learned_key(())  # the learned phrasings the live indexes hold
         self.gate = gate
         self.store = store
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -170,6 +182,7 @@ class Answerer:
         role_index = role_index or RoleIndex.fit(knowledge, retriever)
         self.knowledge, self.retriever, self.role_index = knowledge, retriever, role_index
         self.base_knowledge, self.servers, self.taught = knowledge, {}, {}
+        self._learned = learned_key(())
         self.queue_terms = {}
 
     def _apply(self, indexes: Indexes, generation: int) -> bool:
@@ -178,7 +191,7 @@ class Answerer:
             return False
         self._generations = (self._generations[0], generation)
         self.knowledge, self.retriever, self.role_index = indexes.knowledge, indexes.retriever, indexes.role_index
-        self.servers, self.taught = indexes.servers, indexes.taught
+        self.servers, self.taught, self._learned = indexes.servers, indexes.taught, indexes.learned
         self.queue_terms = {}
         return True
 
@@ -187,17 +200,17 @@ class Answerer:
         self._generations = (started, self._generations[1])
         return started
 
-    async def learn(self, store: Store | None = None) -> int:
+    async def learn(self, store: Store | None = None, learned: list[Learned] | None = None) -> int:
         """Re-fit the indexes with every learned phrasing, off the event loop; the old ones answer meanwhile.
 
-        `store` is where to read them when it is not the answerer's own (a read-only database on the command line).
-        Returns how many phrasings the live indexes hold.
+        `store` is where to read them when it is not the answerer's own (a read-only database on the command line);
+        `learned`, the phrasings when they were just read. Returns how many phrasings the live indexes hold.
         """
         store = store or self.store
         if store is None:
             return 0
         generation = self._next_generation()
-        learned = await store.learned()
+        learned = await store.learned() if learned is None else learned
         if not learned and not self.servers and not self.taught and self.knowledge is self.base_knowledge:
             return 0  # nothing taught, nothing to forget: the live indexes are already right
         indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
@@ -205,6 +218,20 @@ class Answerer:
             settle_long_lived_objects()
             log.info("indexes re-fitted with %d learned phrasing(s), %d server(s)", len(learned), len(indexes.servers))
         return len(learned)
+
+    async def follow_teaching(self) -> bool:
+        """Re-fit when the database's learned phrasings are not those the live indexes hold; whether it did.
+
+        Another process sharing the database (a shard, a command-line resolve or removal) changes them without
+        telling this one: called now and then, this is how its teaching reaches this process's answers.
+        """
+        if self.store is None:
+            return False
+        learned = await self.store.learned()
+        if learned_key(learned) == self._learned:
+            return False
+        await self.learn(learned=learned)
+        return True
 
     def index_for(self, guild_id: int | None) -> RoleIndex:
         """The role index a server's questions are judged with: its own when it taught any, else the global one."""

@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.config import Config
-from bot.core.answering import Answerer, settle_long_lived_objects
+from bot.core.answering import TEACHING_CHECK_SECONDS, Answerer, settle_long_lived_objects
 from bot.core.knowledge import load_knowledge
 from bot.core.roles import check_configured_roles
 from bot.discord_app.bot import FaqBot, build_bot
@@ -106,6 +106,25 @@ async def refresh_queue_size(store: Store, metrics: Metrics, interval: float) ->
         await asyncio.sleep(interval)
 
 
+async def follow_teaching(answerer: Answerer, store: Store, interval: float) -> None:
+    """Every `interval` seconds, take up what other processes sharing the database taught or forgot, until cancelled.
+
+    A failed read is logged once, in one line, until one succeeds again.
+    """
+    await store.migrated.wait()
+    warned = False
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if await answerer.follow_teaching():
+                log.info("the learned phrasings changed in the database (another process taught): indexes re-fitted")
+            warned = False
+        except Exception as error:  # the bot answers with what it has
+            if not warned:
+                log.warning("cannot read the learned phrasings: %s", error)
+                warned = True
+
+
 @contextlib.contextmanager
 def discord_log_lines() -> Iterator[None]:
     """Attach DiscordLogLines to discord.py's client logger for the duration of the run."""
@@ -186,6 +205,7 @@ async def _serve(config: Config, token: str, stopping: asyncio.Event) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _stop, bot, stopping, signal.Signals(signum).name)
+        _background(resources, follow_teaching(answerer, store, TEACHING_CHECK_SECONDS))
         heartbeat_file = heartbeat_path(os.environ)
         _background(resources, keep_heartbeat(heartbeat_file, HEARTBEAT_SECONDS, time.time, bot.connected))
         resources.callback(_remove, heartbeat_file)

@@ -32,7 +32,7 @@ def taught(faqbot: Faqbot, tmp_path: Path) -> tuple[Path, int]:
     assert resolved.returncode == 0, resolved.stderr
     assert resolved.stdout == (
         f"#{question_id} is marked answered by {ENTRY}; learned 1 phrasing(s). "
-        "A running bot uses them after /knowledge reload or a restart.\n"
+        "A running bot on this database uses them within 15 s.\n"
     )
     return db, question_id
 
@@ -69,7 +69,7 @@ def test_resolving_the_same_question_again_moves_its_phrasing(faqbot: Faqbot, ta
     assert moved.returncode == 0, moved.stderr
     assert moved.stdout == (
         f"#{question_id} is marked answered by intro; learned 0 phrasing(s); moved 1 phrasing(s) here from {ENTRY}. "
-        "A running bot uses them after /knowledge reload or a restart.\n"
+        "A running bot on this database uses them within 15 s.\n"
     )
     answer = asked(faqbot, db, QUESTION)
     assert (answer["status"], answer["answer"]["id"]) == ("answered", "intro")

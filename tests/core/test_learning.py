@@ -175,3 +175,28 @@ async def test_forgetting_a_phrasing_brings_the_old_answer_back(answerer: Answer
 
     assert answerer.judge(QUESTION, guild_id=HERE).status is before is not Status.ANSWERED
     assert await store.forget(learned.id) is None
+
+
+async def test_what_another_process_teaches_forgets_or_moves_reaches_this_one(
+    knowledge: KnowledgeBase, store: Store
+) -> None:
+    here = Answerer.build(knowledge, ConfidenceGate(), store)
+    await here.learn()
+    async with await Store.open(store.path) as other_process:  # another shard's bot, or the command line
+        question_id = await queue(other_process, QUESTION)
+        await resolve_question(other_process, knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
+        assert entry_of(here, QUESTION, HERE) is None  # nothing told this process
+
+        assert await here.follow_teaching() is True
+        assert entry_of(here, QUESTION, HERE) == ENTRY
+        assert await here.follow_teaching() is False  # unchanged since: no re-fit
+
+        moved_to = "faq-certifications"
+        await resolve_question(other_process, knowledge, question_id, moved_to, scope=None, guild_id=HERE, user_id=1)
+        assert await here.follow_teaching() is True
+        assert entry_of(here, QUESTION, HERE) == moved_to
+
+        (learned,) = await other_process.learned()
+        await other_process.forget(learned.id)
+        assert await here.follow_teaching() is True
+    assert entry_of(here, QUESTION, HERE) != moved_to

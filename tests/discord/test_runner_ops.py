@@ -15,7 +15,11 @@ import discord
 import pytest
 from discord_helpers import World
 
-from bot.discord_app.runner import DiscordLogLines, RedactSecret, first_login, refresh_queue_size
+from bot.core.answering import Answerer
+from bot.core.gate import ConfidenceGate
+from bot.core.knowledge import KnowledgeBase
+from bot.core.queue import resolve_question
+from bot.discord_app.runner import DiscordLogLines, RedactSecret, first_login, follow_teaching, refresh_queue_size
 from bot.errors import FaqbotError
 from bot.metrics import Metrics
 from bot.store import Ask, Origin, Store
@@ -227,3 +231,35 @@ async def test_the_queue_gauge_waits_quietly_for_a_new_database_to_be_migrated(
         with contextlib.suppress(asyncio.CancelledError):
             await refreshing
     assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
+
+
+async def test_a_running_bot_takes_up_what_another_process_teaches_and_a_failed_read_is_one_line(
+    tmp_path, knowledge: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = "can I expense my certification exam fees"  # not answered with the entry before teaching
+    entry = "glance-certifications"
+    store = await Store.open(tmp_path / "faqbot.db")
+    answerer = Answerer.build(knowledge, ConfidenceGate(), store)
+    assert answerer.judge(question, guild_id=1001).verdict.answer is None
+    following = asyncio.create_task(follow_teaching(answerer, store, 0.01))
+    try:
+        async with await Store.open(store.path) as other_process:
+            origin = Origin("discord", 1001, 7, 8)
+            question_id = await other_process.log_unanswered(question, origin, best_score=0.1, best_entry_id=None)
+            await resolve_question(other_process, knowledge, question_id, entry, scope=None, guild_id=1001)
+        for _ in range(300):  # the re-fit runs in a worker thread
+            verdict = answerer.judge(question, guild_id=1001).verdict
+            if verdict is not None and verdict.answer is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert verdict is not None and verdict.answer is not None and verdict.answer.entry.id == entry
+
+        await store.close()  # the database goes away: the bot answers on with what it learned
+        await asyncio.sleep(0.1)
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+    failures = [r for r in caplog.records if r.getMessage().startswith("cannot read the learned phrasings")]
+    assert len(failures) == 1 and failures[0].exc_info is None
+    assert answerer.judge(question, guild_id=1001).verdict.answer.entry.id == entry
