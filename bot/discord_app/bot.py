@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from discord.ext import commands
 from bot.config import Config
 from bot.core.answering import Answerer
 from bot.discord_app.cooldown import Cooldown
+from bot.errors import StoreError
 from bot.metrics import Metrics
 from bot.store import Store
 
@@ -57,6 +59,24 @@ class InFlight:
         return True
 
 
+# What a database that cannot be used right now raises (unreachable, shutting down, locked, full): a condition of the
+# moment for one log line, not a bug for a traceback. The PostgreSQL store raises sqlite3's errors too.
+DATABASE_DOWN = (sqlite3.OperationalError, StoreError)
+DATABASE_DOWN_TEXT = "I can't reach my database right now, so that didn't work. Please try again in a minute."
+
+
+def log_failure(what: str, error: BaseException, fallback: str) -> str:
+    """Log a failed command, button or form, and return what to tell its user (`fallback` unless the database is down).
+
+    A database that cannot be used is one line with its reason; anything else is logged with its traceback.
+    """
+    if isinstance(error, DATABASE_DOWN):
+        log.error("%s failed: the database cannot be used: %s", what, error)
+        return DATABASE_DOWN_TEXT
+    log.error("%s failed", what, exc_info=error)
+    return fallback
+
+
 class EditorsOnly(app_commands.CheckFailure):
     """Raised by the editor check; the error handler turns it into an ephemeral notice."""
 
@@ -82,8 +102,10 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             text = "You can't use this command here."
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("app command /%s failed", command, exc_info=error)
-            text = "Sorry, something went wrong on my side. It has been logged."
+            original = getattr(error, "original", error)  # what the command raised, inside CommandInvokeError
+            text = log_failure(
+                f"app command /{command}", original, "Sorry, something went wrong on my side. It has been logged."
+            )
         await reply_privately(interaction, text)
 
 

@@ -14,7 +14,7 @@ import discord
 from bot.core.gate import Hit
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.queue import MAX_REASON, open_proposal
-from bot.discord_app.bot import FaqBot, reply_privately
+from bot.discord_app.bot import FaqBot, log_failure, reply_privately
 from bot.discord_app.checks import is_editor
 from bot.discord_app.render import SUGGESTIONS_SHOWN, clip, entry_embed, origin_of
 from bot.store import Proposal
@@ -36,9 +36,8 @@ def guarded(
     async def run(self: ItemT, interaction: discord.Interaction[FaqBot]) -> Any:
         try:
             return await callback(self, interaction)
-        except Exception:
-            log.exception("button %s failed", getattr(self, "custom_id", self))
-            await tell_failure(interaction)
+        except Exception as error:
+            await tell_failure(interaction, f"button {getattr(self, 'custom_id', self)}", error)
             return None
 
     return run
@@ -162,13 +161,13 @@ class FaqView(discord.ui.View):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
         """Log the failure; tell the user in one line instead of Discord's bare "interaction failed"."""
-        log.error("button %r failed", getattr(item, "custom_id", item), exc_info=error)
-        await tell_failure(interaction)
+        await tell_failure(interaction, f"button {getattr(item, 'custom_id', item)!r}", error)
 
 
-async def tell_failure(interaction: discord.Interaction) -> None:
-    """The short private notice a user gets when a button or menu of theirs failed on the bot's side."""
-    await reply_privately(interaction, "Sorry, that didn't work on my side. It has been logged.")
+async def tell_failure(interaction: discord.Interaction, what: str, error: BaseException) -> None:
+    """Log a button's, menu's or form's failure, and give its user the short private notice."""
+    text = log_failure(what, error, "Sorry, that didn't work on my side. It has been logged.")
+    await reply_privately(interaction, text)
 
 
 class Pager(FaqView):
@@ -400,8 +399,7 @@ class DismissReason(EditorControl, discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         """Log the failure; tell the editor in one line."""
-        log.error("dismissal form failed", exc_info=error)
-        await tell_failure(interaction)
+        await tell_failure(interaction, "dismissal form", error)
 
 
 class ProposalControl(EditorControl):

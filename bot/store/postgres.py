@@ -155,7 +155,9 @@ class PgConnection:
         if problem is not None:
             raise sqlite3.OperationalError(problem)
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
+            # No connection floor (min_size 0): asyncpg keeps a floor by reconnecting in the background, and logs
+            # every failed attempt with a traceback while the server is down; connections are made as queries need.
+            pool = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
         except ValueError:  # a DSN asyncpg cannot read: its message may quote the password
             raise sqlite3.OperationalError(f"cannot connect to {display}: the URL does not parse") from None
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:

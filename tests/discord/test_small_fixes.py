@@ -3,11 +3,15 @@ stale pagers, failing buttons, minimal intents and capped entry ids."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import textwrap
 from pathlib import Path
 
 import pytest
+from discord.app_commands import CommandInvokeError
 from discord_helpers import PLACEHOLDER_CHANNEL_ID, World, bot_replies, buttons, configure_discord, queued_questions
+from simcord import assert_error
 
 from bot.config import Config, DiscordConfig
 from bot.core.knowledge import load_knowledge
@@ -164,3 +168,30 @@ async def test_a_button_that_fails_tells_the_clicker_briefly_and_privately(
     assert clicked.ephemeral
     assert clicked.response.content == "Sorry, that didn't work on my side. It has been logged."
     assert any("the database went away" in (record.exc_text or "") for record in caplog.records)
+
+
+async def test_a_database_that_cannot_be_reached_is_one_log_line_and_a_plain_reply(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await world.alice.slash(world.general, "ask", question=MANAGER_QUESTION)
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("the PostgreSQL connection failed: [Errno 111] Connect call failed")
+
+    monkeypatch.setattr(world.bot.store, "stats", unreachable)
+    monkeypatch.setattr(world.bot.answerer, "record_vote", unreachable)
+    stats = await world.eddie.slash(world.general, "stats")
+    clicked = await world.alice.click(answer.response, custom_id="faqbot:vote:up:faq-manager-or-engineer")
+
+    down = "I can't reach my database right now, so that didn't work. Please try again in a minute."
+    assert stats.ephemeral and stats.response.content == down
+    assert clicked.ephemeral and clicked.response.content == down
+    failures = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.getMessage() for record in failures] == [
+        "app command /stats failed: the database cannot be used: the PostgreSQL connection failed: [Errno 111] "
+        "Connect call failed",
+        "button faqbot:vote:up:faq-manager-or-engineer failed: the database cannot be used: the PostgreSQL "
+        "connection failed: [Errno 111] Connect call failed",
+    ]
+    assert all(record.exc_info is None for record in failures)  # no traceback for a database that is down
+    assert_error(world.env, CommandInvokeError)  # simcord saw the command's failure too; acknowledged
