@@ -249,7 +249,9 @@ class Store:
         migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         version = await self._scalar("PRAGMA user_version")
         latest = latest_version(migrations)
-        if 0 < version < latest:  # an existing database changes shape: the operator sees it at any log level
+        # An existing database changes shape: the operator sees it at any log level. One without a question yet is
+        # most likely new, migrated by another process starting at the same moment (it is at no version for long).
+        if 0 < version < latest and await self._scalar("SELECT count(*) FROM (SELECT 1 FROM questions LIMIT 1) AS q"):
             log.warning("upgrading the database %s from schema version %d to %d", self.path, version, latest)
         for migration in migrations:
             if migration.version > version:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -16,6 +17,7 @@ from db_helpers import damage_table
 from bot.config import load_config, parse_config
 from bot.errors import ConfigError
 from bot.store import Origin, Store
+from bot.store.migrations import bundled_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "postgresql://faqbot:s3cret@db.example:5432/faqbot"
@@ -228,6 +230,11 @@ def test_db_check_says_what_the_schema_version_means_for_this_faqbot(tmp_path: P
 def test_upgrading_an_existing_database_is_one_warning_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = tmp_path / "faqbot.db"
     old_schema_db(db, 5)
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:  # a database in use: it holds questions
+        connection.execute(
+            "INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at) "
+            "VALUES (0, 'why', 'unanswered', 'why?', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+        )
     caplog.set_level("WARNING")
 
     async def upgrade() -> None:
@@ -238,6 +245,21 @@ def test_upgrading_an_existing_database_is_one_warning_line(tmp_path: Path, capl
 
     [line] = [record.getMessage() for record in caplog.records if record.name == "bot.store.sqlite"]
     assert line.startswith(f"upgrading the database {db} from schema version 5 to ")
+
+
+def test_a_new_database_another_process_is_migrating_gives_no_upgrade_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "faqbot.db"
+    old_schema_db(db, 5)  # where a second process finds a new database that the first is half way through migrating
+    caplog.set_level("WARNING")
+
+    async def migrate() -> int:
+        async with await Store.open(db) as store:
+            return await store.schema_version()
+
+    assert asyncio.run(migrate()) == bundled_migrations()[-1].version
+    assert [record.getMessage() for record in caplog.records if record.name == "bot.store.sqlite"] == []
 
 
 @pytest.mark.parametrize(
