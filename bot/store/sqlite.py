@@ -992,6 +992,20 @@ class Store:
         )
 
 
+# How a queued question asked again is counted (parameters: when, best score, best entry, rejected entry, unsure).
+_ASKED_AGAIN = """
+    ask_count = questions.ask_count + 1,
+    status = CASE WHEN questions.status = 'answered' THEN 'open' ELSE questions.status END,
+    answer_entry_id = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.answer_entry_id END,
+    closed_at = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.closed_at END,
+    last_asked_at = ?,
+    best_score = ?,
+    best_entry_id = ?,
+    rejected_entry_id = coalesce(?, questions.rejected_entry_id),
+    unsure = ?
+"""
+
+
 async def _queue_question(
     db: Connection,
     text: str,
@@ -1011,26 +1025,28 @@ async def _queue_question(
     answers its new askers; one the editors dismissed stays dismissed and is counted there.
     """
     guild_id = scope_key(origin.guild_id)
+    key = (guild_id, question_key(text), kind)
+    again = (now, best_score, best_entry_id, rejected_entry_id, int(unsure))
+    # Asked again: the row is counted in place. Only a new question inserts, so PostgreSQL draws an id from its
+    # sequence only for a new row (an upsert draws one on every ask: ids went #1, #4, #25); the upsert still counts
+    # in place a row another process inserted in between.
     async with db.execute(
-        """
-        INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at,
-                               best_score, best_entry_id, rejected_entry_id, unsure)
-        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET
-            ask_count = questions.ask_count + 1,
-            status = CASE WHEN questions.status = 'answered' THEN 'open' ELSE questions.status END,
-            answer_entry_id = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.answer_entry_id END,
-            closed_at = CASE WHEN questions.status = 'answered' THEN NULL ELSE questions.closed_at END,
-            last_asked_at = excluded.last_asked_at,
-            best_score = excluded.best_score,
-            best_entry_id = excluded.best_entry_id,
-            rejected_entry_id = coalesce(excluded.rejected_entry_id, questions.rejected_entry_id),
-            unsure = excluded.unsure
-        RETURNING id
-        """,
-        (guild_id, question_key(text), kind, text, now, now, best_score, best_entry_id, rejected_entry_id, int(unsure)),
+        f"UPDATE questions SET {_ASKED_AGAIN} WHERE guild_id = ? AND normalized = ? AND kind = ? RETURNING id",  # noqa: S608
+        (*again, *key),
     ) as cursor:
         row = await cursor.fetchone()
+    if row is None:
+        async with db.execute(
+            f"""
+            INSERT INTO questions (guild_id, normalized, kind, text, ask_count, first_asked_at, last_asked_at,
+                                   best_score, best_entry_id, rejected_entry_id, unsure)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (guild_id, normalized, kind) DO UPDATE SET {_ASKED_AGAIN}
+            RETURNING id
+            """,  # noqa: S608 - a fixed fragment, ? values
+            (*key, text, now, *again, *again),
+        ) as cursor:
+            row = await cursor.fetchone()
     assert row is not None
     question_id = int(row[0])
     await db.execute(

@@ -132,6 +132,15 @@ async def test_different_questions_are_separate_items(store: Store) -> None:
     assert all(item.ask_count == 1 for item in items)
 
 
+async def test_questions_asked_again_do_not_use_up_the_next_ids(store: Store) -> None:
+    first = await log(store, BREAD)
+    for _ in range(5):
+        assert await log(store, BREAD) == first  # counted in place
+    second = await log(store, "is there parking at the office")
+
+    assert second == first + 1  # an editor sees #1 and #2, not #1 and #7 (PostgreSQL's sequence)
+
+
 async def test_one_item_can_be_read_by_id_with_its_places(store: Store) -> None:
     question_id = await log(store, BREAD, discord_place(1, 2, 3), score=0.2, entry="intro")
 
