@@ -17,11 +17,11 @@ from discord_helpers import World, bot_replies, buttons, configure_discord, cust
 from bot.config import Config, DiscordConfig
 from bot.core.answering import Answerer
 from bot.core.importer import command_import
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge
 from bot.core.retriever import TfidfRetriever
 from bot.core.roles import RoleIndex
 from bot.discord_app.bot import FaqBot
-from bot.store import Store
+from bot.store import QueuedQuestion, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUD = "Cloud Technical Lead"
@@ -210,12 +210,16 @@ async def test_a_reload_refused_for_another_servers_role_does_not_show_that_serv
     assert str(other.id) not in reply and SRE not in reply
 
 
-async def test_resolving_to_an_entry_of_a_role_the_question_is_not_answered_from_is_refused(world: World) -> None:
+async def queued_in_a_cloud_server(world: World, asked: str) -> tuple[QueuedQuestion, Entry]:
+    """In a server covering Cloud Technical Lead only, a member's question the bot queued, and an SRE entry."""
     configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
-    bread = "how do I bake sourdough bread?"
-    await world.alice.slash(world.general, "ask", question=bread)
+    await world.alice.slash(world.general, "ask", question=asked)
     [question] = await world.bot.store.questions(scope=None)
-    sre_entry = next(entry for entry in world.bot.answerer.knowledge.entries if entry.role == SRE)
+    return question, next(entry for entry in world.bot.answerer.knowledge.entries if entry.role == SRE)
+
+
+async def test_resolving_to_an_entry_of_a_role_the_question_is_not_answered_from_is_refused(world: World) -> None:
+    question, sre_entry = await queued_in_a_cloud_server(world, "how do I bake sourdough bread?")
 
     offered = await world.eddie.autocomplete(world.general, "unanswered resolve", "entry", "", id=question.id)
     refused = await world.eddie.slash(world.general, "unanswered resolve", id=question.id, entry=sre_entry.id)
@@ -230,11 +234,8 @@ async def test_resolving_to_an_entry_of_a_role_the_question_is_not_answered_from
 
 
 async def test_a_question_naming_another_role_may_be_resolved_to_that_roles_entry(world: World) -> None:
-    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
     asked = "as a site reliability engineer, how do I bake sourdough bread?"
-    await world.alice.slash(world.general, "ask", question=asked)
-    [question] = await world.bot.store.questions(scope=None)
-    sre_entry = next(entry for entry in world.bot.answerer.knowledge.entries if entry.role == SRE)
+    question, sre_entry = await queued_in_a_cloud_server(world, asked)
 
     resolved = await world.eddie.slash(world.general, "unanswered resolve", id=question.id, entry=sre_entry.id)
     again = await world.alice.slash(world.general, "ask", question=asked)
