@@ -154,17 +154,20 @@ class PgConnection:
         problem = postgres_url_problem(url)
         if problem is not None:
             raise sqlite3.OperationalError(problem)
+        # No connection floor (min_size 0): asyncpg keeps a floor by reconnecting in the background, and logs every
+        # failed attempt with a traceback while the server is down; connections are made as queries need them, so
+        # the first one (the schema table's) is where the URL is read and the server first reached.
+        pool = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
         try:
-            # No connection floor (min_size 0): asyncpg keeps a floor by reconnecting in the background, and logs
-            # every failed attempt with a traceback while the server is down; connections are made as queries need.
-            pool = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
-        except ValueError:  # a DSN asyncpg cannot read: its message may quote the password
+            raw = await pool.acquire()
+        except ValueError:  # a DSN asyncpg cannot read (ClientConfigurationError too): it may quote the password
+            await pool.close()
             raise sqlite3.OperationalError(f"cannot connect to {display}: the URL does not parse") from None
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            await pool.close()
             raise sqlite3.OperationalError(f"cannot connect to {display}: {error}") from None
-        connection = cls(pool, display)
         try:
-            async with pool.acquire() as raw, raw.transaction():
+            async with raw.transaction():
                 # Under the migration lock: concurrent CREATE TABLE IF NOT EXISTS can still collide on the table's
                 # row type ('type "faqbot_schema" already exists') when several processes start on a fresh database.
                 await raw.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
@@ -172,9 +175,11 @@ class PgConnection:
         except (asyncpg.exceptions.UniqueViolationError, asyncpg.exceptions.DuplicateObjectError):
             pass  # another, older faqbot created it at the same moment without the lock
         except (OSError, asyncpg.PostgresError) as error:
+            await pool.release(raw)
             await pool.close()
             raise as_dbapi_error(error) from None
-        return connection
+        await pool.release(raw)
+        return cls(pool, display)
 
     @property
     def in_transaction(self) -> bool:

@@ -39,6 +39,21 @@ async def test_a_url_with_a_bad_port_is_one_line_without_the_password() -> None:
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (f"postgresql://faqbot:{SECRET}@127.0.0.1:54329/faqbot?sslmode=bogus", "the URL does not parse"),
+        (f"postgresql://faqbot:{SECRET}@127.0.0.1:1/faqbot", "Connect call failed"),  # nothing listens there
+    ],
+)
+async def test_a_url_the_client_refuses_or_a_server_not_there_is_one_line_naming_it(url: str, problem: str) -> None:
+    with pytest.raises(StoreError) as raised:
+        await Store.open(url)
+    message = str(raised.value)
+    assert message.startswith(f"cannot connect to {redact_url(url)}: ") and problem in message
+    assert SECRET not in message and "\n" not in message
+
+
 def test_a_port_out_of_range_is_named_as_such_not_as_a_password_to_encode() -> None:
     problem = postgres_url_problem(f"postgresql://faqbot:{SECRET}@db:99999/faqbot")
     assert (
