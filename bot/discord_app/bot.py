@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,9 +16,8 @@ from discord.ext import commands
 from bot.config import Config
 from bot.core.answering import Answerer
 from bot.discord_app.cooldown import Cooldown
-from bot.errors import StoreError
 from bot.metrics import Metrics
-from bot.store import Store
+from bot.store import Store, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +57,16 @@ class InFlight:
         return True
 
 
-# What a database that cannot be used right now raises (unreachable, shutting down, locked, full): a condition of the
-# moment for one log line, not a bug for a traceback. The PostgreSQL store raises sqlite3's errors too.
-DATABASE_DOWN = (sqlite3.OperationalError, StoreError)
 DATABASE_DOWN_TEXT = "I can't reach my database right now, so that didn't work. Please try again in a minute."
 
 
 def log_failure(what: str, error: BaseException, fallback: str) -> str:
     """Log a failed command, button or form, and return what to tell its user (`fallback` unless the database is down).
 
-    A database that cannot be used is one line with its reason; anything else is logged with its traceback.
+    A database that cannot be used right now (`database_unavailable`: a condition of the moment, not a bug) is one
+    line with its reason; anything else, a bad statement included, is logged with its traceback.
     """
-    if isinstance(error, DATABASE_DOWN):
+    if database_unavailable(error):
         log.error("%s failed: the database cannot be used: %s", what, error)
         return DATABASE_DOWN_TEXT
     log.error("%s failed", what, exc_info=error)

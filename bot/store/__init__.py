@@ -22,7 +22,7 @@ from bot.store.models import (
     timestamp,
     utc_now,
 )
-from bot.store.sqlite import MAX_STORED_QUESTION_CHARS, Store
+from bot.store.sqlite import MAX_STORED_QUESTION_CHARS, Store, database_unavailable
 
 __all__ = [
     "DM_SCOPE",
@@ -44,6 +44,7 @@ __all__ = [
     "Store",
     "Teaching",
     "VoteOutcome",
+    "database_unavailable",
     "scope_key",
     "timestamp",
     "utc_now",

@@ -115,6 +115,28 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in message or "busy" in message
 
 
+# How SQLite and the PostgreSQL adapter word a database that cannot be used at the moment: the server away or
+# shutting down, the file locked or unopenable, the disk full or failing. A bad query says something else.
+_UNAVAILABLE = (
+    "the postgresql connection failed",
+    "cannot connect to",
+    "database is locked",
+    "database is busy",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+    "attempt to write a readonly database",
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a store error says the database cannot be used right now, rather than that a statement is wrong."""
+    if not isinstance(error, sqlite3.OperationalError | StoreError):
+        return False
+    message = str(error).casefold()
+    return any(marker in message for marker in _UNAVAILABLE)
+
+
 class Store:
     """One database (SQLite with WAL, foreign keys and a busy timeout; or PostgreSQL), migrated to the latest schema."""
 

@@ -15,7 +15,7 @@ from simcord import assert_error
 
 from bot.config import Config, DiscordConfig
 from bot.core.knowledge import load_knowledge
-from bot.discord_app.bot import intents_for
+from bot.discord_app.bot import intents_for, log_failure
 from bot.discord_app.render import queue_pages
 from bot.errors import KnowledgeError
 
@@ -195,3 +195,13 @@ async def test_a_database_that_cannot_be_reached_is_one_log_line_and_a_plain_rep
     ]
     assert all(record.exc_info is None for record in failures)  # no traceback for a database that is down
     assert_error(world.env, CommandInvokeError)  # simcord saw the command's failure too; acknowledged
+
+
+def test_a_bad_statement_is_not_taken_for_a_database_that_is_down(caplog: pytest.LogCaptureFixture) -> None:
+    bug = sqlite3.OperationalError("no such column: q.unsure")
+
+    text = log_failure("app command /stats", bug, "Sorry, something went wrong on my side. It has been logged.")
+
+    assert text == "Sorry, something went wrong on my side. It has been logged."
+    [record] = caplog.records
+    assert record.getMessage() == "app command /stats failed" and record.exc_info is not None  # its traceback
