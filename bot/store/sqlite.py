@@ -587,7 +587,11 @@ class Store:
                 """,
                 (message_id, entry_id, text, user_hash, vote, now, scope_key(origin.guild_id)),
             )
-            if vote == -1 and question_key(text) and not await _reject_in_queue(db, text, origin, entry_id):
+            if (
+                vote == -1
+                and question_key(text)
+                and not await _reject_in_queue(db, text, origin, entry_id, user_hash, now)
+            ):
                 await _queue_question(db, text, origin, now, None, entry_id, "downvoted", entry_id)
             return VoteOutcome(recorded=True, vote=vote)
 
@@ -1090,11 +1094,14 @@ async def _queue_question(
     return question_id
 
 
-async def _reject_in_queue(db: Connection, text: str, origin: Origin, entry_id: str) -> bool:
+async def _reject_in_queue(
+    db: Connection, text: str, origin: Origin, entry_id: str, user_hash: str | None, now: str
+) -> bool:
     """Mark a 👎'd entry on the question's open queue item, if the bot queued it already; False when it did not.
 
     The bot queues a partial answer and a "did you mean" itself: a 👎 on one keeps the ask one item, and the
-    editors' menu leaves the rejected entry out.
+    editors' menu leaves the rejected entry out. A member who picked that entry from the "did you mean" and then
+    👎'd it takes the pick back (a proposal nobody else picked is rejected), so no Confirm offers what they turned down.
     """
     async with db.execute(
         """
@@ -1104,7 +1111,21 @@ async def _reject_in_queue(db: Connection, text: str, origin: Origin, entry_id: 
         """,
         (entry_id, scope_key(origin.guild_id), question_key(text)),
     ) as cursor:
-        return await cursor.fetchone() is not None
+        row = await cursor.fetchone()
+    if row is None:
+        return False
+    proposal = "SELECT id FROM proposals WHERE question_id = ? AND entry_id = ? AND status = 'open'"
+    withdrawn = await db.execute(
+        f"DELETE FROM proposal_pickers WHERE user_hash = ? AND proposal_id IN ({proposal})",  # noqa: S608
+        (user_hash, row[0], entry_id),
+    )
+    if withdrawn.rowcount:
+        await db.execute(
+            f"UPDATE proposals SET picks = picks - 1, closed_at = CASE WHEN picks <= 1 THEN ? END, "  # noqa: S608
+            f"status = CASE WHEN picks <= 1 THEN 'rejected' ELSE status END WHERE id IN ({proposal})",
+            (now, row[0], entry_id),
+        )
+    return True
 
 
 async def _queued_from(db: Connection, origin: Origin) -> int | None:

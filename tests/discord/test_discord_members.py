@@ -224,6 +224,8 @@ class TestSuggestions:
         [queued] = queued_questions(world.db)  # the "did you mean" itself, marked unsure: one ask, one place
         assert (queued["text"], queued["kind"], queued["ask_count"]) == (MANAGER_QUESTION, "unanswered", 1)
         assert queued["rejected_entry_id"] == MANAGER_ENTRY  # the editors see what the member turned down
+        [item] = await world.bot.store.questions(scope=None)
+        assert await world.bot.store.proposals([item.id]) == {}  # their pick of it is taken back: nothing to confirm
 
 
 # ---------------------------------------------------------------- /help

@@ -29,6 +29,22 @@ async def test_0007_adds_proposals_to_an_existing_database(db: Path | str) -> No
         assert proposal is not None and proposal.question_id == question_id
 
 
+async def test_a_member_who_downvotes_the_entry_they_picked_takes_their_pick_back(store: Store) -> None:
+    question_id = await store.log_unanswered(STOCK, origin(), best_score=0.3, best_entry_id="intro")
+    await store.propose(STOCK, "intro", origin(message_id=7), user_id=1)
+    await store.propose(STOCK, "intro", origin(message_id=8), user_id=2)
+    vote = {"entry_id": "intro", "question": STOCK, "vote": -1, "origin": origin(message_id=9)}
+
+    await store.record_vote(message_id=40, user_id=1, **vote)  # the first picker turns it down
+
+    [(proposal,)] = (await store.proposals([question_id])).values()
+    assert (proposal.entry_id, proposal.picks) == ("intro", 1)  # the other member's pick stands
+    await store.record_vote(message_id=41, user_id=2, **vote)
+    assert await store.proposals([question_id]) == {}  # nobody's pick left: nothing to confirm
+    [question] = await store.questions(scope=None)
+    assert (question.ask_count, question.rejected_entry_id) == (1, "intro")
+
+
 async def test_a_pick_attaches_to_the_open_question_counts_and_does_not_teach(store: Store) -> None:
     question_id = await store.log_unanswered(STOCK, origin(), best_score=0.3, best_entry_id="intro")
 
