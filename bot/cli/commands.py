@@ -499,7 +499,7 @@ async def resolve_and_report(config: Config, args: argparse.Namespace, question_
             entry_name,
             scope=scope_of(args),
             retriever=retriever,
-            answered_from=roles_answering(RoleIndex.fit(knowledge, retriever), config.discord.roles_for),
+            answered_from=roles_answering(RoleIndex.fit(knowledge, retriever), knowledge, config.discord.roles_for),
         )
         waiting = len({place.asker_id for place in await store.untold(outcome.resolved)})
     if outcome.entry is None:

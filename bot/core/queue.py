@@ -163,10 +163,20 @@ def _group_per_server(
 
 
 def roles_answering(
-    index: RoleIndex, roles_for: Callable[[int | None], Collection[str] | None]
+    index: RoleIndex, knowledge: KnowledgeBase, roles_for: Callable[[int | None], Collection[str] | None]
 ) -> Callable[[QueuedQuestion], tuple[str, ...]]:
-    """For `resolve_question`: the roles a queued question is answered from, by its text and its server's roles."""
-    return lambda question: index.answered_from(question.text, roles_for(question.guild_id))
+    """For `resolve_question`: the roles a queued question is answered from.
+
+    Those its text names, else its server's; and the role of the best entry the bot found for it, which was among
+    the roles searched (so a question asked with `/ask role:` counts its chosen role, which the queue does not keep).
+    """
+
+    def roles(question: QueuedQuestion) -> tuple[str, ...]:
+        found = knowledge.get(question.best_entry_id) if question.best_entry_id else None
+        searched = index.answered_from(question.text, roles_for(question.guild_id))
+        return searched if found is None or found.role in searched else (*searched, found.role)
+
+    return roles
 
 
 async def resolve_question(
@@ -204,7 +214,11 @@ async def resolve_question(
     grouped: tuple[tuple[int, str], ...] = ()
     if retriever is not None and question.status == "open":
         group = await _group_of(store, retriever, question)
-        grouped = tuple((member.id, member.text) for member in group if member.id != question.id)
+        grouped = tuple(
+            (member.id, member.text)
+            for member in group
+            if member.id != question.id and (answered_from is None or entry.role in answered_from(member))
+        )
     taken = {
         question_key(text): other.id for other in knowledge.entries if other.id != entry.id for text in other.questions
     }

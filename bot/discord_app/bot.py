@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import discord
@@ -15,9 +15,10 @@ from discord.ext import commands
 
 from bot.config import Config
 from bot.core.answering import Answerer
+from bot.core.queue import roles_answering
 from bot.discord_app.cooldown import Cooldown
 from bot.metrics import Metrics
-from bot.store import Store, database_unavailable
+from bot.store import QueuedQuestion, Store, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,10 @@ class FaqBot(commands.Bot):
         # What setup_hook has done: a login retried after a failed sync (a Discord 5xx) redoes only the rest.
         self._prepared = False
         self._synced: set[int | None] = set()  # guild ids synced to; None for the global commands
+
+    def roles_answering(self) -> Callable[[QueuedQuestion], tuple[str, ...]]:
+        """The roles a queued question is answered from here (its text, its server's roles, its best entry's)."""
+        return roles_answering(self.answerer.role_index, self.answerer.knowledge, self.config.discord.roles_for)
 
     async def setup_hook(self) -> None:
         """Migrate the store, learn what editors taught, load the cogs and their persistent buttons, sync if asked.

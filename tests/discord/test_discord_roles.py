@@ -242,3 +242,30 @@ async def test_a_question_naming_another_role_may_be_resolved_to_that_roles_entr
 
     assert resolved.response.content.startswith(f"#{question.id} is marked answered by `{sre_entry.id}`")
     assert custom_ids(again.response)[-1] == f"faqbot:vote:down:{sre_entry.id}"
+
+
+async def test_a_grouped_question_answered_from_another_role_is_left_out_of_the_resolve(world: World) -> None:
+    plain, sre_entry = await queued_in_a_cloud_server(world, "how do I bake sourdough bread at home?")
+    naming = "as a site reliability engineer, how do I bake sourdough bread at home?"
+    await world.alice.slash(world.general, "ask", question=naming)
+    [named] = [q for q in await world.bot.store.questions(scope=None) if q.text == naming]
+
+    resolved = await world.eddie.slash(world.general, "unanswered resolve", id=named.id, entry=sre_entry.id)
+
+    assert resolved.response.content.startswith(f"#{named.id} is marked answered by `{sre_entry.id}`; learned 1")
+    assert (await world.bot.store.question(plain.id, scope=None)).status == "open"  # this server's members ask CLOUD
+
+
+async def test_a_question_asked_with_the_role_option_may_be_resolved_to_that_roles_entry(world: World) -> None:
+    configure_discord(world.bot, guild_roles={world.guild.id: (CLOUD,)})
+    asked = "how do they page people at night for incidents in a small startup?"
+    await world.alice.slash(world.general, "ask", question=asked, role=SRE)
+    [question] = await world.bot.store.questions(scope=None)
+    assert question.best_entry_id is not None
+    sre_entry = world.bot.answerer.knowledge.get(question.best_entry_id)
+
+    offered = await world.eddie.autocomplete(world.general, "unanswered resolve", "entry", sre_entry.id, id=question.id)
+    resolved = await world.eddie.slash(world.general, "unanswered resolve", id=question.id, entry=sre_entry.id)
+
+    assert sre_entry.role == SRE and sre_entry.id in {choice["value"] for choice in offered}
+    assert resolved.response.content.startswith(f"#{question.id} is marked answered by `{sre_entry.id}`")

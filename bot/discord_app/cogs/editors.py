@@ -24,7 +24,6 @@ from bot.core.queue import (
     entry_candidates,
     grouped_queue,
     resolve_question,
-    roles_answering,
 )
 from bot.core.roles import UnheldRoleError
 from bot.discord_app.bot import EditorsOnly, FaqBot
@@ -144,7 +143,7 @@ class Editors(commands.Cog):
                 retriever=answerer.retriever,
                 guild_id=interaction.guild_id,
                 user_id=interaction.user.id,
-                answered_from=roles_answering(answerer.role_index, self.bot.config.discord.roles_for),
+                answered_from=self.bot.roles_answering(),
             )
             if outcome.entry is None:
                 closest = tuple(f"`{entry_id}`" for entry_id in outcome.closest)
@@ -166,7 +165,7 @@ class Editors(commands.Cog):
         if isinstance(question_id, int) and is_editor(interaction.user, interaction.guild_id, self.bot.config):
             question = await self.bot.store.question(question_id, scope=self.scope(interaction))
             if question is not None:
-                roles = roles_answering(self.bot.answerer.role_index, self.bot.config.discord.roles_for)(question)
+                roles = self.bot.roles_answering()(question)
         return entry_choices(self.bot.answerer.knowledge, current, roles=roles)
 
     @unanswered.command(name="dismiss")

@@ -19,7 +19,7 @@ from bot.core import replies
 from bot.core.answering import Answer
 from bot.core.gate import Hit, Status
 from bot.core.knowledge import Entry
-from bot.core.queue import resolve_question, roles_answering
+from bot.core.queue import resolve_question
 from bot.core.text import question_text
 from bot.discord_app.bot import FaqBot
 from bot.discord_app.checks import is_mentor
@@ -117,7 +117,7 @@ class Mentors(commands.Cog):
             retriever=answerer.retriever,
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
-            answered_from=roles_answering(answerer.role_index, self.bot.config.discord.roles_for),
+            answered_from=self.bot.roles_answering(),
         )
         line = outcome.summary(question_id, quote=lambda text: f'"{echo(text, 100)}"')
         if not outcome.done:
