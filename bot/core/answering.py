@@ -91,6 +91,20 @@ def settle_long_lived_objects() -> None:
 TEACHING_CHECK_SECONDS = 15.0
 
 
+class LoopLock:
+    """An asyncio.Lock of the running event loop, made anew for a new loop (a lock is bound to one; tests run many)."""
+
+    def __init__(self) -> None:
+        self._held: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def __call__(self) -> asyncio.Lock:
+        """The running loop's lock."""
+        loop = asyncio.get_running_loop()
+        if self._held is None or self._held[0] is not loop:
+            self._held = (loop, asyncio.Lock())
+        return self._held[1]
+
+
 @dataclass(frozen=True)
 class Indexes:
     """The knowledge with the phrasings taught everywhere and its indexes, plus one role index per teaching server."""
@@ -162,11 +176,13 @@ class Answerer:
         self.role_index = role_index or RoleIndex.fit(knowledge, retriever)
         self.servers: dict[int, RoleIndex] = {}  # the index of each server that taught phrasings of its own
         self.taught: dict[int, dict[str, str]] = {}  # the learned questions themselves, per server (0: everywhere)
-        self._generations = (0, 0)  # (index sets started, newest applied): a slower older fit never wins
         self._learned = learned_key(())  # the learned phrasings the live indexes hold
         self.gate = gate
         self.store = store
-        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._turns = LoopLock()  # questions judged one per loop turn
+        # One refit at a time (learn, reload): each reads the phrasings and files after the one before it applied, so
+        # a slow fit of older phrasings or older files never replaces a newer one.
+        self._refits = LoopLock()
         # The editors' queue as the current retriever reads it (question text -> terms): grouping it again is cheap.
         self.queue_terms: dict[str, list[str]] = {}
 
@@ -185,38 +201,29 @@ class Answerer:
         self._learned = learned_key(())
         self.queue_terms = {}
 
-    def _apply(self, indexes: Indexes, generation: int) -> bool:
-        """Swap in a fitted index set unless a newer one is already live."""
-        if generation < self._generations[1]:
-            return False
-        self._generations = (self._generations[0], generation)
+    def _apply(self, indexes: Indexes) -> None:
+        """Swap in a fitted index set (under the refit lock)."""
         self.knowledge, self.retriever, self.role_index = indexes.knowledge, indexes.retriever, indexes.role_index
         self.servers, self.taught, self._learned = indexes.servers, indexes.taught, indexes.learned
         self.queue_terms = {}
-        return True
 
-    def _next_generation(self) -> int:
-        started = self._generations[0] + 1
-        self._generations = (started, self._generations[1])
-        return started
-
-    async def learn(self, store: Store | None = None, learned: list[Learned] | None = None) -> int:
+    async def learn(self, store: Store | None = None) -> int:
         """Re-fit the indexes with every learned phrasing, off the event loop; the old ones answer meanwhile.
 
-        `store` is where to read them when it is not the answerer's own (a read-only database on the command line);
-        `learned`, the phrasings when they were just read. Returns how many phrasings the live indexes hold.
+        `store` is where to read them when it is not the answerer's own (a read-only database on the command line).
+        Nothing is fitted when the live indexes already hold exactly these phrasings. Returns how many they hold.
         """
         store = store or self.store
         if store is None:
             return 0
-        generation = self._next_generation()
-        learned = await store.learned() if learned is None else learned
-        if not learned and not self.servers and not self.taught and self.knowledge is self.base_knowledge:
-            return 0  # nothing taught, nothing to forget: the live indexes are already right
-        indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
-        if self._apply(indexes, generation):
-            settle_long_lived_objects()
-            log.info("indexes re-fitted with %d learned phrasing(s), %d server(s)", len(learned), len(indexes.servers))
+        async with self._refits():
+            learned = await store.learned()
+            if learned_key(learned) == self._learned:
+                return len(learned)  # nothing taught or forgotten since: the live indexes are right
+            indexes = await asyncio.to_thread(fit_indexes, self.base_knowledge, learned)
+            self._apply(indexes)
+        settle_long_lived_objects()
+        log.info("indexes re-fitted with %d learned phrasing(s), %d server(s)", len(learned), len(indexes.servers))
         return len(learned)
 
     async def follow_teaching(self) -> bool:
@@ -227,10 +234,9 @@ class Answerer:
         """
         if self.store is None:
             return False
-        learned = await self.store.learned()
-        if learned_key(learned) == self._learned:
+        if learned_key(await self.store.learned()) == self._learned:
             return False
-        await self.learn(learned=learned)
+        await self.learn()  # reads them again under the refit lock: a read from before a local resolve never wins
         return True
 
     def index_for(self, guild_id: int | None) -> RoleIndex:
@@ -311,17 +317,10 @@ class Answerer:
         however many messages arrive at once, the loop is never busy with more than one question at a time, and
         heartbeats and other events run in between.
         """
-        async with self._turn():
+        async with self._turns():
             answer = self.judge(question, roles=roles, role=role, guild_id=guild_id)
             await asyncio.sleep(0)
         return answer
-
-    def _turn(self) -> asyncio.Lock:
-        """The lock that orders questions on the running loop (a new one for a new loop: tests run several)."""
-        loop = asyncio.get_running_loop()
-        if self._turns is None or self._turns[0] is not loop:
-            self._turns = (loop, asyncio.Lock())
-        return self._turns[1]
 
     async def record(
         self,
@@ -395,12 +394,12 @@ class Answerer:
         `guild_roles` are the roles servers are configured to cover: knowledge without one of them is refused, as at
         start-up, since that server would otherwise answer nothing.
         """
-        generation = self._next_generation()
-        learned = await self.store.learned() if self.store is not None else []
-        base, indexes = await asyncio.to_thread(_load_and_fit, path, learned)
-        check_configured_roles(base, guild_roles or {})
-        self.base_knowledge = base
-        self._apply(indexes, generation)
+        async with self._refits():
+            learned = await self.store.learned() if self.store is not None else []
+            base, indexes = await asyncio.to_thread(_load_and_fit, path, learned)
+            check_configured_roles(base, guild_roles or {})
+            self.base_knowledge = base
+            self._apply(indexes)
         settle_long_lived_objects()
         log.info("reloaded %d entries from %s", len(base.entries), path)
         return base

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import shutil
 from pathlib import Path
 
 import pytest
 
-from bot.core.answering import Answerer
+from bot.core import answering
+from bot.core.answering import Answerer, Indexes
 from bot.core.gate import ConfidenceGate, Status
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.queue import resolve_question
-from bot.store import Ask, Origin, Store
+from bot.store import Ask, Learned, Origin, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "can I expense my certification exam fees"  # a partial answer before teaching
@@ -200,3 +203,73 @@ async def test_what_another_process_teaches_forgets_or_moves_reaches_this_one(
         await other_process.forget(learned.id)
         assert await here.follow_teaching() is True
     assert entry_of(here, QUESTION, HERE) != moved_to
+
+
+async def test_a_reload_wins_over_teaching_taken_up_while_it_was_fitting(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    knowledge = load_knowledge(folder)
+    answerer = Answerer.build(knowledge, ConfidenceGate(), store)
+    title = knowledge.get(ENTRY).title
+    for path in folder.glob("*.yaml"):  # an editor renames the entry, then runs /knowledge reload
+        path.write_text(path.read_text(encoding="utf-8").replace(f"title: {title}", "title: Renamed"), encoding="utf-8")
+    loaded, slow_load, loop = asyncio.Event(), answering._load_and_fit, asyncio.get_running_loop()
+
+    def held_load(path: Path, learned: list[Learned]) -> tuple[KnowledgeBase, Indexes]:
+        asyncio.run_coroutine_threadsafe(loaded.wait(), loop).result()  # a big folder: the reload takes a while
+        return slow_load(path, learned)
+
+    monkeypatch.setattr(answering, "_load_and_fit", held_load)
+    reloading = asyncio.create_task(answerer.reload(folder))
+    await asyncio.sleep(0.05)
+    async with await Store.open(store.path) as other_process:  # meanwhile another process teaches
+        question_id = await queue(other_process, QUESTION)
+        await resolve_question(other_process, knowledge, question_id, ENTRY, scope=None, guild_id=HERE, user_id=1)
+    following = asyncio.create_task(answerer.follow_teaching())  # and the bot's poll sees it
+    await asyncio.sleep(0.05)
+    loaded.set()
+    await reloading
+    await following
+
+    assert answerer.knowledge.get(ENTRY).title == "Renamed"  # the reloaded files are live
+    assert entry_of(answerer, QUESTION, HERE) == ENTRY  # and so is the other process's teaching
+    assert await answerer.follow_teaching() is False
+
+
+class HeldRead:
+    """A store whose next read of the learned phrasings returns only once `release` is set (a slow connection)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.release: asyncio.Event | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    async def learned(self) -> list[Learned]:
+        rows = await self.store.learned()
+        if self.release is not None:
+            release, self.release = self.release, None
+            await release.wait()
+        return rows
+
+
+async def test_a_poll_that_read_before_a_resolve_never_undoes_it(knowledge: KnowledgeBase, store: Store) -> None:
+    held = HeldRead(store)
+    answerer = Answerer.build(knowledge, ConfidenceGate(), held)  # type: ignore[arg-type]
+    elsewhere = await queue(store, "what is the dress code for the office party", THERE)
+    await resolve_question(store, knowledge, elsewhere, ENTRY, scope=None, guild_id=THERE)  # another process taught
+    release = held.release = asyncio.Event()
+    polling = asyncio.create_task(answerer.follow_teaching())  # its read is made, then held
+    await asyncio.sleep(0.05)
+    question_id = await queue(store, QUESTION)
+    await resolve_question(store, knowledge, question_id, ENTRY, scope=None, guild_id=HERE)  # this process's editor
+    learning = asyncio.create_task(answerer.learn())  # as the editors' cog does after a resolve
+    await asyncio.sleep(0.05)
+    release.set()
+    await polling
+    await learning
+
+    assert entry_of(answerer, QUESTION, HERE) == ENTRY
